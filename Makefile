@@ -1,0 +1,40 @@
+# The two commands of the README:
+#   make demo   run the product on its embedded default (SQLite, no servers) with demo data
+#   make test   run the whole test suite (PostgreSQL and Redis when DATABASE_URL / TEST_REDIS_URL say so)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint format venv venv-dev clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+demo: venv
+	$(PY) manage.py demo --host $(HOST) --port $(PORT)
+
+test: venv-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

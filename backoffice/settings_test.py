@@ -1,0 +1,33 @@
+"""Test settings: the real settings, with fast hashing and in-memory mail.
+
+The database comes from `DATABASE_URL` like everywhere else: PostgreSQL in CI, SQLite otherwise
+(tests that need PostgreSQL then skip with a reason, unless CI=true, where they fail).
+"""
+
+import os
+import tempfile
+
+from backoffice.settings import *  # noqa: F403
+from backoffice.settings import CACHES, DATABASES, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="backoffice-media-")
+CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks go to a real Redis broker (tests that need it are marked `redis`), on a queue of this test
+# run's own, so that two runs on one machine never consume each other's tasks. Workers started by
+# the tests inherit both through the environment.
+CELERY_BROKER_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default=f"test-{os.getpid()}")
+SECURE_SSL_REDIRECT = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that worker processes started by tests see the same database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"{tempfile.gettempdir()}/backoffice-test-{os.getpid()}.sqlite3"
+    }

@@ -1,0 +1,40 @@
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.services import is_postgres, redis_reachable, require
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    where = db.get("HOST") or db.get("NAME")
+    broker = settings.CELERY_BROKER_URL
+    return [
+        f"backoffice database: {engine} ({where}); test database name: test_{db.get('NAME')}",
+        f"backoffice broker for worker tests: {broker} "
+        f"({'reachable' if redis_reachable() else 'NOT reachable'}), "
+        f"queue {settings.CELERY_TASK_DEFAULT_QUEUE}",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _services_required(request):
+    """`@pytest.mark.postgres` and `@pytest.mark.redis`: skip without them, fail under CI=true."""
+    if request.node.get_closest_marker("postgres"):
+        require(is_postgres(), "PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis"):
+        require(redis_reachable(), f"Redis at {settings.CELERY_BROKER_URL}")
+
+
+@pytest.fixture
+def celery_worker(request, transactional_db):
+    """A real worker process on the run's Redis queue and the test database."""
+    from tests.workers import Worker, purge_queue
+
+    require(redis_reachable(), f"Redis at {settings.CELERY_BROKER_URL}")
+    purge_queue()
+    connection.close()  # the worker must see committed data only
+    worker = Worker().start()
+    yield worker
+    worker.stop()

@@ -1,0 +1,106 @@
+"""Real Celery worker processes for tests: started on the test database and the run's Redis queue."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from backoffice.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """A URL for the database the tests are using right now (the test database, not the real one)."""
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        host = s.get("HOST") or "127.0.0.1"
+        port = s.get("PORT") or 5432
+        auth = s.get("USER") or "postgres"
+        if s.get("PASSWORD"):
+            auth += f":{s['PASSWORD']}"
+        return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+class Worker:
+    """One `celery worker` process (solo pool, one task at a time), killable for chaos tests."""
+
+    def __init__(self, name: str = "w1", extra_env: dict | None = None):
+        self.name = name
+        self.extra_env = extra_env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"worker-{os.getpid()}-{name}.log"
+
+    def start(self, timeout: float = 30) -> "Worker":
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "backoffice.settings_test",
+            "DATABASE_URL": database_url(),
+            "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            **self.extra_env,
+        }
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backoffice",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "-n",
+            f"{self.name}-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
+        ]
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.output()}")
+            if b"ready." in self.log_path.read_bytes():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"worker did not become ready:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to acknowledge or clean up, as when a machine dies."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+def purge_queue() -> None:
+    """Forget messages an earlier run left on this run's queue."""
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
