@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -25,6 +27,36 @@ def _services_required(request):
         require(is_postgres(), "PostgreSQL (set DATABASE_URL)")
     if request.node.get_closest_marker("redis"):
         require(redis_reachable(), f"Redis at {settings.CELERY_BROKER_URL}")
+
+
+SEED_MIGRATIONS = [
+    ("backoffice.migrations.0001_roles", "create_roles"),
+    ("backoffice.migrations.0002_calendars", "seed_default_calendar"),
+    ("cases.migrations.0002_seed_queues_and_routing", "seed"),
+    ("cases.migrations.0004_seed_sla", "seed"),
+]
+
+
+def reseed() -> None:
+    """Put back the rows the data migrations made (a transactional test's flush removes them)."""
+    from django.apps import apps
+
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seed_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from django.contrib.auth.models import Group
+
+        if not Group.objects.exists():
+            reseed()
 
 
 @pytest.fixture

@@ -31,23 +31,17 @@ def database_url() -> str:
 class Worker:
     """One `celery worker` process (solo pool, one task at a time), killable for chaos tests."""
 
+    ready_marker = b"ready."
+
     def __init__(self, name: str = "w1", extra_env: dict | None = None):
         self.name = name
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"worker-{os.getpid()}-{name}.log"
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-{os.getpid()}-{name}.log"
 
-    def start(self, timeout: float = 30) -> "Worker":
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings_test",
-            "DATABASE_URL": database_url(),
-            "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
-            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-            **self.extra_env,
-        }
+    def command(self) -> list[str]:
         queue = settings.CELERY_TASK_DEFAULT_QUEUE
-        cmd = [
+        return [
             sys.executable,
             "-m",
             "celery",
@@ -66,15 +60,25 @@ class Worker:
             "-l",
             "INFO",
         ]
+
+    def start(self, timeout: float = 30) -> "Worker":
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "backoffice.settings_test",
+            "DATABASE_URL": database_url(),
+            "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            **self.extra_env,
+        }
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            self.command(), cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.output()}")
-            if b"ready." in self.log_path.read_bytes():
+            if self.ready_marker in self.log_path.read_bytes():
                 return self
             time.sleep(0.1)
         self.stop()
@@ -98,6 +102,28 @@ class Worker:
                 self.kill()
         if getattr(self, "log", None):
             self.log.close()
+
+
+class Beat(Worker):
+    """`celery beat` with the database scheduler, on the test database."""
+
+    ready_marker = b"beat: Starting"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backoffice",
+            "beat",
+            "-l",
+            "INFO",
+            "--max-interval",
+            "1",
+            "-s",
+            str(self.log_path.with_suffix(".schedule")),
+        ]
 
 
 def purge_queue() -> None:

@@ -1,0 +1,1 @@
+"""Working-day calendars and deadline arithmetic (spec/SLA.md, "Calendar" and "Counting")."""

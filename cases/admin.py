@@ -1,0 +1,592 @@
+"""Admin of the cases app: configuration (queues, routing, customers, incidents) and read-only views.
+
+State changes of cases, incidents and everything on a case's timeline go through `cases.services`
+from the staff screens and the API; here those are read-only. Every changelist selects what it shows
+in a fixed number of queries, FKs to big tables never render as dropdowns, and phone numbers are
+masked in lists (the full number only on a change page).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.events import audit_case
+from cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseFlag,
+    CreditAccountSnapshot,
+    Customer,
+    Incident,
+    Message,
+    Queue,
+    QueueMembership,
+    RechargeOrder,
+    ReferenceCounter,
+    RoutingRule,
+)
+from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone
+
+# --- Shared pieces -------------------------------------------------------------------------------
+
+
+class ReadOnlyMixin:
+    """Browsable, never written through the admin (no add, change or delete)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    max_num = 0
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class PhoneSearchMixin:
+    """Searching `13912345678` finds `+8613912345678`: the term is also tried in E.164 form."""
+
+    phone_search_fields: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            e164 = normalize_phone(search_term.strip())
+        except InvalidPhone:
+            return results, may_have_duplicates
+        by_phone = Q()
+        for field in self.phone_search_fields:
+            by_phone |= Q(**{field: e164})
+        return results | queryset.filter(by_phone), may_have_duplicates
+
+
+class NoBulkDeleteMixin:
+    """No "delete selected": its confirmation page would list every protected case."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+# --- Configuration: queues, routing, customers, incidents ----------------------------------------
+
+
+class QueueMembershipInline(admin.TabularInline):
+    model = QueueMembership
+    fields = ("user", "is_lead", "active", "last_assigned_at")
+    readonly_fields = ("last_assigned_at",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Queue)
+class QueueAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "assignment_mode",
+        "is_default",
+        "is_escalation",
+        "member_count",
+    )
+    list_filter = ("assignment_mode", "is_escalation")
+    search_fields = ("code", "name")
+    inlines = [QueueMembershipInline]
+
+    def get_queryset(self, request):
+        members = (
+            QueueMembership.objects.filter(queue=OuterRef("pk"))
+            .order_by()
+            .values("queue")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj: Queue) -> int:
+        return obj.member_count
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.cases.exists() or obj.routing_rules.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(QueueMembership)
+class QueueMembershipAdmin(admin.ModelAdmin):
+    list_display = ("queue", "user", "is_lead", "active", "last_assigned_at")
+    list_filter = ("queue", "is_lead", "active")
+    list_select_related = ("queue", "user")
+    search_fields = ("user__username", "queue__code")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("last_assigned_at",)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "position",
+        "name",
+        "enabled",
+        "category",
+        "channel",
+        "min_amount",
+        "max_amount",
+        "flag",
+        "queue",
+        "priority",
+    )
+    list_display_links = ("name",)
+    list_editable = ("position", "enabled")
+    list_filter = ("enabled", "queue", "category", "channel")
+    list_select_related = ("queue",)
+    search_fields = ("name",)
+    ordering = ("position", "id")
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ("external_id", "name", "phone", "email", "language", "preferred_channel")
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "")
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+@admin.register(Customer)
+class CustomerAdmin(NoBulkDeleteMixin, PhoneSearchMixin, admin.ModelAdmin):
+    form = CustomerForm
+    list_display = (
+        "external_id",
+        "name",
+        "masked_phone",
+        "language",
+        "preferred_channel",
+        "created_at",
+    )
+    list_filter = ("language", "preferred_channel")
+    search_fields = ("=external_id", "=phone", "=email")
+    phone_search_fields = ("phone",)
+    readonly_fields = ("created_at", "updated_at")
+    show_full_result_count = False
+    sortable_by = ("external_id",)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: Customer) -> str:
+        return obj.masked_phone
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.cases.exists() or obj.recharge_orders.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Status, root cause and resolution time change only through `incident_resolve` (staff UI)."""
+
+    list_display = (
+        "code",
+        "title",
+        "status",
+        "root_cause",
+        "started_at",
+        "resolved_at",
+        "case_count",
+    )
+    list_filter = ("status", "root_cause")
+    search_fields = ("code", "title")
+    date_hierarchy = "started_at"
+    readonly_fields = ("status", "root_cause", "resolved_at", "created_by", "created_at")
+    fields = ("code", "title", "description", "started_at", *readonly_fields)
+
+    def get_queryset(self, request):
+        cases = (
+            Case.objects.filter(incident=OuterRef("pk"))
+            .order_by()
+            .values("incident")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(case_count=Coalesce(Subquery(cases, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description=_("cases"), ordering="case_count")
+    def case_count(self, obj: Incident) -> int:
+        return obj.case_count
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would unlink its cases without a timeline event.
+        return False
+
+
+# --- Recharge orders (owned by the recharge system's feed) ---------------------------------------
+
+
+class CarrierMismatchFilter(admin.SimpleListFilter):
+    title = _("carrier mismatch")
+    parameter_name = "carrier_mismatch"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        mismatch = (
+            ~Q(declared_carrier="")
+            & ~Q(looked_up_carrier="")
+            & ~Q(declared_carrier=F("looked_up_carrier"))
+        )
+        if self.value() == "yes":
+            return queryset.filter(mismatch)
+        if self.value() == "no":
+            return queryset.exclude(mismatch)
+        return queryset
+
+
+@admin.register(RechargeOrder)
+class RechargeOrderAdmin(PhoneSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "order_id",
+        "masked_phone",
+        "declared_carrier",
+        "looked_up_carrier",
+        "carrier_mismatch",
+        "face_value",
+        "amount_paid",
+        "status",
+        "customer",
+        "created_at",
+    )
+    list_filter = ("status", "declared_carrier", "looked_up_carrier", CarrierMismatchFilter)
+    list_select_related = ("customer",)
+    search_fields = ("=order_id", "=phone", "=customer__external_id", "=client_ip")
+    phone_search_fields = ("phone", "intended_phone")
+    raw_id_fields = ("customer",)
+    show_full_result_count = False
+    # No index on created_at: newest first by primary key.
+    ordering = ("-id",)
+    sortable_by = ("order_id",)
+    fieldsets = (
+        (None, {"fields": ("order_id", "customer", "status")}),
+        (
+            _("Numbers and carriers"),
+            {"fields": ("phone", "intended_phone", "declared_carrier", "carrier_by_prefix")},
+        ),
+        (
+            _("Amounts"),
+            {"fields": ("face_value", "amount_paid", "currency", "paid_at", "amount_edits")},
+        ),
+        (_("Source"), {"fields": ("client_ip", "created_at", "updated_at")}),
+    )
+    readonly_fields = ("carrier_by_prefix",)
+
+    @admin.display(description=_("number topped up"))
+    def masked_phone(self, obj: RechargeOrder) -> str:
+        return obj.masked_phone
+
+    @admin.display(description=_("carrier mismatch"), boolean=True)
+    def carrier_mismatch(self, obj: RechargeOrder) -> bool:
+        return obj.carrier_mismatch
+
+    @admin.display(description=_("carrier by number prefix"))
+    def carrier_by_prefix(self, obj: RechargeOrder) -> str:
+        return format_html(
+            '{}<div class="help">{}</div>',
+            obj.get_looked_up_carrier_display() or "—",
+            gettext(PORTABILITY_CAVEAT),
+        )
+
+
+# --- Cases and their timeline (read-only apart from subject and description) ---------------------
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ("created_at", "type", "actor", "payload")
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class CaseFlagInline(ReadOnlyInline):
+    model = CaseFlag
+    fields = ("code", "detail", "created_at", "cleared_at", "cleared_by", "clear_reason")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("cleared_by")
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ("created_at", "kind", "author", "body")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class CreditAccountSnapshotInline(ReadOnlyMixin, admin.StackedInline):
+    model = CreditAccountSnapshot
+    fields = (
+        ("limit", "available", "currency"),
+        ("frozen", "overdue_days", "recent_login_failures"),
+        "captured_at",
+    )
+    readonly_fields = (
+        "limit",
+        "available",
+        "currency",
+        "frozen",
+        "overdue_days",
+        "recent_login_failures",
+        "captured_at",
+    )
+    extra = 0
+    max_num = 0
+
+
+CASE_EDITABLE = ("subject", "description")
+
+
+@admin.register(Case)
+class CaseAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    """Subject and description are editable; everything else changes through the services."""
+
+    list_display = (
+        "reference",
+        "subject",
+        "category",
+        "status",
+        "priority",
+        "queue",
+        "assignee",
+        "customer_label",
+        "created_at",
+    )
+    list_filter = (
+        "status",
+        "category",
+        "channel",
+        "priority",
+        "queue",
+        ("assignee", admin.EmptyFieldListFilter),
+        ("incident", admin.EmptyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    list_select_related = ("queue", "assignee", "customer")
+    search_fields = ("=reference", "=customer__external_id", "=recharge_order__order_id")
+    phone_search_fields = ("customer__phone", "recharge_order__phone")
+    # Not date_hierarchy: its year list is a DISTINCT over every case on each page load.
+    show_full_result_count = False
+    sortable_by = ("reference", "created_at")
+    fieldsets = (
+        (None, {"fields": ("reference", "subject", "description")}),
+        (
+            _("Classification"),
+            {
+                "fields": (
+                    "channel",
+                    "category",
+                    "sub_cause",
+                    "suggested_sub_cause",
+                    "priority",
+                    "root_cause",
+                    "resolution",
+                )
+            },
+        ),
+        (
+            _("Handling"),
+            {
+                "fields": (
+                    "status",
+                    "queue",
+                    "assignee",
+                    "cycle",
+                    "incident",
+                    "duplicate_of",
+                    "merged_into",
+                )
+            },
+        ),
+        (
+            _("Customer and order"),
+            {"fields": ("customer", "customer_phone", "recharge_order", "order_phone")},
+        ),
+        (
+            _("Times"),
+            {
+                "fields": (
+                    "received_at",
+                    "created_at",
+                    "updated_at",
+                    "first_response_at",
+                    "resolved_at",
+                    "closed_at",
+                )
+            },
+        ),
+    )
+    inlines = [CreditAccountSnapshotInline, CaseFlagInline, MessageInline, CaseEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = flatten_fieldsets(self.fieldsets)
+        return [name for name in shown if name not in CASE_EDITABLE]
+
+    @admin.display(description=_("customer"))
+    def customer_label(self, obj: Case) -> str:
+        return f"{obj.customer.external_id} · {obj.customer.masked_phone or '—'}"
+
+    @admin.display(description=_("customer phone"))
+    def customer_phone(self, obj: Case) -> str:
+        return obj.customer.phone or "—"
+
+    @admin.display(description=_("number topped up"))
+    def order_phone(self, obj: Case) -> str:
+        return obj.recharge_order.phone if obj.recharge_order_id else "—"
+
+    def has_add_permission(self, request):
+        return False  # cases come in through intake
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view runs in a transaction: the audit row commits with the edit.
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_case(
+                actor=request.user,
+                action="case.admin_edit",
+                case=obj,
+                payload={"fields": sorted(form.changed_data)},
+            )
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "case", "type", "actor")
+    list_filter = ("type",)
+    list_select_related = ("case", "actor")
+    search_fields = ("=case__reference",)
+    raw_id_fields = ("case", "actor")
+    show_full_result_count = False
+    ordering = ("-id",)
+    sortable_by = ()
+
+
+@admin.register(CaseFlag)
+class CaseFlagAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("case", "code", "detail", "created_at", "cleared_at", "cleared_by")
+    list_filter = ("code", ("cleared_at", admin.EmptyFieldListFilter))
+    list_select_related = ("case", "cleared_by")
+    search_fields = ("=case__reference",)
+    raw_id_fields = ("case", "cleared_by")
+    show_full_result_count = False
+    ordering = ("-id",)
+    sortable_by = ()
+
+
+@admin.register(CreditAccountSnapshot)
+class CreditAccountSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "case",
+        "limit",
+        "available",
+        "currency",
+        "frozen",
+        "overdue_days",
+        "recent_login_failures",
+        "captured_at",
+    )
+    list_filter = ("frozen",)
+    list_select_related = ("case",)
+    search_fields = ("=case__reference",)
+    raw_id_fields = ("case",)
+    show_full_result_count = False
+    ordering = ("-id",)
+    sortable_by = ()
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ("original_name", "content_type", "size", "sha256", "created_at", "file")
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "case", "kind", "author", "excerpt")
+    list_filter = ("kind",)
+    list_select_related = ("case", "author")
+    search_fields = ("=case__reference",)
+    raw_id_fields = ("case", "author")
+    show_full_result_count = False
+    ordering = ("-id",)
+    sortable_by = ()
+    inlines = [AttachmentInline]
+
+    @admin.display(description=_("text"))
+    def excerpt(self, obj: Message) -> str:
+        return Truncator(obj.body).chars(80)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("original_name", "content_type", "size", "case_reference", "created_at")
+    list_filter = ("content_type",)
+    list_select_related = ("message__case",)
+    search_fields = ("=message__case__reference", "=sha256")
+    raw_id_fields = ("message",)
+    show_full_result_count = False
+    ordering = ("-id",)
+    sortable_by = ()
+
+    @admin.display(description=_("case"))
+    def case_reference(self, obj: Attachment) -> str:
+        return obj.message.case.reference
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("day", "last")
+    ordering = ("-day",)

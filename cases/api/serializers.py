@@ -1,0 +1,361 @@
+"""Input serializers validate shapes; output serializers render what selectors loaded. No workflow."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backoffice.calendars.services import calendar_spec
+from cases.api.sections import detail_section
+from cases.choices import (
+    Carrier,
+    Category,
+    Channel,
+    Language,
+    OrderStatus,
+    RootCause,
+    Status,
+)
+from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
+from cases.phones import InvalidPhone, normalize_phone
+from cases.services import CreditAccountData, CustomerData, OrderData
+from cases.sla import engine
+from cases.sla.choices import ClockState, Metric
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an explicit offset; a time without one is refused, not guessed."""
+
+    default_error_messages = {"naive": "Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00."}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if isinstance(value, str) and not any(c in value[10:] for c in "+-Zz"):
+            self.fail("naive")
+        return result
+
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+class CustomerInput(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(choices=Language.choices, required=False, default="")
+
+
+class OrderInput(serializers.Serializer):
+    order_id = serializers.CharField(max_length=64)
+    phone = serializers.CharField(max_length=32)
+    intended_phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default=""
+    )
+    carrier = serializers.ChoiceField(
+        choices=Carrier.choices, required=False, allow_blank=True, default=""
+    )
+    face_value = serializers.DecimalField(**MONEY)
+    amount_paid = serializers.DecimalField(**MONEY)
+    currency = serializers.ChoiceField(choices=[("CNY", "CNY")], required=False, default="CNY")
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    paid_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
+    client_ip = serializers.IPAddressField(required=False, allow_null=True, default=None)
+    amount_edits = serializers.IntegerField(
+        min_value=0, max_value=10_000, required=False, allow_null=True, default=None
+    )
+
+    def validate_phone(self, value):
+        return _mobile(value)
+
+    def validate_intended_phone(self, value):
+        return _mobile(value) if value else value
+
+
+def _mobile(value: str) -> str:
+    try:
+        return normalize_phone(value, mobile_only=True)
+    except InvalidPhone as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+class CreditAccountInput(serializers.Serializer):
+    limit = serializers.DecimalField(**MONEY)
+    available = serializers.DecimalField(**MONEY)
+    frozen = serializers.BooleanField(required=False, default=False)
+    overdue_days = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, default=0
+    )
+    recent_login_failures = serializers.IntegerField(
+        min_value=0, max_value=100_000, required=False, default=0
+    )
+
+
+class CaseIntakeInput(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        max_length=20_000, required=False, allow_blank=True, default=""
+    )
+    received_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
+    customer = CustomerInput()
+    recharge_order = OrderInput(required=False, allow_null=True, default=None)
+    credit_account = CreditAccountInput(required=False, allow_null=True, default=None)
+
+    def validate_received_at(self, value):
+        if value is not None and value > timezone.now() + timedelta(minutes=5):
+            raise serializers.ValidationError("A complaint cannot be received in the future.")
+        return value
+
+    def to_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        data["customer"] = CustomerData(**data["customer"])
+        if data["recharge_order"] is not None:
+            data["recharge_order"] = OrderData(**data["recharge_order"])
+        if data["credit_account"] is not None:
+            data["credit_account"] = CreditAccountData(**data["credit_account"])
+        return data
+
+
+class AssignInput(serializers.Serializer):
+    assignee = serializers.CharField(max_length=150, allow_null=True, required=False, default=None)
+
+
+class ReplyInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000)
+    internal = serializers.BooleanField(required=False, default=False)
+
+
+class CustomerMessageInput(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000)
+
+
+class TransitionInput(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices)
+    root_cause = serializers.ChoiceField(
+        choices=RootCause.choices, required=False, allow_blank=True, default=""
+    )
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class ExtendInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1_000)
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _phone(value: str, *, full: bool) -> str:
+    from cases.phones import mask_phone
+
+    return value if full else mask_phone(value)
+
+
+class CustomerOutput(serializers.Serializer):
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.SerializerMethodField()
+
+    def get_phone(self, customer) -> str:
+        return _phone(customer.phone, full=self.context.get("full_phones", False))
+
+
+class ClockOutput(serializers.Serializer):
+    metric = serializers.CharField()
+    cycle = serializers.IntegerField()
+    state = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField()
+    breached_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    remaining_business_minutes = serializers.SerializerMethodField()
+    extension_level = serializers.IntegerField()
+    past_verified = serializers.BooleanField()
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_remaining_business_minutes(self, clock) -> float | None:
+        """Time left in the clock's own measure (business minutes, or minutes for calendar days);
+        negative once overdue; frozen while paused; null once stopped."""
+        if clock.state not in (ClockState.ACTIVE, ClockState.PAUSED):
+            return None
+        spec = calendar_spec(clock.calendar)
+        at = (
+            clock.paused_at
+            if clock.state == ClockState.PAUSED
+            else self.context.get("now") or timezone.now()
+        )
+        return round(engine.remaining(spec, clock.unit, at, clock.due_at).total_seconds() / 60, 1)
+
+
+class FlagOutput(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
+
+
+def current_clocks(case) -> list:
+    """The clocks of the case's current cycle (refund approval clocks belong to their refunds)."""
+    clocks = [
+        c
+        for c in case.sla_clocks.all()
+        if c.cycle == case.cycle and c.metric != Metric.REFUND_APPROVAL
+    ]
+    return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
+
+
+class CaseOutput(serializers.ModelSerializer):
+    queue = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer = CustomerOutput(read_only=True)
+    sla = serializers.SerializerMethodField()
+    risk_flags = serializers.SerializerMethodField()
+    next_due_at = serializers.SerializerMethodField()
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "status",
+            "channel",
+            "category",
+            "priority",
+            "queue",
+            "assignee",
+            "customer",
+            "sla",
+            "risk_flags",
+            "subject",
+            "sub_cause",
+            "suggested_sub_cause",
+            "root_cause",
+            "cycle",
+            "next_due_at",
+            "duplicate_of",
+            "received_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ClockOutput(many=True))
+    def get_sla(self, case):
+        return ClockOutput(current_clocks(case), many=True, context=self.context).data
+
+    @extend_schema_field(FlagOutput(many=True))
+    def get_risk_flags(self, case):
+        return FlagOutput([f for f in case.flags.all() if f.cleared_at is None], many=True).data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, case):
+        if case.next_due_at is None or case.next_due_at >= NO_DUE:
+            return None
+        return serializers.DateTimeField().to_representation(case.next_due_at)
+
+
+class OrderOutput(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+    intended_phone = serializers.SerializerMethodField()
+    carrier = serializers.CharField(source="declared_carrier")
+    carrier_by_prefix = serializers.CharField(source="looked_up_carrier")
+    carrier_mismatch = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = RechargeOrder
+        fields = [
+            "order_id",
+            "phone",
+            "intended_phone",
+            "carrier",
+            "carrier_by_prefix",
+            "carrier_mismatch",
+            "face_value",
+            "amount_paid",
+            "currency",
+            "status",
+            "paid_at",
+            "client_ip",
+            "amount_edits",
+        ]
+
+    def get_phone(self, order) -> str:
+        return _phone(order.phone, full=self.context.get("full_phones", False))
+
+    def get_intended_phone(self, order) -> str:
+        return _phone(order.intended_phone, full=self.context.get("full_phones", False))
+
+
+class CreditAccountOutput(serializers.Serializer):
+    limit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    available = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    frozen = serializers.BooleanField()
+    overdue_days = serializers.IntegerField()
+    recent_login_failures = serializers.IntegerField()
+
+
+class EventOutput(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "case", "type", "actor", "payload", "created_at"]
+
+
+class MessageOutput(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "body", "author", "created_at"]
+
+
+class CaseDetailOutput(CaseOutput):
+    description = serializers.CharField()
+    resolution = serializers.CharField()
+    recharge_order = OrderOutput(read_only=True)
+    credit_account = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    incident = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    messages = MessageOutput(many=True, read_only=True)
+    timeline = serializers.SerializerMethodField()
+    notifications = serializers.SerializerMethodField()
+    refunds = serializers.SerializerMethodField()
+
+    class Meta(CaseOutput.Meta):
+        fields = [
+            *CaseOutput.Meta.fields,
+            "description",
+            "resolution",
+            "recharge_order",
+            "credit_account",
+            "merged_into",
+            "incident",
+            "messages",
+            "timeline",
+            "notifications",
+            "refunds",
+        ]
+
+    @extend_schema_field(CreditAccountOutput(allow_null=True))
+    def get_credit_account(self, case):
+        snapshot = getattr(case, "credit_account", None)
+        return CreditAccountOutput(snapshot).data if snapshot else None
+
+    @extend_schema_field(EventOutput(many=True))
+    def get_timeline(self, case):
+        return EventOutput(self.context["timeline"], many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_notifications(self, case):
+        return detail_section("notifications", case, self.context)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_refunds(self, case):
+        return detail_section("refunds", case, self.context)

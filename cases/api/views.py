@@ -1,0 +1,242 @@
+"""Case endpoints: input serializer → service → output serializer (spec/API.md)."""
+
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.api.idempotency import idempotent
+from backoffice.api.pagination import CasePagination
+from backoffice.api.permissions import RolePermission
+from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, errors
+from backoffice.errors import NotFound
+from backoffice.roles import CASE_WORKERS, Role, has_role
+from cases import selectors, services
+from cases.api import serializers as s
+from cases.filtersets import CaseFilterSet
+from cases.models import Case
+
+WORKERS = set(CASE_WORKERS)
+AGENTS = {Role.AGENT, Role.SUPERVISOR}
+
+
+def _context(request, **extra) -> dict:
+    return {"request": request, "now": timezone.now(), **extra}
+
+
+def _full_phones(user) -> bool:
+    return has_role(user, *WORKERS)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List cases",
+        parameters=[
+            OpenApiParameter(
+                "ordering", enum=["created_at", "-created_at", "next_due_at", "-next_due_at"]
+            ),
+        ],
+        responses={200: s.CaseOutput(many=True), **errors(401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="A case with its timeline, SLA clocks, messages and refunds",
+        responses={200: s.CaseDetailOutput, **errors(401, 403, 404)},
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Za-z0-9-]{1,24}"
+    permission_classes = [RolePermission]
+    roles_by_action = {
+        "list": WORKERS,
+        "retrieve": WORKERS,
+        "create": WORKERS | {Role.INTAKE},
+        "assign": AGENTS,
+        "reply": AGENTS,
+        "messages": AGENTS | {Role.INTAKE},
+        "transition": AGENTS,
+        "extend": {Role.SUPERVISOR},
+    }
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = CaseFilterSet
+    ordering_fields = ["created_at", "next_due_at"]
+    ordering = ["-created_at", "-id"]
+    pagination_class = CasePagination
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.case_detail(self.request.user)
+        return selectors.case_list(self.request.user)
+
+    def get_serializer_class(self):
+        return s.CaseDetailOutput if self.action == "retrieve" else s.CaseOutput
+
+    def get_serializer_context(self):
+        return _context(self.request)
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        context = _context(
+            request, full_phones=_full_phones(request.user), timeline=selectors.case_timeline(case)
+        )
+        return Response(s.CaseDetailOutput(case, context=context).data)
+
+    def _case(self, request, reference: str) -> Case:
+        if has_role(request.user, Role.INTAKE) and not has_role(request.user, *WORKERS):
+            case = Case.objects.select_related("queue").filter(reference=reference).first()
+            if case is None:
+                raise NotFound(f"No case {reference}.")
+            return case
+        return selectors.case_for_update(request.user, reference)
+
+    def _case_response(self, request, case: Case, code=status.HTTP_200_OK) -> Response:
+        case = selectors.case_list(request.user).filter(pk=case.pk).first() or (
+            Case.objects.select_related("customer", "queue", "assignee").get(pk=case.pk)
+        )
+        return Response(s.CaseOutput(case, context=_context(request)).data, status=code)
+
+    @extend_schema(
+        summary="Open a case (intake)",
+        request=s.CaseIntakeInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.CaseOutput, **errors(400, 401, 403, 409)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = s.CaseIntakeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_open(actor=request.user, **data.to_kwargs())
+        return self._case_response(request, case, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Assign the case (null: the caller claims it)",
+        request=s.AssignInput,
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, reference=None):
+        data = s.AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_assign(
+            actor=request.user,
+            case=self._case(request, reference),
+            assignee_username=data.validated_data["assignee"],
+        )
+        return self._case_response(request, case)
+
+    @extend_schema(
+        summary="Public reply (the first one is the first response) or internal note",
+        request=s.ReplyInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.MessageOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reply(self, request, reference=None):
+        data = s.ReplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.case_reply(
+            actor=request.user, case=self._case(request, reference), **data.validated_data
+        )
+        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="A message from the customer (resumes a clock paused for the customer)",
+        request=s.CustomerMessageInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.MessageOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def messages(self, request, reference=None):
+        data = s.CustomerMessageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.case_customer_message(
+            actor=request.user,
+            case=self._case(request, reference),
+            body=data.validated_data["body"],
+        )
+        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change the status (resolved needs a root cause; resolved → in_progress reopens)",
+        request=s.TransitionInput,
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, reference=None):
+        data = s.TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_transition(
+            actor=request.user, case=self._case(request, reference), **data.validated_data
+        )
+        return self._case_response(request, case)
+
+    @extend_schema(
+        summary="Extend the regulatory deadline one step (15 → 30 → 60 days)",
+        request=s.ExtendInput,
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def extend(self, request, reference=None):
+        data = s.ExtendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_extend_deadline(
+            actor=request.user,
+            case=self._case(request, reference),
+            reason=data.validated_data["reason"],
+        )
+        return self._case_response(request, case)
+
+
+class OrderUpsertResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    orders = s.OrderOutput(many=True)
+
+
+MAX_ORDERS_PER_REQUEST = 1000
+
+
+class RechargeOrderView(APIView):
+    """Upsert recharge orders by `order_id`: one object, or a list of up to 1,000."""
+
+    permission_classes = [RolePermission]
+    roles_by_action = {"post": {Role.INTAKE}}
+
+    @extend_schema(
+        summary="Upsert recharge orders (one or a list of up to 1,000)",
+        request=s.OrderInput(many=True),
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: OrderUpsertResult, 201: OrderUpsertResult, **errors(400, 401, 403, 409)},
+    )
+    @idempotent
+    def post(self, request):
+        many = isinstance(request.data, list)
+        if many and len(request.data) > MAX_ORDERS_PER_REQUEST:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"At most {MAX_ORDERS_PER_REQUEST} orders per request."]}
+            )
+        data = s.OrderInput(data=request.data, many=many)
+        data.is_valid(raise_exception=True)
+        items = data.validated_data if many else [data.validated_data]
+        orders, created = services.recharge_orders_upsert(
+            actor=request.user, items=[services.OrderData(**item) for item in items]
+        )
+        body = {
+            "created": created,
+            "updated": len(orders) - created,
+            "orders": s.OrderOutput(orders, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+__all__ = ["ERRORS", "CaseViewSet", "RechargeOrderView"]

@@ -1,0 +1,82 @@
+"""The one FilterSet of the case list, shared by the API and the staff screens."""
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from cases.choices import Category, Channel, FlagCode, Priority, Status
+from cases.models import Case, CaseFlag, Queue, SlaClock
+from cases.phones import InvalidPhone, normalize_phone
+from cases.sla.choices import ClockState
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class QueueCodeFilter(filters.ModelMultipleChoiceFilter):
+    """Queues by code (repeatable)."""
+
+
+class CaseFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Status.choices)
+    category = filters.MultipleChoiceFilter(choices=Category.choices)
+    channel = filters.MultipleChoiceFilter(choices=Channel.choices)
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    queue = QueueCodeFilter(
+        field_name="queue__code", to_field_name="code", queryset=Queue.objects.all()
+    )
+    assignee = filters.CharFilter(
+        method="filter_assignee", label=_("Assignee (user name, or “none”)"), max_length=150
+    )
+    flag = filters.MultipleChoiceFilter(
+        choices=FlagCode.choices, method="filter_flag", label=_("Risk flag")
+    )
+    breached = filters.BooleanFilter(method="filter_breached", label=_("SLA breached"))
+    due_before = filters.IsoDateTimeFilter(
+        field_name="next_due_at", lookup_expr="lt", label=_("SLA due before")
+    )
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    q = filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        label=_("Search: reference, customer id, phone or order id"),
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_assignee(self, queryset, name, value):
+        if value.lower() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username=value)
+
+    def filter_flag(self, queryset, name, values):
+        if not values:
+            return queryset
+        active = CaseFlag.objects.filter(
+            case=OuterRef("pk"), code__in=values, cleared_at__isnull=True
+        )
+        return queryset.filter(Exists(active))
+
+    def filter_breached(self, queryset, name, value):
+        breached = Exists(SlaClock.objects.filter(case=OuterRef("pk"), state=ClockState.BREACHED))
+        return queryset.filter(breached if value else ~breached)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = (
+            Q(reference=value.upper())
+            | Q(customer__external_id=value)
+            | Q(recharge_order__order_id=value)
+        )
+        try:
+            phone = normalize_phone(value)
+        except InvalidPhone:
+            phone = None
+        if phone:
+            condition |= Q(customer__phone=phone) | Q(recharge_order__phone=phone)
+        return queryset.filter(condition)

@@ -1,0 +1,35 @@
+from cases.models.cases import (
+    NO_DUE,
+    Case,
+    CaseEvent,
+    CaseFlag,
+    CreditAccountSnapshot,
+    ReferenceCounter,
+)
+from cases.models.customers import Customer
+from cases.models.incidents import Incident
+from cases.models.messages import Attachment, Message
+from cases.models.orders import RechargeOrder
+from cases.models.queues import Queue, QueueMembership, RoutingRule
+from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
+
+__all__ = [
+    "NO_DUE",
+    "Attachment",
+    "Case",
+    "CaseEvent",
+    "CaseFlag",
+    "CreditAccountSnapshot",
+    "Customer",
+    "EscalationRule",
+    "Incident",
+    "Message",
+    "Queue",
+    "QueueMembership",
+    "RechargeOrder",
+    "ReferenceCounter",
+    "RoutingRule",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaTarget",
+]

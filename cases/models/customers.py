@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import ContactChannel, Language
+from cases.phones import mask_phone
+
+
+class Customer(models.Model):
+    """A customer of the credit product, known by the id the upstream systems give them."""
+
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=8,
+        choices=ContactChannel.choices,
+        default=ContactChannel.SMS,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}".strip()
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

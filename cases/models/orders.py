@@ -1,0 +1,71 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import Carrier, OrderStatus
+from cases.phones import mask_phone
+
+
+class RechargeOrder(models.Model):
+    """A phone top-up paid with the credit line, as the recharge system reports it."""
+
+    order_id = models.CharField(_("order id"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        "cases.Customer",
+        on_delete=models.PROTECT,
+        related_name="recharge_orders",
+        null=True,
+        blank=True,
+    )
+    phone = models.CharField(_("number topped up"), max_length=20)
+    intended_phone = models.CharField(_("intended number"), max_length=20, blank=True)
+    declared_carrier = models.CharField(
+        _("declared carrier"), max_length=20, choices=Carrier.choices, blank=True
+    )
+    looked_up_carrier = models.CharField(
+        _("carrier by number prefix"), max_length=20, choices=Carrier.choices, blank=True
+    )
+    face_value = models.DecimalField(_("face value"), max_digits=14, decimal_places=2)
+    amount_paid = models.DecimalField(_("amount paid"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    amount_edits = models.PositiveIntegerField(
+        _("amount edits before paying"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("recharge order")
+        verbose_name_plural = _("recharge orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client_ip", "created_at"], name="order_ip_time"),
+            models.Index(fields=["customer", "created_at"], name="order_customer_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(face_value__gte=0) & models.Q(amount_paid__gte=0),
+                name="order_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def carrier_mismatch(self) -> bool:
+        return bool(
+            self.declared_carrier
+            and self.looked_up_carrier
+            and self.declared_carrier != self.looked_up_carrier
+        )
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_intended_phone(self) -> str:
+        return mask_phone(self.intended_phone)

@@ -1,0 +1,64 @@
+"""Reads of the cases app: querysets with what each screen needs, in a deterministic order."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from backoffice.errors import NotFound
+from cases import permissions
+from cases.models import Case, CaseEvent, CaseFlag, Message, SlaClock
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases a user may see: all for managers and finance, their queues' for agents."""
+    qs = Case.objects.all()
+    if permissions.sees_all_cases(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(queue_id__in=permissions.member_queue_ids(user))
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """The case's events and those of cases merged into it, oldest first."""
+    return (
+        CaseEvent.objects.filter(Q(case=case) | Q(case__merged_into=case))
+        .select_related("actor", "case")
+        .order_by("created_at", "id")
+    )
+
+
+def case_list(user) -> QuerySet[Case]:
+    """The visible cases with what a list row shows: customer, queue, assignee, flags, clocks."""
+    return (
+        cases_visible_to(user)
+        .select_related("customer", "queue", "assignee", "duplicate_of")
+        .prefetch_related(
+            Prefetch(
+                "flags", queryset=CaseFlag.objects.filter(cleared_at__isnull=True).order_by("code")
+            ),
+            Prefetch(
+                "sla_clocks",
+                queryset=SlaClock.objects.select_related("calendar").order_by("metric", "pk"),
+            ),
+        )
+    )
+
+
+def case_detail(user) -> QuerySet[Case]:
+    return (
+        case_list(user)
+        .select_related("recharge_order", "credit_account", "merged_into", "incident")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author").order_by("created_at", "id"),
+            )
+        )
+    )
+
+
+def case_for_update(user, reference: str) -> Case:
+    """A visible case by reference, or NotFound (cases outside the user's scope are not revealed)."""
+    case = cases_visible_to(user).select_related("queue").filter(reference=reference).first()
+    if case is None:
+        raise NotFound(f"No case {reference}.")
+    return case

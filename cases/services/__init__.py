@@ -1,0 +1,38 @@
+"""Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
+
+from cases.services.conversation import attachment_add, case_customer_message, case_reply
+from cases.services.incidents import incident_link, incident_open, incident_resolve
+from cases.services.intake import CreditAccountData, CustomerData, case_open, customer_upsert
+from cases.services.merge import case_merge
+from cases.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
+from cases.services.workflow import (
+    case_assign,
+    case_claim,
+    case_extend_deadline,
+    case_reopen,
+    case_set_priority,
+    case_transition,
+)
+
+__all__ = [
+    "CreditAccountData",
+    "CustomerData",
+    "OrderData",
+    "attachment_add",
+    "case_assign",
+    "case_claim",
+    "case_customer_message",
+    "case_extend_deadline",
+    "case_merge",
+    "case_open",
+    "case_reopen",
+    "case_reply",
+    "case_set_priority",
+    "case_transition",
+    "customer_upsert",
+    "incident_link",
+    "incident_open",
+    "incident_resolve",
+    "recharge_order_upsert",
+    "recharge_orders_upsert",
+]

@@ -1,0 +1,187 @@
+"""Replies, internal notes, customer messages and their attachments."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.errors import Conflict, Invalid
+from backoffice.roles import Role, has_role
+from cases import permissions
+from cases.choices import EventType, MessageKind, Status
+from cases.events import audit_case, record_event
+from cases.models import Attachment, Case, Message
+from cases.services.workflow import start_new_cycle
+from cases.sla import services as sla
+
+MAX_BODY = 20_000
+
+# Accepted attachment types, recognised by their first bytes (the declared type is not trusted).
+_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+]
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if "\x00" not in text else None
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise Invalid({"body": ["Write something."]})
+    if len(body) > MAX_BODY:
+        raise Invalid({"body": [f"At most {MAX_BODY} characters (this has {len(body)})."]})
+    if "\x00" in body:
+        raise Invalid({"body": ["The text contains a NUL character."]})
+    return body
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Message:
+    """A public reply (the first one is the first response) or an internal note."""
+    case = _locked(case)
+    permissions.require(permissions.can_work_case(actor, case))
+    body = _clean_body(body)
+    if case.status == Status.CLOSED:
+        raise Conflict(f"Case {case.reference} is closed.", code="case_closed")
+    kind = MessageKind.NOTE if internal else MessageKind.REPLY
+    message = Message.objects.create(case=case, kind=kind, body=body, author=actor)
+    record_event(
+        case=case,
+        type=EventType.NOTE if internal else EventType.REPLY,
+        actor=actor,
+        payload={"message_id": message.pk},
+    )
+    fields = ["updated_at"]
+    if not internal and case.first_response_at is None:
+        case.first_response_at = message.created_at
+        fields.append("first_response_at")
+    if not internal and case.status == Status.NEW:
+        case.status = Status.IN_PROGRESS
+        fields.append("status")
+        record_event(
+            case=case,
+            type=EventType.STATUS_CHANGED,
+            actor=actor,
+            payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
+        )
+    case.save(update_fields=fields)
+    if not internal:
+        sla.clocks_on_reply(case=case, at=message.created_at, actor=actor)
+    audit_case(
+        actor=actor,
+        action="case.note" if internal else "case.reply",
+        case=case,
+        payload={"message_id": message.pk},
+    )
+    return message
+
+
+@transaction.atomic
+def case_customer_message(*, actor, case: Case, body: str) -> Message:
+    """A message from the customer (intake clients and staff relaying it).
+
+    It resumes a case waiting for the customer, and reopens a resolved one (a new SLA cycle).
+    """
+    case = _locked(case)
+    permissions.require(
+        has_role(actor, Role.INTAKE) or permissions.can_work_case(actor, case),
+        "Only intake clients and the case's agents can add customer messages.",
+    )
+    body = _clean_body(body)
+    if case.status == Status.CLOSED:
+        raise Conflict(
+            f"Case {case.reference} is closed; open a new case for a new complaint.",
+            code="case_closed",
+        )
+    message = Message.objects.create(case=case, kind=MessageKind.CUSTOMER, body=body, author=None)
+    record_event(
+        case=case, type=EventType.CUSTOMER_MESSAGE, actor=actor, payload={"message_id": message.pk}
+    )
+    previous = case.status
+    if previous in (Status.WAITING_CUSTOMER, Status.RESOLVED):
+        case.status = Status.IN_PROGRESS
+        if previous == Status.RESOLVED:
+            start_new_cycle(case)
+        case.save()
+        record_event(
+            case=case,
+            type=EventType.STATUS_CHANGED,
+            actor=actor,
+            payload={"from": previous, "to": Status.IN_PROGRESS, "why": "customer_message"},
+        )
+        if previous == Status.RESOLVED:
+            record_event(
+                case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle}
+            )
+        sla.clocks_on_status(case=case, previous=previous, at=message.created_at, actor=actor)
+    else:
+        case.save(update_fields=["updated_at"])
+    sla.clocks_on_customer_message(case=case, at=message.created_at, actor=actor)
+    audit_case(
+        actor=actor, action="case.customer_message", case=case, payload={"message_id": message.pk}
+    )
+    return message
+
+
+@transaction.atomic
+def attachment_add(*, actor, message: Message, name: str, data: bytes) -> Attachment:
+    """Store a file on a message through Django's storage, after size and content checks."""
+    case = _locked(message.case)
+    permissions.require(
+        permissions.can_work_case(actor, case)
+        or (has_role(actor, Role.INTAKE) and message.kind == MessageKind.CUSTOMER)
+    )
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if len(data) > limit:
+        raise Invalid(
+            {"file": [f"At most {limit // (1024 * 1024)} MB (this is {len(data)} bytes)."]}
+        )
+    if not data:
+        raise Invalid({"file": ["The file is empty."]})
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        raise Invalid({"file": ["Only PNG, JPEG, GIF, PDF and plain-text files are accepted."]})
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    safe_name = "".join(c for c in base if c.isalnum() or c in "._-").lstrip(".")[-100:] or "file"
+    digest = hashlib.sha256(data).hexdigest()
+    attachment = Attachment(
+        message=message,
+        original_name=name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        created_at=timezone.now(),
+    )
+    attachment.file.save(safe_name, ContentFile(data), save=False)
+    attachment.save()
+    record_event(
+        case=case,
+        type=EventType.ATTACHMENT_ADDED,
+        actor=actor,
+        payload={
+            "attachment_id": attachment.pk,
+            "name": attachment.original_name,
+            "size": len(data),
+        },
+    )
+    audit_case(actor=actor, action="case.attachment", case=case, payload={"sha256": digest})
+    return attachment

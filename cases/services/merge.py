@@ -1,0 +1,53 @@
+"""Merging a duplicate into the case that carries on. Both timelines survive."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.errors import Conflict, Invalid
+from cases import permissions
+from cases.choices import OPEN_STATUSES, EventType, Status
+from cases.events import audit_case, record_event
+from cases.models import Case
+from cases.sla.services import clocks_on_status
+
+
+@transaction.atomic
+def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
+    """Close `duplicate` as merged into `into`; returns `into`. Rows are locked in id order."""
+    if duplicate.pk == into.pk:
+        raise Invalid({"into": ["A case cannot be merged into itself."]})
+    locked = {
+        c.pk: c
+        for c in Case.objects.select_for_update()
+        .filter(pk__in=[duplicate.pk, into.pk])
+        .order_by("pk")
+    }
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
+    permissions.require(
+        permissions.can_work_case(actor, duplicate) and permissions.can_work_case(actor, into),
+        "You must be able to work both cases to merge them.",
+    )
+    if duplicate.customer_id != into.customer_id:
+        raise Invalid({"into": [f"{into.reference} belongs to another customer."]})
+    if duplicate.status not in OPEN_STATUSES:
+        raise Conflict(f"Case {duplicate.reference} is {duplicate.status}.", code="case_not_open")
+    if into.status == Status.CLOSED or into.merged_into_id:
+        raise Conflict(f"Case {into.reference} is closed.", code="case_closed")
+    previous = duplicate.status
+    duplicate.status = Status.CLOSED
+    duplicate.merged_into = into
+    duplicate.closed_at = timezone.now()
+    duplicate.resolution = f"Merged into {into.reference}"
+    duplicate.save()
+    record_event(
+        case=duplicate,
+        type=EventType.MERGED_INTO,
+        actor=actor,
+        payload={"into": into.reference, "from": previous},
+    )
+    clocks_on_status(case=duplicate, previous=previous, at=duplicate.closed_at, actor=actor)
+    record_event(
+        case=into, type=EventType.MERGED, actor=actor, payload={"duplicate": duplicate.reference}
+    )
+    audit_case(actor=actor, action="case.merge", case=duplicate, payload={"into": into.reference})
+    return into

@@ -1,0 +1,218 @@
+"""Claim, assign, status transitions, reopen, priority: each atomic, each with its event and audit."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Case as When_
+from django.db.models import Value, When
+from django.utils import timezone
+
+from backoffice.errors import Conflict, Invalid
+from backoffice.roles import Role, has_role
+from cases import permissions
+from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
+from cases.events import audit_case, record_event
+from cases.models import Case
+from cases.sla import services as sla
+from cases.transitions import allowed, allowed_targets
+
+
+def _locked(case: Case) -> Case:
+    """The case re-read under a row lock: decisions are made on the current state only."""
+    return Case.objects.select_for_update().select_related("queue").get(pk=case.pk)
+
+
+@transaction.atomic
+def case_claim(*, actor, case: Case) -> Case:
+    """The caller takes an unassigned open case. Of two simultaneous claims exactly one wins."""
+    permissions.require(
+        permissions.can_work_case(actor, case), "Only members of this queue can claim it."
+    )
+    won = Case.objects.filter(pk=case.pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
+        assignee=actor,
+        status=When_(When(status=Status.NEW, then=Value(Status.IN_PROGRESS)), default="status"),
+        updated_at=timezone.now(),
+    )
+    current = Case.objects.get(pk=case.pk)
+    if not won:
+        if current.assignee_id == actor.pk:
+            return current
+        if current.status not in OPEN_STATUSES:
+            raise Conflict(f"Case {current.reference} is {current.status}.", code="case_not_open")
+        raise Conflict(
+            f"Case {current.reference} was already claimed by {current.assignee.get_username()}.",
+            code="already_assigned",
+        )
+    record_event(
+        case=current,
+        type=EventType.CLAIMED,
+        actor=actor,
+        payload={"assignee": actor.get_username()},
+    )
+    if case.status == Status.NEW and current.status == Status.IN_PROGRESS:
+        record_event(
+            case=current,
+            type=EventType.STATUS_CHANGED,
+            actor=actor,
+            payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
+        )
+    audit_case(actor=actor, action="case.claim", case=current)
+    return current
+
+
+@transaction.atomic
+def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
+    """Assign to a member of the case's queue (supervisors), or claim it when no one is named."""
+    if assignee_username is None:
+        return case_claim(actor=actor, case=case)
+    case = _locked(case)
+    permissions.require(
+        permissions.can_supervise_case(actor, case)
+        or (assignee_username == actor.get_username() and permissions.can_work_case(actor, case)),
+        "Only a supervisor of this queue can assign cases to others.",
+    )
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    user = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
+    if user is None:
+        raise Invalid({"assignee": [f"No active user “{assignee_username}”."]})
+    if not (
+        user.is_superuser
+        or (
+            has_role(user, Role.AGENT, Role.SUPERVISOR)
+            and case.queue.memberships.filter(user=user).exists()
+        )
+    ):
+        raise Invalid(
+            {"assignee": [f"{assignee_username} is not an agent of queue {case.queue.code}."]}
+        )
+    if case.assignee_id == user.pk:
+        return case
+    previous = case.assignee.get_username() if case.assignee_id else None
+    case.assignee = user
+    fields = ["assignee", "updated_at"]
+    if case.status == Status.NEW:
+        case.status = Status.IN_PROGRESS
+        fields.append("status")
+    case.save(update_fields=fields)
+    record_event(
+        case=case,
+        type=EventType.ASSIGNED,
+        actor=actor,
+        payload={"assignee": user.get_username(), "previous": previous},
+    )
+    audit_case(
+        actor=actor, action="case.assign", case=case, payload={"assignee": user.get_username()}
+    )
+    return case
+
+
+def start_new_cycle(case: Case) -> None:
+    """A resolved case goes back to work: a new SLA cycle, the old resolution cleared."""
+    case.cycle += 1
+    case.resolved_at = None
+    case.root_cause = ""
+
+
+def _clean_transition(case: Case, to: str, root_cause: str) -> None:
+    if to not in Status.values:
+        raise Invalid({"to": [f"“{to}” is not one of {', '.join(Status.values)}."]})
+    if not allowed(case.status, to):
+        targets = ", ".join(allowed_targets(case.status)) or "none"
+        raise Conflict(
+            f"Case {case.reference} cannot go from {case.status} to {to} (allowed: {targets}).",
+            code="transition_not_allowed",
+        )
+    if to == Status.RESOLVED:
+        if not root_cause:
+            raise Invalid({"root_cause": ["A root cause is required to resolve a case."]})
+        if root_cause not in RootCause.values:
+            raise Invalid(
+                {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
+            )
+
+
+@transaction.atomic
+def case_transition(*, actor, case: Case, to: str, root_cause: str = "", note: str = "") -> Case:
+    """Move a case along the transition table. resolved → in_progress is a reopen (new SLA cycle)."""
+    case = _locked(case)
+    permissions.require(permissions.can_work_case(actor, case))
+    _clean_transition(case, to, root_cause)
+    previous = case.status
+    now = timezone.now()
+    case.status = to
+    payload = {"from": previous, "to": to}
+    if note:
+        payload["note"] = note
+    if to == Status.RESOLVED:
+        case.root_cause, case.resolution, case.resolved_at = root_cause, note, now
+        payload["root_cause"] = root_cause
+    elif to == Status.CLOSED:
+        case.closed_at = now
+    elif previous == Status.RESOLVED:
+        start_new_cycle(case)
+    case.save()
+    record_event(case=case, type=EventType.STATUS_CHANGED, actor=actor, payload=payload)
+    if previous == Status.RESOLVED and to == Status.IN_PROGRESS:
+        record_event(case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle})
+    sla.clocks_on_status(case=case, previous=previous, at=now, actor=actor)
+    audit_case(actor=actor, action="case.transition", case=case, payload=payload)
+    return case
+
+
+def case_reopen(*, actor, case: Case, note: str = "") -> Case:
+    return case_transition(actor=actor, case=case, to=Status.IN_PROGRESS, note=note)
+
+
+@transaction.atomic
+def case_set_priority(*, actor, case: Case, priority: str, reason: str = "") -> Case:
+    case = _locked(case)
+    permissions.require(
+        permissions.can_supervise_case(actor, case), "Only a supervisor can change the priority."
+    )
+    if priority not in Priority.values:
+        raise Invalid({"priority": [f"“{priority}” is not one of {', '.join(Priority.values)}."]})
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    if case.priority == priority:
+        return case
+    payload = {"from": case.priority, "to": priority, "reason": reason}
+    case.priority = priority
+    case.save(update_fields=["priority", "updated_at"])
+    record_event(case=case, type=EventType.PRIORITY_CHANGED, actor=actor, payload=payload)
+    sla.clocks_retarget(case=case, actor=actor)
+    audit_case(actor=actor, action="case.priority", case=case, payload=payload)
+    return case
+
+
+@transaction.atomic
+def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
+    """Supervisor: extend the regulatory deadline one step (15 → 30 → 60 days), with a reason."""
+    case = _locked(case)
+    permissions.require(
+        permissions.can_supervise_case(actor, case),
+        "Only a supervisor of this queue can extend the regulatory deadline.",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": ["Say why the deadline is extended; the customer is told."]})
+    if len(reason) > 1000:
+        raise Invalid({"reason": ["At most 1000 characters."]})
+    clock = sla.running_regulatory_clock(case)
+    if clock is None:
+        raise Conflict(
+            f"Case {case.reference} has no running regulatory deadline.", code="no_regulatory_clock"
+        )
+    previous_due = clock.due_at
+    if sla.clock_extend(clock=clock, actor=actor, reason=reason) is None:
+        raise Conflict(
+            f"The regulatory deadline of {case.reference} cannot be extended further.",
+            code="no_more_extensions",
+        )
+    payload = {
+        "reason": reason,
+        "level": clock.extension_level,
+        "from": previous_due.isoformat(),
+        "to": clock.due_at.isoformat(),
+    }
+    audit_case(actor=actor, action="case.extend_deadline", case=case, payload=payload)
+    return case

@@ -1,0 +1,396 @@
+"""SLA clocks driven by the case services: start, pause, resume, stop, re-target, extend.
+
+Every clock change writes a timeline event (type `sla`) whose payload is enough to rebuild the
+clock (`cases.sla.rebuild`). Callers hold the case's transaction; nothing here commits on its own.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from backoffice.calendars.models import BusinessCalendar
+from backoffice.calendars.services import calendar_spec
+from backoffice.calendars.timecalc import past_verified
+from cases.choices import Channel, EventType, FlagCode, Status
+from cases.events import record_event
+from cases.sla import engine
+from cases.sla.choices import RUNNING_STATES, ClockState, Metric, PolicyKind, Threshold
+from cases.sla.models import SlaClock, SlaPolicy, SlaTarget
+
+CUSTOMER_FACING = frozenset({Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION})
+# Which clocks each status pauses. Regulatory clocks never pause.
+PAUSED_IN = {
+    Status.WAITING_CUSTOMER: CUSTOMER_FACING,
+    Status.WAITING_THIRD_PARTY: frozenset({Metric.RESOLUTION}),
+}
+RESPONSE_METRICS = frozenset({Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE})
+CASE_METRICS_STOPPED_BY_RESOLVE = frozenset(
+    {Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION, Metric.REGULATORY_DECISION}
+)
+
+
+def refresh_next_due(case) -> None:
+    """Keep `Case.next_due_at` (the list's SLA ordering) equal to its earliest running due time."""
+    from cases.models import Case
+    from cases.models.cases import NO_DUE
+
+    due = (
+        (
+            SlaClock.objects.filter(case=case, state=ClockState.ACTIVE)
+            .exclude(metric=Metric.REFUND_APPROVAL)
+            .aggregate(due=Min("due_at"))["due"]
+        )
+        or NO_DUE
+    )
+    if case.next_due_at != due:
+        Case.objects.filter(pk=case.pk).update(next_due_at=due)
+        case.next_due_at = due
+
+
+# --- choosing policies and targets ---------------------------------------------------------------
+
+
+def _is_regulator_referral(case) -> bool:
+    if case.channel == Channel.REGULATOR:
+        return True
+    return case.flags.filter(code=FlagCode.REGULATOR_REFERRAL, cleared_at__isnull=True).exists()
+
+
+def _policy_matches(policy: SlaPolicy, case, referral: bool) -> bool:
+    return (
+        (not policy.category or policy.category == case.category)
+        and (not policy.channel or policy.channel == case.channel)
+        and (not policy.priority or policy.priority == case.priority)
+        and (policy.regulator_referral is None or policy.regulator_referral == referral)
+    )
+
+
+def policies_for(case) -> tuple[SlaPolicy | None, list[SlaPolicy]]:
+    """The first matching service policy (by position) and every matching regulatory policy."""
+    referral = _is_regulator_referral(case)
+    service, regulatory = None, []
+    for policy in SlaPolicy.objects.filter(enabled=True).order_by("position", "id"):
+        if not _policy_matches(policy, case, referral):
+            continue
+        if policy.kind == PolicyKind.REGULATORY:
+            regulatory.append(policy)
+        elif service is None:
+            service = policy
+    return service, regulatory
+
+
+def target_for(policy: SlaPolicy, metric: str, priority: str) -> SlaTarget | None:
+    targets = [
+        t
+        for t in SlaTarget.objects.filter(policy=policy, metric=metric)
+        if t.priority in (priority, "")
+    ]
+    targets.sort(key=lambda t: t.priority == "")  # the exact priority first
+    return targets[0] if targets else None
+
+
+def _calendar(policy: SlaPolicy) -> BusinessCalendar:
+    return policy.calendar or BusinessCalendar.objects.get(is_default=True)
+
+
+# --- the clock's arithmetic, applied to a row ------------------------------------------------------
+
+
+def _times(clock: SlaClock) -> engine.ClockTimes:
+    return engine.compute(
+        calendar_spec(clock.calendar),
+        unit=clock.unit,
+        amount=clock.amount,
+        started_at=clock.started_at,
+        paused=timedelta(seconds=clock.paused_seconds),
+        regulatory=clock.metric == Metric.REGULATORY_DECISION,
+    )
+
+
+def _fired(clock: SlaClock) -> list[str]:
+    return [c for c in clock.fired.split(",") if c]
+
+
+def _schedule(clock: SlaClock, times: engine.ClockTimes | None = None) -> None:
+    """Set due_at and the next threshold the sweep must look at (none unless running)."""
+    times = times or _times(clock)
+    clock.due_at = times.due_at
+    clock.past_verified = past_verified(calendar_spec(clock.calendar), times.due_at)
+    clock.next_threshold, clock.next_threshold_at = "", None
+    if clock.state != ClockState.ACTIVE:
+        return
+    fired = _fired(clock)
+    for code, at in times.thresholds:
+        if code not in fired:
+            clock.next_threshold, clock.next_threshold_at = code, at
+            return
+
+
+def _event(clock: SlaClock, action: str, actor=None, **extra) -> None:
+    payload = {
+        "action": action,
+        "clock": clock.pk,
+        "metric": clock.metric,
+        "cycle": clock.cycle,
+        "due_at": clock.due_at.isoformat(),
+        **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in extra.items()},
+    }
+    if clock.subject:
+        payload["subject"] = clock.subject
+    record_event(case=clock.case, type=EventType.SLA, actor=actor, payload=payload)
+
+
+# --- starting -------------------------------------------------------------------------------------
+
+
+def clock_start(
+    *, case, metric: str, policy: SlaPolicy, at: datetime, actor=None, subject: str = ""
+) -> SlaClock | None:
+    """Start one clock from `at` (the policy's target for the case's priority); None if no target."""
+    target = target_for(policy, metric, case.priority)
+    if target is None:
+        return None
+    clock = SlaClock(
+        case=case,
+        metric=metric,
+        cycle=case.cycle,
+        subject=subject,
+        policy=policy,
+        calendar=_calendar(policy),
+        amount=target.amount,
+        unit=target.unit,
+        started_at=at,
+        state=ClockState.ACTIVE,
+    )
+    _schedule(clock)
+    clock.original_due_at = clock.due_at
+    clock.save()
+    _event(
+        clock,
+        "start",
+        actor,
+        started_at=at,
+        amount=clock.amount,
+        unit=clock.unit,
+        policy=policy.name,
+        past_verified=clock.past_verified,
+    )
+    return clock
+
+
+def clocks_start_for_case(*, case, actor=None, at: datetime | None = None) -> list[SlaClock]:
+    """On intake: first response and resolution (service policy), every regulatory clock."""
+    at = at or case.received_at
+    service, regulatory = policies_for(case)
+    started = []
+    if service is not None:
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+            started.append(
+                clock_start(case=case, metric=metric, policy=service, at=at, actor=actor)
+            )
+    for policy in regulatory:
+        started.append(
+            clock_start(
+                case=case, metric=Metric.REGULATORY_DECISION, policy=policy, at=at, actor=actor
+            )
+        )
+    refresh_next_due(case)
+    return [c for c in started if c is not None]
+
+
+def clock_start_metric(
+    *, case, metric: str, actor=None, at: datetime | None = None, subject: str = ""
+):
+    """Start a clock of the service policy (next response, resolution after reopen, refund approval)
+    unless one of this metric, cycle and subject already runs."""
+    if SlaClock.objects.filter(
+        case=case, metric=metric, cycle=case.cycle, subject=subject
+    ).exists():
+        return None
+    service, _ = policies_for(case)
+    if service is None:
+        return None
+    clock = clock_start(
+        case=case,
+        metric=metric,
+        policy=service,
+        at=at or timezone.now(),
+        actor=actor,
+        subject=subject,
+    )
+    refresh_next_due(case)
+    return clock
+
+
+# --- pausing, resuming, stopping ------------------------------------------------------------------
+
+
+def _running(case, metrics=None, subject: str | None = ""):
+    qs = SlaClock.objects.select_for_update().filter(case=case, state__in=RUNNING_STATES)
+    if metrics is not None:
+        qs = qs.filter(metric__in=metrics)
+    if subject is not None:
+        qs = qs.filter(subject=subject)
+    return list(qs.order_by("pk"))
+
+
+def _pause(clock: SlaClock, at: datetime, actor) -> None:
+    clock.state, clock.paused_at = ClockState.PAUSED, at
+    _schedule(clock)
+    clock.save()
+    _event(clock, "pause", actor, at=at)
+
+
+def _resume(clock: SlaClock, at: datetime, actor) -> None:
+    spec = calendar_spec(clock.calendar)
+    added = engine.measure(spec, clock.unit, clock.paused_at, at).total_seconds()
+    clock.paused_seconds += max(added, 0.0)
+    clock.state, clock.paused_at = ClockState.ACTIVE, None
+    _schedule(clock)
+    clock.save()
+    _event(clock, "resume", actor, at=at, paused_seconds=clock.paused_seconds)
+
+
+def _unstopped(case, metrics=None, subject: str | None = ""):
+    """Running clocks and breached ones not stopped yet (a breach is final, the stop time counts)."""
+    qs = SlaClock.objects.select_for_update().filter(
+        Q(state__in=RUNNING_STATES) | Q(state=ClockState.BREACHED, stopped_at__isnull=True),
+        case=case,
+    )
+    if metrics is not None:
+        qs = qs.filter(metric__in=metrics)
+    if subject is not None:
+        qs = qs.filter(subject=subject)
+    return list(qs.order_by("pk"))
+
+
+def _stop(clock: SlaClock, at: datetime, actor, *, cancel: bool = False) -> None:
+    if clock.state == ClockState.PAUSED:
+        _resume(clock, at, actor)
+    if clock.state == ClockState.BREACHED:
+        action = "stop"
+    elif cancel:
+        clock.state, action = ClockState.CANCELLED, "cancel"
+    elif at <= clock.due_at:
+        clock.state, action = ClockState.MET, "met"
+    else:
+        clock.state, clock.breached_at, action = ClockState.BREACHED, clock.due_at, "breach"
+    clock.stopped_at = at
+    clock.next_threshold, clock.next_threshold_at = "", None
+    clock.save()
+    extra = {"at": at, "stopped_at": at}
+    if action == "breach":
+        extra["breached_at"] = clock.breached_at
+    _event(clock, action, actor, **extra)
+
+
+def clock_stop_subject(
+    *, case, subject: str, at: datetime, actor=None, cancel: bool = False
+) -> None:
+    """Stop the clock kept for one subject of a case (e.g. `refund:42` when it is decided)."""
+    for clock in _unstopped(case, subject=subject):
+        _stop(clock, at, actor, cancel=cancel)
+    refresh_next_due(case)
+
+
+def clocks_on_reply(*, case, at: datetime, actor=None) -> None:
+    """A public reply stops the first-response and next-response clocks."""
+    for clock in _unstopped(case, RESPONSE_METRICS, subject=None):
+        _stop(clock, at, actor)
+    refresh_next_due(case)
+
+
+def clocks_on_customer_message(*, case, at: datetime, actor=None) -> None:
+    """A customer message starts the next-response clock (if none is waiting already)."""
+    if case.status in (Status.RESOLVED, Status.CLOSED):
+        return
+    if not SlaClock.objects.filter(
+        case=case, metric=Metric.NEXT_RESPONSE, state__in=RUNNING_STATES
+    ).exists():
+        clocks = SlaClock.objects.filter(case=case, metric=Metric.NEXT_RESPONSE, cycle=case.cycle)
+        subject = f"msg:{clocks.count() + 1}"
+        clock_start_metric(
+            case=case, metric=Metric.NEXT_RESPONSE, actor=actor, at=at, subject=subject
+        )
+
+
+def clocks_on_status(*, case, previous: str, at: datetime | None = None, actor=None) -> None:
+    """Pause, resume, stop or start clocks for a status change that has just been saved."""
+    at = at or timezone.now()
+    new = case.status
+    if new == Status.RESOLVED:
+        for clock in _unstopped(case, CASE_METRICS_STOPPED_BY_RESOLVE, subject=None):
+            _stop(clock, at, actor)
+    elif new == Status.CLOSED:
+        for clock in _unstopped(case, subject=None):
+            _stop(clock, at, actor, cancel=True)
+    else:
+        _pause_or_resume(case=case, previous=previous, at=at, actor=actor)
+    refresh_next_due(case)
+
+
+def _pause_or_resume(*, case, previous: str, at: datetime, actor) -> None:
+    new = case.status
+    if previous == Status.RESOLVED:  # reopened: a new cycle
+        clock_start_metric(case=case, metric=Metric.RESOLUTION, actor=actor, at=at)
+    paused_now = PAUSED_IN.get(new, frozenset())
+    for clock in _running(case, CUSTOMER_FACING, subject=None):
+        if clock.metric in paused_now and clock.state == ClockState.ACTIVE:
+            _pause(clock, at, actor)
+        elif clock.metric not in paused_now and clock.state == ClockState.PAUSED:
+            _resume(clock, at, actor)
+
+
+def clocks_retarget(*, case, actor=None) -> None:
+    """A priority change re-targets every running clock from its original start."""
+    for clock in _running(case, subject=None):
+        target = target_for(clock.policy, clock.metric, case.priority)
+        if target is None or (target.amount, target.unit) == (clock.amount, clock.unit):
+            continue
+        clock.amount, clock.unit = target.amount, target.unit
+        _schedule(clock)
+        clock.save()
+        _event(
+            clock, "retarget", actor, amount=clock.amount, unit=clock.unit, priority=case.priority
+        )
+    refresh_next_due(case)
+
+
+def clock_extend(*, clock: SlaClock, actor, reason: str) -> SlaClock:
+    """One extension step of a running clock (15 → 30 → 60 days); warnings start over."""
+    target = target_for(clock.policy, clock.metric, clock.case.priority)
+    steps = list(target.extensions) if target else []
+    if clock.extension_level >= len(steps):
+        return None
+    clock.amount = steps[clock.extension_level]
+    clock.extension_level += 1
+    clock.fired = ""
+    _schedule(clock)
+    clock.save()
+    _event(clock, "extend", actor, amount=clock.amount, level=clock.extension_level, reason=reason)
+    refresh_next_due(clock.case)
+    return clock
+
+
+def running_regulatory_clock(case) -> SlaClock | None:
+    return (
+        SlaClock.objects.select_for_update()
+        .filter(case=case, metric=Metric.REGULATORY_DECISION, state__in=RUNNING_STATES)
+        .order_by("pk")
+        .first()
+    )
+
+
+def fire_threshold(clock: SlaClock, code: str, at: datetime) -> None:
+    """Record that a running clock crossed a threshold at `at` (the sweep decides when)."""
+    clock.fired = ",".join([*_fired(clock), code])
+    if code == Threshold.BREACH:
+        clock.state, clock.breached_at = ClockState.BREACHED, at
+        _event(clock, "breach", None, at=at, breached_at=at)
+    else:
+        _event(clock, "warn", None, threshold=code, at=at)
+
+
+def due_filter(now: datetime) -> Q:
+    return Q(next_threshold_at__isnull=False, next_threshold_at__lte=now)

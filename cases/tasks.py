@@ -1,0 +1,32 @@
+"""Celery tasks of the cases app: thin, ids in, a service call inside."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+from cases.sla.sweep import sla_sweep as run_sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cases.sla_sweep")
+def sla_sweep() -> int:
+    """Every minute (beat): clocks crossing 50%, 75%, the regulatory warning and 100%."""
+    return run_sweep()
+
+
+@shared_task(
+    name="cases.send_staff_alert",
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_staff_alert(reference: str, metric: str, threshold: str, addresses: list[str]) -> None:
+    subject = f"[SLA] {reference}: {metric} {threshold}"
+    body = (
+        f"Case {reference}: the {metric} clock passed {threshold}.\n"
+        f"Open the case in the back-office to act on it."
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)

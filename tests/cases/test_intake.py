@@ -1,0 +1,206 @@
+import re
+from decimal import Decimal
+
+import pytest
+
+from backoffice.audit.models import AuditEntry
+from backoffice.errors import Invalid
+from cases.choices import EventType, FlagCode, Priority, Status
+from cases.models import Case, CaseEvent, Customer, Queue, RechargeOrder, RoutingRule
+from cases.services import CustomerData, case_open
+from tests.factories import credit, open_case, order_data, staff
+
+pytestmark = pytest.mark.django_db
+
+
+def flags(case):
+    return sorted(case.flags.values_list("code", flat=True))
+
+
+def test_intake_creates_case_with_reference_routing_and_events():
+    case = open_case()
+    assert re.fullmatch(r"CS-\d{8}-\d{6}", case.reference)
+    assert case.status == Status.NEW
+    assert case.queue.code == "recharge"
+    assert case.priority == Priority.P1
+    assert case.recharge_order.looked_up_carrier == "china_mobile"
+    assert flags(case) == []
+    assert list(case.events.values_list("type", flat=True)) == [
+        EventType.OPENED,
+        EventType.ROUTED,
+        EventType.SLA,
+        EventType.SLA,
+        EventType.SLA,
+    ]
+    assert sorted(case.sla_clocks.values_list("metric", flat=True)) == [
+        "first_response",
+        "regulatory_decision",
+        "resolution",
+    ]
+    assert AuditEntry.objects.filter(action="case.open", object_id=case.reference).count() == 1
+
+
+def test_references_are_numbered_per_day():
+    first, second = open_case(), open_case(customer_id="U2", order=order_data(order_id="R2"))
+    assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
+    assert first.reference[:11] == second.reference[:11]
+
+
+@pytest.mark.parametrize(
+    ("category", "channel", "queue", "priority"),
+    [
+        ("recharge_not_credited", "app", "recharge", "p1"),
+        ("recharge_duplicate_charge", "web", "recharge", "p1"),
+        ("recharge_wrong_number", "hotline", "recharge", "p2"),
+        ("recharge_wrong_carrier", "app", "recharge", "p2"),
+        ("recharge_wrong_amount", "app", "recharge", "p3"),
+        ("credit_limit_unusable", "app", "credit", "p2"),
+        ("other", "email", "general", "p3"),
+        ("other", "regulator", "regulator", "p1"),
+        ("recharge_wrong_amount", "regulator", "regulator", "p1"),
+    ],
+)
+def test_seeded_routing_rules_decide_queue_and_priority(category, channel, queue, priority):
+    case = open_case(category=category, channel=channel, order=None)
+    assert (case.queue.code, case.priority) == (queue, priority)
+
+
+def test_regulator_referral_is_flagged():
+    case = open_case(channel="regulator")
+    assert flags(case) == [FlagCode.REGULATOR_REFERRAL]
+
+
+def test_recharge_case_without_order_is_accepted_and_flagged_missing():
+    case = open_case(order=None)
+    assert flags(case) == [FlagCode.MISSING_ORDER]
+    assert case.recharge_order is None
+
+
+def test_non_recharge_case_without_order_is_not_flagged():
+    assert flags(open_case(category="other", order=None)) == []
+
+
+def test_carrier_mismatch_is_flagged_with_the_portability_caveat():
+    case = open_case(order=order_data(carrier="china_unicom"))  # 139 is China Mobile
+    flag = case.flags.get()
+    assert flag.code == FlagCode.CARRIER_MISMATCH
+    assert "ported" in flag.detail
+    assert case.events.filter(type=EventType.FLAG_RAISED).count() == 1
+
+
+def test_amount_band_and_flag_rules_match_first_by_position():
+    vip = Queue.objects.create(code="large", name="Large amounts")
+    RoutingRule.objects.create(
+        position=1, name="Large", min_amount=Decimal("300"), queue=vip, priority="p1"
+    )
+    small = open_case(
+        category="recharge_wrong_amount", order=order_data(amount_paid=Decimal("50.00"))
+    )
+    large = open_case(
+        category="recharge_wrong_amount",
+        customer_id="U2",
+        order=order_data(order_id="R2", amount_paid=Decimal("500.00")),
+    )
+    assert (small.queue.code, small.priority) == ("recharge", "p3")
+    assert (large.queue.code, large.priority) == ("large", "p1")
+
+
+def test_disabled_rules_are_skipped_and_no_match_goes_to_the_default_queue():
+    RoutingRule.objects.update(enabled=False)
+    case = open_case()
+    assert case.queue.code == "general"
+    assert case.priority == "p1"  # the category's default still applies
+
+
+def test_second_case_for_same_customer_and_order_is_linked_as_duplicate():
+    first = open_case()
+    second = open_case()
+    assert second.duplicate_of == first
+    assert flags(second) == [FlagCode.DUPLICATE]
+    assert second.events.filter(type=EventType.DUPLICATE_LINKED).count() == 1
+    assert RechargeOrder.objects.count() == 1
+
+
+def test_same_order_for_another_customer_is_not_a_duplicate():
+    open_case()
+    other = open_case(customer_id="U2")
+    assert other.duplicate_of is None
+
+
+def test_customer_is_upserted_by_external_id():
+    open_case()
+    case_open(
+        actor=None,
+        channel="app",
+        category="other",
+        subject="x",
+        customer=CustomerData(external_id="U1001", name="张三丰", email="z@example.com"),
+    )
+    customer = Customer.objects.get()
+    assert (customer.name, customer.email, customer.phone) == (
+        "张三丰",
+        "z@example.com",
+        "+8613912345678",
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        ({"channel": "fax"}, {"channel"}),
+        ({"category": "nope"}, {"category"}),
+        ({"channel": "fax", "category": "nope"}, {"channel", "category"}),
+        ({"order": order_data(phone="12345")}, {"recharge_order"}),
+        ({"order": order_data(phone="+14155550123", intended_phone="1")}, {"recharge_order"}),
+    ],
+)
+def test_bad_input_names_the_field_and_creates_nothing(overrides, errors):
+    with pytest.raises(Invalid) as exc:
+        open_case(**overrides)
+    assert set(exc.value.errors) == errors
+    assert Case.objects.count() == 0
+    assert CaseEvent.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_invalid_order_phone_names_the_nested_fields():
+    with pytest.raises(Invalid) as exc:
+        open_case(order=order_data(phone="+14155550123", intended_phone="1"))
+    assert set(exc.value.errors["recharge_order"]) == {"phone", "intended_phone"}
+
+
+def test_credit_limit_case_gets_a_suggested_sub_cause_with_evidence():
+    case = open_case(category="credit_limit_unusable", order=None, credit=credit(frozen=True))
+    assert case.suggested_sub_cause == "risk_control"
+    assert case.credit_account.frozen is True
+    event = case.events.get(type=EventType.SUB_CAUSE_SET)
+    assert event.payload == {"suggested": "risk_control", "evidence": ["frozen=true"]}
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "suggested"),
+    [
+        ({"recent_login_failures": 5, "frozen": True}, "security_lock"),
+        ({"recent_login_failures": 4}, ""),
+        ({"overdue_days": 3}, "overdue"),
+        ({"available": Decimal("0.00")}, "system_error"),
+        ({"available": Decimal("0.00"), "limit": Decimal("0.00")}, ""),
+    ],
+)
+def test_sub_cause_suggestions(snapshot, suggested):
+    case = open_case(category="credit_limit_unusable", order=None, credit=credit(**snapshot))
+    assert case.suggested_sub_cause == suggested
+
+
+def test_round_robin_queue_spreads_intake_over_members():
+    queue = Queue.objects.get(code="recharge")
+    queue.assignment_mode = "round_robin"
+    queue.save()
+    a, b = staff("agent", "recharge", username="a"), staff("agent", "recharge", username="b")
+    assignees = [
+        open_case(customer_id=f"U{i}", order=order_data(order_id=f"R{i}")).assignee
+        for i in range(4)
+    ]
+    assert assignees == [a, b, a, b]
+    case = Case.objects.get(assignee=a, recharge_order__order_id="R0")
+    assert case.events.filter(type=EventType.ASSIGNED, payload__how="round_robin").count() == 1
