@@ -301,7 +301,7 @@ def test_breached_filter_finds_breached_cases(agent):
 
 
 def test_agents_see_only_their_queues(agent):
-    a, b, c = make_cases()
+    a, _b, _c = make_cases()
     outsider = staff("agent", "regulator", username="outsider")
     assert refs(client_for(outsider).get("/api/v1/cases/")) == []
     assert client_for(outsider).get(f"/api/v1/cases/{a.reference}/").status_code == 404
