@@ -16,7 +16,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.events import audit_case
 from cases.models import (
     Attachment,
     Case,
@@ -33,6 +32,7 @@ from cases.models import (
     RoutingRule,
 )
 from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone
+from cases.services import case_update_text
 
 # --- Shared pieces -------------------------------------------------------------------------------
 
@@ -492,15 +492,10 @@ class CaseAdmin(PhoneSearchMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        # The admin's change view runs in a transaction: the audit row commits with the edit.
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            audit_case(
-                actor=request.user,
-                action="case.admin_edit",
-                case=obj,
-                payload={"fields": sorted(form.changed_data)},
-            )
+        # Through the service: an event on the timeline and an audit row, like every change.
+        case_update_text(
+            actor=request.user, case=obj, subject=obj.subject, description=obj.description
+        )
 
 
 @admin.register(CaseEvent)
@@ -590,3 +585,6 @@ class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("day", "last")
     ordering = ("-day",)
+
+
+import cases.sla.admin  # noqa: E402, F401 - registers the SLA admin

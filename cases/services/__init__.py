@@ -12,6 +12,7 @@ from cases.services.workflow import (
     case_reopen,
     case_set_priority,
     case_transition,
+    case_update_text,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "case_reply",
     "case_set_priority",
     "case_transition",
+    "case_update_text",
     "customer_upsert",
     "incident_link",
     "incident_open",

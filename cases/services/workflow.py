@@ -106,6 +106,37 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
     return case
 
 
+@transaction.atomic
+def case_update_text(*, actor, case: Case, subject: str, description: str) -> Case:
+    """Correct a case's subject or description (operations, in the admin); recorded like any change."""
+    case = _locked(case)
+    subject, description = (subject or "").strip(), description or ""
+    errors = {}
+    if not subject or len(subject) > 200:
+        errors["subject"] = ["Give a subject of 1 to 200 characters."]
+    if len(description) > 20_000:
+        errors["description"] = ["At most 20000 characters."]
+    if errors:
+        raise Invalid(errors)
+    changed = [
+        name
+        for name, value in (("subject", subject), ("description", description))
+        if getattr(case, name) != value
+    ]
+    if not changed:
+        return case
+    payload = {
+        name: {"from": getattr(case, name), "to": value}
+        for name, value in (("subject", subject), ("description", description))
+        if name in changed
+    }
+    case.subject, case.description = subject, description
+    case.save(update_fields=[*changed, "updated_at"])
+    record_event(case=case, type=EventType.EDITED, actor=actor, payload=payload)
+    audit_case(actor=actor, action="case.edit", case=case, payload={"fields": changed})
+    return case
+
+
 def start_new_cycle(case: Case) -> None:
     """A resolved case goes back to work: a new SLA cycle, the old resolution cleared."""
     case.cycle += 1

@@ -250,10 +250,12 @@ def test_case_change_page_edits_subject_only_and_audits_it(admin_client, site_da
     case.refresh_from_db()
     assert case.subject == "充值未到账（已核实）"
     assert (case.status, case.assignee_id, case.root_cause) == before
-    assert CaseEvent.objects.filter(case=case).count() == events_before
+    assert CaseEvent.objects.filter(case=case).count() == events_before + 1
+    edited = CaseEvent.objects.filter(case=case).latest("id")
+    assert (edited.type, list(edited.payload)) == ("edited", ["subject"])
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.object_id, entry.payload) == (
-        "case.admin_edit",
+        "case.edit",
         case.reference,
         {"fields": ["subject"]},
     )

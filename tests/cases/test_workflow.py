@@ -205,3 +205,20 @@ def test_priority_change_by_supervisor_is_recorded(agent):
     }
     with pytest.raises(Forbidden):
         case_set_priority(actor=agent, case=case, priority="p2")
+
+
+def test_text_edit_is_recorded_and_validated(agent):
+    from cases.services import case_update_text
+
+    case = open_case()
+    edited = case_update_text(actor=agent, case=case, subject="新的主题", description=case.description)
+    assert edited.subject == "新的主题"
+    event = edited.events.get(type=EventType.EDITED)
+    assert event.payload == {"subject": {"from": "充值50元未到账", "to": "新的主题"}}
+    before = snapshot(edited)
+    with pytest.raises(Invalid) as exc:
+        case_update_text(actor=agent, case=edited, subject="", description="x" * 20_001)
+    assert set(exc.value.errors) == {"subject", "description"}
+    assert snapshot(edited) == before
+    assert case_update_text(actor=agent, case=edited, subject="新的主题", description=edited.description)
+    assert snapshot(edited) == before  # nothing changed, nothing written
