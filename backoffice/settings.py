@@ -270,3 +270,11 @@ LOGGING = {
 
 # `manage.py demo` calls each of these (dotted paths) to seed the demo data; apps append theirs.
 DEMO_SEEDERS = ["cases.demo.seed"]
+
+# Refund pipeline (spec/REFUNDS.md): how long a claim holds, how long an unknown outcome is re-driven
+# with the same key before finance reviews it, how long a fresh approval is left to its own task.
+REFUND_LEASE_SECONDS = env.float("REFUND_LEASE_SECONDS", default=60.0)
+REFUND_UNKNOWN_WINDOW_SECONDS = env.float("REFUND_UNKNOWN_WINDOW_SECONDS", default=3600.0)
+REFUND_APPROVED_GRACE_SECONDS = env.float("REFUND_APPROVED_GRACE_SECONDS", default=10.0)
+REFUND_PROVIDER_URL = env.str("REFUND_PROVIDER_URL", default="http://127.0.0.1:8765")
+REFUND_PROVIDER_TIMEOUT = env.float("REFUND_PROVIDER_TIMEOUT", default=10.0)

@@ -1,5 +1,6 @@
 """Real Celery worker processes for tests: started on the test database and the run's Redis queue."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -130,3 +131,26 @@ def purge_queue() -> None:
     """Forget messages an earlier run left on this run's queue."""
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@contextlib.contextmanager
+def broker_down():
+    """The web side's broker is unreachable: point this process's Celery app at a closed port.
+
+    Publishing then fails (and is logged), exactly as when the broker is down at commit time;
+    workers are untouched. On exit the app's real broker connections come back as they were.
+    """
+    real_url, real_pool, real_producers = (
+        celery_app.conf.broker_url,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    )
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app._pool, celery_app.amqp._producer_pool = None, None
+    try:
+        yield
+    finally:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app.conf.broker_url = real_url
+        celery_app._pool, celery_app.amqp._producer_pool = real_pool, real_producers

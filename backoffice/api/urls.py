@@ -8,4 +8,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cases.api.urls")),
+    path("", include("refunds.api.urls")),
 ]

@@ -1,0 +1,130 @@
+"""Admin: approval tiers are configuration; refunds, decisions and attempts are read-only records.
+The one way to decide on a refund here is the action below, which goes through the service (so the
+requester can never approve their own refund from the admin either)."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.errors import DomainError
+from refunds.models import ApprovalTier, Refund, RefundApproval, RefundAttempt
+from refunds.services import refund_approve
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApprovalTier)
+class ApprovalTierAdmin(admin.ModelAdmin):
+    list_display = ("name", "role", "currency", "max_amount", "approvals_needed", "enabled")
+    list_editable = ("enabled",)
+    list_filter = ("role", "currency", "enabled")
+
+
+class ApprovalInline(admin.TabularInline):
+    model = RefundApproval
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("approver", "decision", "comment", "approver_limit", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AttemptInline(admin.TabularInline):
+    model = RefundAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "number",
+        "idempotency_key",
+        "status",
+        "provider_reference",
+        "calls",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "case",
+        "amount",
+        "currency",
+        "liability",
+        "status",
+        "requester",
+        "created_at",
+    )
+    list_filter = ("status", "liability")
+    search_fields = ("case__reference", "order__order_id", "provider_reference")
+    list_select_related = ("case", "requester")
+    raw_id_fields = ("case", "order", "requester")
+    show_full_result_count = False
+    inlines = [ApprovalInline, AttemptInline]
+    actions = ["approve_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        # Only to run the approve action from the list; a refund's own page stays read-only.
+        return obj is None and admin.ModelAdmin.has_change_permission(self, request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Refund._meta.fields]
+
+    @admin.action(
+        description=_("Approve the selected refunds (as yourself)"), permissions=["change"]
+    )
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for refund in queryset.order_by("pk"):
+            try:
+                refund_approve(actor=request.user, refund=refund, comment="approved in the admin")
+            except DomainError as exc:
+                self.message_user(request, f"{refund.reference}: {exc.message}", messages.ERROR)
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request, _("%(n)d refunds approved.") % {"n": approved}, messages.SUCCESS
+            )
+
+
+@admin.register(RefundApproval)
+class RefundApprovalAdmin(ReadOnlyAdmin):
+    list_display = ("refund", "approver", "decision", "approver_limit", "created_at")
+    list_filter = ("decision",)
+    list_select_related = ("refund", "approver")
+
+
+@admin.register(RefundAttempt)
+class RefundAttemptAdmin(ReadOnlyAdmin):
+    list_display = (
+        "idempotency_key",
+        "refund",
+        "status",
+        "provider_reference",
+        "calls",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("idempotency_key", "provider_reference")
+    list_select_related = ("refund",)

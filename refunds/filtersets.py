@@ -1,0 +1,17 @@
+import django_filters as filters
+
+from refunds.choices import Liability, RefundStatus
+from refunds.models import Refund
+
+
+class RefundFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=RefundStatus.choices)
+    liability = filters.MultipleChoiceFilter(choices=Liability.choices)
+    case = filters.CharFilter(field_name="case__reference", max_length=24)
+    requester = filters.CharFilter(field_name="requester__username", max_length=150)
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Refund
+        fields = []

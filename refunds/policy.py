@@ -1,0 +1,91 @@
+"""The rules a refund is decided by: the payload an approval is bound to, the cumulative amount,
+the approval tier, an approver's limit, and what an order can still refund."""
+
+import hashlib
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from backoffice.roles import roles_of
+from refunds.choices import COUNTED_STATUSES
+from refunds.models import ApprovalTier, Refund
+
+CUSTOMER_WINDOW = timedelta(days=30)
+
+
+def payload_hash(*, amount: Decimal, currency: str, reason: str, order_id: str) -> str:
+    """What an approval approves: amount, currency, reason and order. Any edit changes it."""
+    canonical = json.dumps(
+        {
+            "amount": f"{Decimal(amount):.2f}",
+            "currency": currency,
+            "reason": reason,
+            "order": order_id,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def refund_payload_hash(refund: Refund) -> str:
+    return payload_hash(
+        amount=refund.amount,
+        currency=refund.currency,
+        reason=refund.reason,
+        order_id=refund.order.order_id,
+    )
+
+
+def _sum(qs) -> Decimal:
+    return qs.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def counted_on_order(order, *, exclude_pk=None) -> Decimal:
+    """Σ of the refunds that still count against the order (everything but failed, rejected,
+    cancelled)."""
+    qs = Refund.objects.filter(order=order, status__in=COUNTED_STATUSES)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return _sum(qs)
+
+
+def cumulative_amount(*, order, customer_id: int, amount: Decimal, exclude_pk=None) -> Decimal:
+    """The amount a tier is decided on: this refund plus what the same order already has, or what
+    the same customer had in 30 days, whichever is larger. Splitting a refund cannot dodge a tier."""
+    on_order = counted_on_order(order, exclude_pk=exclude_pk)
+    recent = Refund.objects.filter(
+        case__customer_id=customer_id,
+        status__in=COUNTED_STATUSES,
+        created_at__gte=timezone.now() - CUSTOMER_WINDOW,
+    )
+    if exclude_pk is not None:
+        recent = recent.exclude(pk=exclude_pk)
+    return max(on_order, _sum(recent)) + amount
+
+
+def tiers(currency: str) -> list[ApprovalTier]:
+    return list(ApprovalTier.objects.filter(enabled=True, currency=currency))
+
+
+def tier_for(cumulative: Decimal, currency: str) -> ApprovalTier | None:
+    """The lowest tier whose maximum covers the cumulative amount."""
+    for tier in tiers(currency):
+        if tier.max_amount is None or cumulative <= tier.max_amount:
+            return tier
+    return None
+
+
+def approver_limit(user, currency: str) -> tuple[bool, Decimal | None]:
+    """(may approve at all, the highest cumulative amount they may approve; None = no limit)."""
+    mine = roles_of(user)
+    relevant = [t for t in tiers(currency) if t.role in mine or user.is_superuser]
+    if not relevant:
+        return False, None
+    if any(t.max_amount is None for t in relevant):
+        return True, None
+    return True, max(t.max_amount for t in relevant)

@@ -1,0 +1,61 @@
+"""Reads of the refunds app."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from backoffice.roles import Role, has_role
+from cases import permissions as case_permissions
+from cases.models import SlaClock
+from refunds import policy
+from refunds.choices import RefundStatus
+from refunds.models import Refund, RefundApproval, RefundAttempt
+
+
+def refunds_visible_to(user) -> QuerySet[Refund]:
+    qs = Refund.objects.all()
+    if case_permissions.sees_all_cases(user):
+        return qs
+    if not has_role(user, Role.AGENT, Role.SUPERVISOR):
+        return qs.none()
+    return qs.filter(case__queue_id__in=case_permissions.member_queue_ids(user))
+
+
+def refund_list(user) -> QuerySet[Refund]:
+    return (
+        refunds_visible_to(user)
+        .select_related("case", "order", "requester")
+        .prefetch_related(
+            Prefetch(
+                "approvals",
+                queryset=RefundApproval.objects.select_related("approver").order_by(
+                    "created_at", "id"
+                ),
+            ),
+            Prefetch("attempts", queryset=RefundAttempt.objects.order_by("number")),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def approvals_inbox(user) -> QuerySet[Refund]:
+    """Refunds waiting for a decision that this user may take (their own shown, not decidable)."""
+    qs = refund_list(user).filter(status=RefundStatus.PENDING_APPROVAL)
+    may, limit = policy.approver_limit(user, "CNY")
+    if not may:
+        return qs.none()
+    if limit is not None:
+        qs = qs.filter(Q(cumulative_amount__lte=limit) | Q(requester=user))
+    return qs.prefetch_related(
+        Prefetch(
+            "case__sla_clocks",
+            queryset=SlaClock.objects.filter(metric="refund_approval").select_related("calendar"),
+        )
+    ).order_by("created_at", "id")
+
+
+def refunds_of_case(case) -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(case=case)
+        .select_related("order", "requester")
+        .prefetch_related("approvals__approver", "attempts")
+        .order_by("created_at", "id")
+    )

@@ -1,0 +1,310 @@
+"""Every write to a refund outside the provider pipeline: request, approve, reject, cancel, retry,
+settle. Each is atomic, locks what it decides on, writes a case event and an audit row, and starts
+side effects only after commit."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backoffice.audit.services import audit_record
+from backoffice.errors import Conflict, Forbidden, Invalid
+from backoffice.queueing import publish_on_commit
+from backoffice.roles import Role, has_role
+from cases import permissions as case_permissions
+from cases.choices import EventType
+from cases.events import record_event
+from cases.models import Case, RechargeOrder
+from cases.sla import services as sla
+from cases.sla.choices import Metric
+from refunds import policy
+from refunds.choices import Decision, Liability, RefundStatus
+from refunds.models import Refund, RefundApproval
+
+MAX_REASON = 1000
+
+
+def clock_subject(refund: Refund) -> str:
+    return f"refund:{refund.pk}"
+
+
+def refund_event(refund: Refund, action: str, actor=None, **extra) -> None:
+    payload = {"refund": refund.pk, "action": action, "amount": f"{refund.amount:.2f}", **extra}
+    record_event(case=refund.case, type=EventType.REFUND, actor=actor, payload=payload)
+
+
+def refund_audit(refund: Refund, action: str, actor=None, **payload) -> None:
+    audit_record(
+        actor=actor,
+        action=f"refund.{action}",
+        object_type="refunds.refund",
+        object_id=refund.pk,
+        payload={"status": refund.status, "amount": f"{refund.amount:.2f}", **payload},
+    )
+
+
+def _locked(refund: Refund) -> Refund:
+    return Refund.objects.select_for_update().select_related("case", "order").get(pk=refund.pk)
+
+
+def _clean_amount(amount) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError) as exc:
+        raise Invalid({"amount": ["Give an amount like 50.00."]}) from exc
+    if not value.is_finite() or value <= 0:
+        raise Invalid({"amount": ["The amount must be more than 0.00."]})
+    if value != value.quantize(Decimal("0.01")):
+        raise Invalid({"amount": ["At most two decimal places."]})
+    return value
+
+
+def _submit_after_commit(refund: Refund) -> None:
+    from refunds.tasks import submit_refund
+
+    publish_on_commit(submit_refund, refund.pk)
+
+
+@transaction.atomic
+def refund_request(
+    *,
+    actor,
+    case: Case,
+    amount,
+    currency: str = "CNY",
+    reason: str,
+    liability: str,
+    policy_basis: str = "",
+) -> Refund:
+    """Ask for a refund on the case's recharge order. Σ of counted refunds ≤ amount paid, checked
+    under a row lock on the order so concurrent requests cannot overrun it."""
+    case_permissions.require(
+        case_permissions.can_work_case(actor, case) or has_role(actor, Role.FINANCE),
+        "Only the case's agents, supervisors and finance can request refunds.",
+    )
+    amount = _clean_amount(amount)
+    reason = (reason or "").strip()
+    errors = {}
+    if currency != "CNY":
+        errors["currency"] = ["Only CNY is supported."]
+    if not reason:
+        errors["reason"] = ["Say why the customer is refunded."]
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = [f"At most {MAX_REASON} characters."]
+    if liability not in Liability.values:
+        errors["liability"] = [f"One of {', '.join(Liability.values)}."]
+    if case.recharge_order_id is None:
+        errors["case"] = [f"Case {case.reference} has no recharge order to refund."]
+    if errors:
+        raise Invalid(errors)
+    if not case.is_open and case.status != "resolved":
+        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
+    order = RechargeOrder.objects.select_for_update().get(pk=case.recharge_order_id)
+    refundable = order.amount_paid - policy.counted_on_order(order)
+    if amount > refundable:
+        raise Invalid(
+            {
+                "amount": [
+                    f"Only {refundable:.2f} {order.currency} of {order.amount_paid:.2f} paid is still refundable."
+                ]
+            }
+        )
+    cumulative = policy.cumulative_amount(order=order, customer_id=case.customer_id, amount=amount)
+    tier = policy.tier_for(cumulative, currency)
+    if tier is None:
+        raise Invalid(
+            {"amount": [f"No approval tier covers a cumulative {cumulative:.2f} {currency}."]}
+        )
+    refund = Refund.objects.create(
+        case=case,
+        order=order,
+        amount=amount,
+        currency=currency,
+        reason=reason,
+        liability=liability,
+        policy_basis=(policy_basis or "")[:200],
+        requester=actor,
+        payload_hash=policy.payload_hash(
+            amount=amount, currency=currency, reason=reason, order_id=order.order_id
+        ),
+        cumulative_amount=cumulative,
+        approvals_needed=tier.approvals_needed,
+    )
+    refund_event(refund, "requested", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
+    sla.clock_start_metric(
+        case=case,
+        metric=Metric.REFUND_APPROVAL,
+        actor=actor,
+        at=refund.created_at,
+        subject=clock_subject(refund),
+    )
+    refund_audit(refund, "request", actor, tier=tier.name, liability=liability)
+    return refund
+
+
+def _check_approver(actor, refund: Refund) -> Decimal | None:
+    if actor.pk == refund.requester_id:
+        raise Forbidden(
+            "You cannot decide on a refund you asked for.", code="cannot_approve_own_refund"
+        )
+    if not (case_permissions.can_view_case(actor, refund.case) or has_role(actor, Role.FINANCE)):
+        raise Forbidden("You cannot decide on refunds of this case.")
+    may, limit = policy.approver_limit(actor, refund.currency)
+    if not may or (limit is not None and refund.cumulative_amount > limit):
+        raise Forbidden(
+            f"A cumulative {refund.cumulative_amount:.2f} {refund.currency} is above your approval limit.",
+            code="approval_limit",
+        )
+    return limit
+
+
+def _pending(refund: Refund) -> None:
+    if refund.status != RefundStatus.PENDING_APPROVAL:
+        raise Conflict(
+            f"Refund {refund.reference} is {refund.status} already.", code="already_decided"
+        )
+
+
+@transaction.atomic
+def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
+    """One approval. With enough distinct approvals the refund is approved and submitted after
+    commit. Of simultaneous approvals exactly one makes the transition."""
+    refund = _locked(refund)
+    _pending(refund)
+    limit = _check_approver(actor, refund)
+    if refund.payload_hash != policy.refund_payload_hash(refund):
+        raise Conflict("The refund changed since it was requested.", code="payload_changed")
+    if refund.approvals.filter(approver=actor).exists():
+        raise Conflict("You have decided on this refund already.", code="already_decided")
+    try:
+        with transaction.atomic():
+            RefundApproval.objects.create(
+                refund=refund,
+                requester_id=refund.requester_id,
+                approver=actor,
+                decision=Decision.APPROVE,
+                comment=(comment or "")[:2000],
+                approver_limit=limit,
+                payload_hash=refund.payload_hash,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "This decision was refused by the database.", code="already_decided"
+        ) from exc
+    approvals = refund.approvals.filter(
+        decision=Decision.APPROVE, payload_hash=refund.payload_hash
+    ).count()
+    refund_event(refund, "approval", actor, approvals=approvals, needed=refund.approvals_needed)
+    if approvals >= refund.approvals_needed:
+        refund.status, refund.approved_at = RefundStatus.APPROVED, timezone.now()
+        refund.save(update_fields=["status", "approved_at", "updated_at"])
+        refund_event(refund, "approved", actor)
+        sla.clock_stop_subject(
+            case=refund.case, subject=clock_subject(refund), at=refund.approved_at, actor=actor
+        )
+        _submit_after_commit(refund)
+    refund_audit(refund, "approve", actor, approvals=approvals)
+    return refund
+
+
+@transaction.atomic
+def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
+    refund = _locked(refund)
+    _pending(refund)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": ["Say why the refund is rejected."]})
+    limit = _check_approver(actor, refund)
+    RefundApproval.objects.create(
+        refund=refund,
+        requester_id=refund.requester_id,
+        approver=actor,
+        decision=Decision.REJECT,
+        comment=reason[:2000],
+        approver_limit=limit,
+        payload_hash=refund.payload_hash,
+    )
+    now = timezone.now()
+    refund.status, refund.finished_at, refund.status_reason = (
+        RefundStatus.REJECTED,
+        now,
+        reason[:2000],
+    )
+    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
+    refund_event(refund, "rejected", actor, reason=reason[:200])
+    sla.clock_stop_subject(case=refund.case, subject=clock_subject(refund), at=now, actor=actor)
+    refund_audit(refund, "reject", actor)
+    return refund
+
+
+@transaction.atomic
+def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
+    """The requester (or a supervisor of the case) withdraws a refund before it is decided."""
+    refund = _locked(refund)
+    if not (
+        actor.pk == refund.requester_id or case_permissions.can_supervise_case(actor, refund.case)
+    ):
+        raise Forbidden("Only the requester or a supervisor can cancel this refund.")
+    _pending(refund)
+    now = timezone.now()
+    refund.status, refund.finished_at, refund.status_reason = (
+        RefundStatus.CANCELLED,
+        now,
+        reason[:2000],
+    )
+    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
+    refund_event(refund, "cancelled", actor)
+    sla.clock_stop_subject(
+        case=refund.case, subject=clock_subject(refund), at=now, actor=actor, cancel=True
+    )
+    refund_audit(refund, "cancel", actor)
+    return refund
+
+
+@transaction.atomic
+def refund_retry(*, actor, refund: Refund) -> Refund:
+    """Finance sends a failed refund again: a new attempt with a new key, if it still fits."""
+    permissions_ok = has_role(actor, Role.FINANCE) or case_permissions.can_supervise_case(
+        actor, refund.case
+    )
+    case_permissions.require(permissions_ok, "Only finance or a supervisor can retry a refund.")
+    refund = _locked(refund)
+    if refund.status != RefundStatus.FAILED:
+        raise Conflict(
+            f"Refund {refund.reference} is {refund.status}; only failed refunds are retried.",
+            code="not_failed",
+        )
+    order = RechargeOrder.objects.select_for_update().get(pk=refund.order_id)
+    refundable = order.amount_paid - policy.counted_on_order(order, exclude_pk=refund.pk)
+    if refund.amount > refundable:
+        raise Conflict(
+            f"Only {refundable:.2f} is still refundable on the order.", code="over_refundable"
+        )
+    refund.status, refund.status_reason, refund.finished_at = RefundStatus.APPROVED, "", None
+    refund.save(update_fields=["status", "status_reason", "finished_at", "updated_at"])
+    refund_event(refund, "retry", actor)
+    _submit_after_commit(refund)
+    refund_audit(refund, "retry", actor)
+    return refund
+
+
+@transaction.atomic
+def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
+    """Finance settles a refund in `needs_review` after checking the provider's ledger."""
+    case_permissions.require(
+        has_role(actor, Role.FINANCE), "Only finance settles refunds under review."
+    )
+    refund = _locked(refund)
+    if refund.status != RefundStatus.NEEDS_REVIEW:
+        raise Conflict(f"Refund {refund.reference} is {refund.status}.", code="not_under_review")
+    if outcome not in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        raise Invalid({"outcome": ["succeeded or failed"]})
+    note = (note or "").strip()
+    if not note:
+        raise Invalid({"note": ["Say what the provider's ledger shows."]})
+    refund.status, refund.finished_at = outcome, timezone.now()
+    refund.status_reason = f"{refund.status_reason}\nsettled by finance: {note}".strip()
+    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
+    refund_event(refund, "settled", actor, outcome=outcome)
+    refund_audit(refund, "settle", actor, outcome=outcome)
+    return refund
