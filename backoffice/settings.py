@@ -278,3 +278,10 @@ REFUND_UNKNOWN_WINDOW_SECONDS = env.float("REFUND_UNKNOWN_WINDOW_SECONDS", defau
 REFUND_APPROVED_GRACE_SECONDS = env.float("REFUND_APPROVED_GRACE_SECONDS", default=10.0)
 REFUND_PROVIDER_URL = env.str("REFUND_PROVIDER_URL", default="http://127.0.0.1:8765")
 REFUND_PROVIDER_TIMEOUT = env.float("REFUND_PROVIDER_TIMEOUT", default=10.0)
+
+# Customer notifications: SMS through an HTTP JSON gateway (embedded default: files under var/sms/
+# a person can read), e-mail through EMAIL_BACKEND; retries with exponential backoff.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default=f"file://{VAR_DIR / 'sms'}")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)

@@ -587,4 +587,5 @@ class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     ordering = ("-day",)
 
 
+import cases.notifications.admin  # noqa: E402 - registers the notification admin
 import cases.sla.admin  # noqa: E402, F401 - registers the SLA admin

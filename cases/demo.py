@@ -5,9 +5,11 @@ when customers with `DEMO-` external ids exist, it adds nothing and says so. Eve
 claimed, answered, transitioned, merged and resolved by the services, as the demo staff.
 
 The data is history: a case received 60 days ago was answered and resolved 60 days ago, so its SLA
-clocks, timeline and audit entries say so. The services read `timezone.now()`; while seeding, it
-answers the simulated time of the step being written (`SimulatedClock`), never later than the real
-start. Open cases are the recent ones, as in a real back-office.
+clocks, timeline, notifications and audit entries say so. The services read `timezone.now()`; while
+seeding, it answers the simulated time of the step being written (`SimulatedClock`), never later
+than the real start. Open cases are the recent ones, as in a real back-office. Task messages are
+held back while seeding (a message is only a wake-up call; the relays re-drive what is still due),
+and the customer messages of the history are settled as sent when they were due.
 """
 
 import random
@@ -21,12 +23,15 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from backoffice import queueing
 from cases.choices import OPEN_STATUSES, Category, Channel, Language, RootCause, Status
 from cases.choices import Carrier as C
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
+from cases.notifications.models import Notification, OutboxStatus
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
 from cases.services import (
     CreditAccountData,
@@ -34,6 +39,7 @@ from cases.services import (
     OrderData,
     case_claim,
     case_customer_message,
+    case_extend_deadline,
     case_merge,
     case_open,
     case_reply,
@@ -75,8 +81,8 @@ FATE_WEIGHTS = {
 }  # fmt: skip
 # How many days ago a case of each fate was received: open cases are recent, closed ones old.
 FATE_AGE_DAYS = {
-    "new": (0, 1), "in_progress": (0, 4), "waiting_customer": (1, 20),
-    "waiting_third_party": (1, 25), "reopened_open": (4, 12), "resolved": (2, 12),
+    "new": (0, 1), "in_progress": (0, 4), "waiting_customer": (1, 12),
+    "waiting_third_party": (1, 20), "reopened_open": (3, 10), "resolved": (2, 12),
     "reopened_resolved": (12, 60), "closed": (9, 89),
 }  # fmt: skip
 FACE_WEIGHTS = {10: 4, 20: 7, 30: 12, 50: 30, 100: 28, 200: 10, 300: 5, 500: 4}
@@ -221,6 +227,9 @@ CUSTOMER_FOLLOW_UPS = [
     "好的，我等你们的消息。",
 ]
 CUSTOMER_FOLLOW_UPS_EN = ["Any update, please?", "I have sent the screenshot."]
+FOLLOW_UP_REPLIES = ["收到，我们会继续跟进，请耐心等待。", "已收到您的补充材料，正在核实中。"]
+FOLLOW_UP_REPLIES_EN = ["Thank you, we are looking into it and will update you soon."]
+EXTENSION_REASONS = ["等待运营商核查结果，依规延长处理期限。", "需风控团队复核，依规延长处理期限。"]
 REOPEN_MESSAGES = [
     "问题还是没有解决，额度还是用不了。",
     "说已经处理了，可是钱还没退回来。",
@@ -291,12 +300,30 @@ class SimulatedClock:
         return self.at
 
 
+def _hold_back(task, *args, **kwargs) -> bool:
+    return False
+
+
 @contextmanager
-def simulated_time(clock: SimulatedClock):
-    """`timezone.now()` answers the clock; DEBUG's query log is off (on SQLite it runs an extra
-    query per query to quote the parameters, a third of the seeding time)."""
-    with mock.patch.object(timezone, "now", clock.now), override_settings(DEBUG=False):
+def writing_history(clock: SimulatedClock):
+    """`timezone.now()` answers the clock; no task is published (it would act on the history now);
+    DEBUG's query log is off (on SQLite it runs an extra query per query to quote the parameters)."""
+    with (
+        mock.patch.object(timezone, "now", clock.now),
+        mock.patch.object(queueing, "publish", _hold_back),
+        override_settings(DEBUG=False),
+    ):
         yield
+
+
+def settle_outbox(*, before: datetime) -> int:
+    """The history's customer messages went out when they were due. No service writes delivery
+    history, so this is a direct update; messages due later stay queued for the relay."""
+    return Notification.objects.filter(
+        case__customer__external_id__startswith=DEMO_PREFIX,
+        status=OutboxStatus.QUEUED,
+        not_before__lte=before,
+    ).update(status=OutboxStatus.SENT, sent_at=F("not_before"), provider_message_id="demo-history")
 
 
 def _pick(rng: random.Random, weights: dict):
@@ -643,6 +670,7 @@ class DemoWorkflow(DemoBuilder):
         self.scenario = "none"
         self.incident: Incident | None = None
         self.incident_cases: list[int] = []
+        self.last_at: dict[int, datetime] = {}  # plan index → time of the last step on its case
 
     # -- time ----------------------------------------------------------------------------------
     def later(self, low_minutes: float, high_minutes: float) -> datetime:
@@ -678,30 +706,41 @@ class DemoWorkflow(DemoBuilder):
         self.clock.set(plan.received_at + timedelta(seconds=rng.randint(5, 180)))
         case = self.cases[index] = self.open(index, plan)
         self.scenario = self.scenarios[index]
-        if plan.fate in {"new", "duplicate"}:
-            return
         if plan.fate == "merge":
-            self.later(10, 180)
-            into = self.cases[plan.duplicate_of]
-            case_merge(actor=self.staff["supervisor"], duplicate=case, into=into)
+            self.merge(plan, case)
         elif plan.fate == "incident":
             self.outage_case(index, case)
-        else:
-            agent = self.worker_for(case)
-            self.later(5, 240)
-            case = case_claim(actor=agent, case=case)
-            self.later(2, 30)
-            case_reply(actor=agent, case=case, body=self.say(case, REPLIES_ZH, REPLIES_EN))
-            if rng.random() < 0.03 and case.priority != "p1":
-                self.later(30, 240)
-                supervisor = self.staff["supervisor"]
-                case_set_priority(
-                    actor=supervisor, case=case, priority="p1", reason="客户多次来电催促"
-                )
-            self.follow_fate(agent, case, plan.fate)
+        elif plan.fate not in {"new", "duplicate"}:
+            self.work(case, plan.fate)
+        self.last_at[index] = self.clock.at
+
+    def soon(self, low_minutes: float, high_minutes: float) -> datetime:
+        """Move the clock on by a random delay, at any hour."""
+        return self.clock.set(
+            self.clock.at + timedelta(minutes=self.rng.uniform(low_minutes, high_minutes))
+        )
+
+    def merge(self, plan: Plan, case: Case) -> None:
+        """Merged into the first case, after the last step already written on that one."""
+        self.later(10, 180)
+        self.clock.set(max(self.clock.at, self.last_at[plan.duplicate_of] + timedelta(minutes=5)))
+        into = self.cases[plan.duplicate_of]
+        case_merge(actor=self.staff["supervisor"], duplicate=case, into=into)
+
+    def work(self, case: Case, fate: str) -> None:
+        agent = self.worker_for(case)
+        self.later(5, 240)
+        case = case_claim(actor=agent, case=case)
+        self.later(2, 30)
+        case_reply(actor=agent, case=case, body=self.say(case, REPLIES_ZH, REPLIES_EN))
+        if self.rng.random() < 0.03 and case.priority != "p1":
+            self.later(30, 240)
+            supervisor = self.staff["supervisor"]
+            case_set_priority(actor=supervisor, case=case, priority="p1", reason="客户多次来电催促")
+        self.follow_fate(agent, case, fate)
 
     def customer_says(self, case: Case, zh: list[str], en: list[str], *, after=(30, 2 * 1440)):
-        self.clock.set(self.clock.at + timedelta(minutes=self.rng.uniform(*after)))
+        self.soon(*after)
         case_customer_message(actor=self.staff["intake"], case=case, body=self.say(case, zh, en))
 
     def resolve(self, agent, case: Case, *, after=(60, 3 * 1440)) -> Case:
@@ -709,6 +748,22 @@ class DemoWorkflow(DemoBuilder):
         cause = self.root_cause(case)
         return case_transition(actor=agent, case=case, to=Status.RESOLVED, root_cause=cause,
                                note=RESOLUTIONS[cause])  # fmt: skip
+
+    def answer(self, agent, case: Case) -> None:
+        """The agent answers the customer's message, unless it came in the last few hours."""
+        if self.clock.at < self.clock.limit - timedelta(hours=6):
+            self.later(10, 240)
+            body = self.say(case, FOLLOW_UP_REPLIES, FOLLOW_UP_REPLIES_EN)
+            case_reply(actor=agent, case=case, body=body)
+
+    def extend_if_long(self, case: Case) -> None:
+        """A case waiting longer than ten days gets its regulatory deadline extended."""
+        received = self.plans[self.index].received_at
+        if received < self.clock.limit - timedelta(days=11):
+            at = received + timedelta(days=self.rng.uniform(9.5, 10.5))
+            self.clock.set(max(at, self.clock.at))
+            reason = self.rng.choice(EXTENSION_REASONS)
+            case_extend_deadline(actor=self.staff["supervisor"], case=case, reason=reason)
 
     def follow_fate(self, agent, case: Case, fate: str) -> None:
         rng = self.rng
@@ -719,30 +774,32 @@ class DemoWorkflow(DemoBuilder):
             )
             case_reply(actor=agent, case=case, body=self.say(case, ASK_CUSTOMER, ASK_CUSTOMER_EN))
             if fate == "waiting_customer":
+                self.extend_if_long(case)
                 return
             self.customer_says(case, CUSTOMER_FOLLOW_UPS, CUSTOMER_FOLLOW_UPS_EN)
+            self.answer(agent, case)
         if fate == "waiting_third_party":
             self.later(5, 120)
             case_reply(actor=agent, case=case, body=rng.choice(THIRD_PARTY_NOTES), internal=True)
             case_transition(
                 actor=agent, case=case, to=Status.WAITING_THIRD_PARTY, note="等待外部核查"
             )
+            self.extend_if_long(case)
             return
         if fate == "in_progress":
             if rng.random() < 0.5:
                 self.customer_says(
                     case, CUSTOMER_FOLLOW_UPS, CUSTOMER_FOLLOW_UPS_EN, after=(10, 600)
                 )
+                if rng.random() < 0.5:
+                    self.answer(agent, case)
             return
         case = self.resolve(agent, case)
         if fate.startswith("reopened"):
             self.customer_says(case, REOPEN_MESSAGES, REOPEN_MESSAGES, after=(1440, 4 * 1440))
+            self.answer(agent, case)
             if fate == "reopened_open":
                 return
-            self.later(30, 600)
-            case_reply(
-                actor=agent, case=case, body="您好，已重新核实并处理，给您带来不便深表歉意。"
-            )
             case = self.resolve(agent, case, after=(60, 2 * 1440))
         if fate == "closed":
             self.later(2 * 1440, 7 * 1440)
@@ -759,11 +816,11 @@ class DemoWorkflow(DemoBuilder):
                 description="充值系统与运营商网关之间的通道故障，期间大量话费充值付款成功但未到账。",
                 started_at=self.outage_start,
             )  # fmt: skip
-        self.later(3, 30)
+        self.soon(3, 30)  # night duty: the outage does not wait for office hours
         incident_link(actor=supervisor, incident=self.incident, cases=[case])
         self.incident_cases.append(index)
         if self.rng.random() < 0.5:
-            self.later(5, 60)
+            self.soon(5, 60)
             case_claim(actor=self.worker_for(case), case=case)
 
     def resolve_outage(self) -> None:
@@ -828,11 +885,12 @@ def seed(*, cases: int = 3000, seed: int = 20260930, progress=None) -> dict:
     clock = SimulatedClock(limit=timezone.now() - timedelta(minutes=1))
     builder = DemoWorkflow(rng=random.Random(seed), staff=staff, clock=clock)
     builder.make_people(min(400, max(20, cases // 8)))
-    with simulated_time(clock):
+    with writing_history(clock):
         with transaction.atomic():
             builder.save_people()
             builder.history_orders()
         builder.run(cases, progress)
+    settle_outbox(before=clock.limit - timedelta(minutes=30))
     after = _counts()
     demo_cases = Case.objects.filter(customer__external_id__startswith=DEMO_PREFIX)
     return {

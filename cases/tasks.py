@@ -30,3 +30,7 @@ def send_staff_alert(reference: str, metric: str, threshold: str, addresses: lis
         f"Open the case in the back-office to act on it."
     )
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+
+
+# The worker discovers `<app>.tasks` modules; the notification tasks live beside their code.
+from cases.notifications.tasks import relay_notifications, send_notification  # noqa: E402, F401

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cases.notifications.models import Purpose
+from cases.notifications.services import notify_refund
 from refunds import policy
 from refunds.choices import AttemptStatus, Decision, RefundStatus
 from refunds.models import Refund, RefundAttempt
@@ -23,6 +25,10 @@ from refunds.providers import client
 from refunds.services import refund_audit, refund_event
 
 logger = logging.getLogger(__name__)
+OUTCOME_PURPOSE = {
+    RefundStatus.SUCCEEDED: Purpose.REFUND_PAID,
+    RefundStatus.FAILED: Purpose.REFUND_FAILED,
+}
 
 
 def lease_seconds() -> float:
@@ -139,6 +145,8 @@ def _finish(
         refund_audit(
             refund, status, attempt=claim.attempt.number, key=claim.attempt.idempotency_key
         )
+        if status in OUTCOME_PURPOSE:
+            notify_refund(refund.case, refund, OUTCOME_PURPOSE[status])
     return True
 
 

@@ -15,6 +15,8 @@ from cases import permissions as case_permissions
 from cases.choices import EventType
 from cases.events import record_event
 from cases.models import Case, RechargeOrder
+from cases.notifications.models import Purpose
+from cases.notifications.services import notify_refund
 from cases.sla import services as sla
 from cases.sla.choices import Metric
 from refunds import policy
@@ -202,6 +204,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
         sla.clock_stop_subject(
             case=refund.case, subject=clock_subject(refund), at=refund.approved_at, actor=actor
         )
+        notify_refund(refund.case, refund, Purpose.REFUND_APPROVED, actor)
         _submit_after_commit(refund)
     refund_audit(refund, "approve", actor, approvals=approvals)
     return refund

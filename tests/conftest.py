@@ -34,6 +34,7 @@ SEED_MIGRATIONS = [
     ("backoffice.migrations.0002_calendars", "seed_default_calendar"),
     ("cases.migrations.0002_seed_queues_and_routing", "seed"),
     ("cases.migrations.0004_seed_sla", "seed"),
+    ("cases.migrations.0008_seed_notification_templates", "seed"),
     ("refunds.migrations.0002_database_guards", "seed_tiers"),
 ]
 

@@ -11,6 +11,7 @@ from cases.models.incidents import Incident
 from cases.models.messages import Attachment, Message
 from cases.models.orders import RechargeOrder
 from cases.models.queues import Queue, QueueMembership, RoutingRule
+from cases.notifications.models import Notification, NotificationTemplate
 from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "EscalationRule",
     "Incident",
     "Message",
+    "Notification",
+    "NotificationTemplate",
     "Queue",
     "QueueMembership",
     "RechargeOrder",

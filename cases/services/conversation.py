@@ -13,6 +13,7 @@ from cases import permissions
 from cases.choices import EventType, MessageKind, Status
 from cases.events import audit_case, record_event
 from cases.models import Attachment, Case, Message
+from cases.notifications.services import notify_reply
 from cases.services.workflow import start_new_cycle
 from cases.sla import services as sla
 
@@ -86,6 +87,7 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
     case.save(update_fields=fields)
     if not internal:
         sla.clocks_on_reply(case=case, at=message.created_at, actor=actor)
+        notify_reply(case, message, actor)
     audit_case(
         actor=actor,
         action="case.note" if internal else "case.reply",

@@ -12,6 +12,7 @@ from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
 from cases.events import record_event
 from cases.models import Case, Incident
+from cases.notifications.services import notify_case_resolved
 from cases.sla.services import clocks_on_status
 
 
@@ -99,6 +100,7 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
             },
         )
         clocks_on_status(case=case, previous=previous, at=now, actor=actor)
+        notify_case_resolved(case, actor)
         resolved += 1
     incident.status, incident.root_cause, incident.resolved_at = (
         IncidentStatus.RESOLVED,

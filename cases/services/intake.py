@@ -21,6 +21,7 @@ from cases.choices import (
 )
 from cases.events import audit_case, record_event
 from cases.models import Case, CaseFlag, CreditAccountSnapshot, Customer, QueueMembership
+from cases.notifications.services import notify_case_received
 from cases.phones import InvalidPhone, normalize_phone
 from cases.services.orders import OrderData, recharge_order_upsert
 from cases.services.references import next_reference
@@ -230,6 +231,7 @@ def case_open(
                 payload={"assignee": member.get_username(), "how": "round_robin"},
             )
     clocks_start_for_case(case=case, actor=actor)
+    notify_case_received(case, actor)
     audit_case(
         actor=actor,
         action="case.open",

@@ -12,6 +12,7 @@ from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
 from cases.events import audit_case, record_event
 from cases.models import Case
+from cases.notifications.services import notify_case_resolved, notify_deadline_extended
 from cases.sla import services as sla
 from cases.transitions import allowed, allowed_targets
 
@@ -186,6 +187,8 @@ def case_transition(*, actor, case: Case, to: str, root_cause: str = "", note: s
     if previous == Status.RESOLVED and to == Status.IN_PROGRESS:
         record_event(case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle})
     sla.clocks_on_status(case=case, previous=previous, at=now, actor=actor)
+    if to == Status.RESOLVED:
+        notify_case_resolved(case, actor)
     audit_case(actor=actor, action="case.transition", case=case, payload=payload)
     return case
 
@@ -245,5 +248,6 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
         "from": previous_due.isoformat(),
         "to": clock.due_at.isoformat(),
     }
+    notify_deadline_extended(case, clock, reason, actor)
     audit_case(actor=actor, action="case.extend_deadline", case=case, payload=payload)
     return case

@@ -31,6 +31,7 @@ def test_intake_creates_case_with_reference_routing_and_events():
         EventType.SLA,
         EventType.SLA,
         EventType.SLA,
+        EventType.NOTIFICATION,
     ]
     assert sorted(case.sla_clocks.values_list("metric", flat=True)) == [
         "first_response",

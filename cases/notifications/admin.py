@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases.notifications.models import Notification, NotificationTemplate
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    list_display = ("purpose", "language", "channel", "subject", "has_error", "updated_at")
+    list_filter = ("purpose", "language", "channel")
+    readonly_fields = ("render_error", "updated_at")
+    fields = ("purpose", "language", "channel", "subject", "body", "render_error", "updated_at")
+
+    @admin.display(boolean=True, description=_("rendering error"))
+    def has_error(self, obj) -> bool:
+        return bool(obj.render_error)
+
+    def save_model(self, request, obj, form, change):
+        obj.render_error = ""  # an edited template gets a fresh chance
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "case",
+        "purpose",
+        "channel",
+        "language",
+        "status",
+        "attempts",
+        "not_before",
+        "sent_at",
+    )
+    list_filter = ("status", "purpose", "channel")
+    search_fields = ("case__reference",)
+    raw_id_fields = ("case",)
+    list_select_related = ("case",)
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,225 @@
+"""Writing messages into the outbox, in the transaction of the event that causes them.
+
+The customer's preferred channel and language decide (the other channel if the preferred one has no
+address; a timeline note if neither has). SMS is held in quiet hours (22:00–08:00 in the calendar's
+zone) unless the case is p1. Rendering is sandboxed: templates see plain strings only, and one that
+fails to render leaves a failed notification and an error on the template, never a crash.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template import Context, Engine
+from django.utils import timezone, translation
+
+from backoffice.queueing import publish_on_commit
+from cases.choices import Category, ContactChannel, EventType, Language, Priority, RootCause
+from cases.events import record_event
+from cases.notifications.models import Notification, NotificationTemplate, OutboxStatus, Purpose
+
+logger = logging.getLogger(__name__)
+
+# No loaders and no libraries beyond the built-ins: {% include %}, {% load %} and friends fail.
+ENGINE = Engine(loaders=[], libraries={}, autoescape=False, string_if_invalid="")
+QUIET_START = time(22, 0)
+QUIET_END = time(8, 0)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def not_before(*, channel: str, priority: str, now: datetime | None = None) -> datetime:
+    """When a message may go: now, or for a non-p1 SMS in quiet hours, the next 08:00."""
+    now = now or timezone.now()
+    if channel != ContactChannel.SMS or priority == Priority.P1:
+        return now
+    local = now.astimezone(_zone())
+    if QUIET_END <= local.time() < QUIET_START:
+        return now
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=_zone())
+
+
+def _address(customer, channel: str) -> str:
+    return customer.phone if channel == ContactChannel.SMS else customer.email
+
+
+def choose_channel(customer) -> tuple[str, str] | None:
+    """(channel, address) by the customer's preference, falling back to the other channel."""
+    preferred = customer.preferred_channel or ContactChannel.SMS
+    other = ContactChannel.EMAIL if preferred == ContactChannel.SMS else ContactChannel.SMS
+    for channel in (preferred, other):
+        address = _address(customer, channel)
+        if address:
+            return channel, address
+    return None
+
+
+def _local(moment) -> str:
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def base_context(case, language: str) -> dict:
+    """Plain strings only: the case, its deadlines and the basis of each."""
+    from cases.models import SlaClock
+
+    clocks = {
+        c.metric: c
+        for c in SlaClock.objects.filter(case=case, cycle=case.cycle, subject="").order_by("pk")
+    }
+    resolution, regulatory = clocks.get("resolution"), clocks.get("regulatory_decision")
+    with translation.override(language):
+        return {
+            "reference": case.reference,
+            "customer_name": case.customer.name or "",
+            "category": str(Category(case.category).label),
+            "subject": case.subject,
+            "received_at": _local(case.received_at),
+            "resolution_due": _local(resolution.due_at) if resolution else "",
+            "regulatory_due": _local(regulatory.due_at) if regulatory else "",
+            "regulatory_days": str(regulatory.amount) if regulatory else "",
+            "root_cause": str(RootCause(case.root_cause).label) if case.root_cause else "",
+            "resolution": case.resolution,
+        }
+
+
+def render(template: NotificationTemplate, context: dict) -> tuple[str, str]:
+    ctx = Context({k: "" if v is None else str(v) for k, v in context.items()}, autoescape=False)
+    subject = ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
+    body = ENGINE.from_string(template.body).render(ctx).strip()
+    return subject[:200], body
+
+
+def _template(purpose: str, language: str, channel: str) -> NotificationTemplate | None:
+    for lang in (language, Language.ZH_HANS):
+        found = NotificationTemplate.objects.filter(
+            purpose=purpose, language=lang, channel=channel
+        ).first()
+        if found:
+            return found
+    return None
+
+
+def notify(
+    *, case, purpose: str, subject_key: str, extra: dict | None = None, actor=None
+) -> Notification | None:
+    """Queue one message for the case's customer; None if they have no address (a timeline note)."""
+    customer = case.customer
+    chosen = choose_channel(customer)
+    if chosen is None:
+        record_event(
+            case=case,
+            type=EventType.NOTIFICATION,
+            actor=actor,
+            payload={
+                "purpose": purpose,
+                "status": "no_address",
+                "detail": "no phone or e-mail on file",
+            },
+        )
+        return None
+    channel, address = chosen
+    language = customer.language or Language.ZH_HANS
+    existing = Notification.objects.filter(
+        subject_key=subject_key, purpose=purpose, channel=channel
+    ).first()
+    if existing is not None:
+        return existing
+    status, error, subject, body = OutboxStatus.QUEUED, "", "", ""
+    template = _template(purpose, language, channel)
+    if template is None:
+        status, error = OutboxStatus.FAILED, f"no template for {purpose}/{language}/{channel}"
+    else:
+        try:
+            subject, body = render(template, {**base_context(case, language), **(extra or {})})
+        except Exception as exc:  # any rendering failure is the template's, not a crash
+            status, error = OutboxStatus.FAILED, f"template error: {exc}"
+            NotificationTemplate.objects.filter(pk=template.pk).update(
+                render_error=f"{timezone.now():%Y-%m-%d %H:%M}: {exc}"[:2000]
+            )
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                case=case,
+                subject_key=subject_key,
+                purpose=purpose,
+                channel=channel,
+                language=language,
+                recipient=address,
+                subject=subject,
+                body=body,
+                status=status,
+                last_error=error,
+                not_before=not_before(channel=channel, priority=case.priority),
+            )
+    except IntegrityError:  # the same event, raced: the first message stands
+        return Notification.objects.get(subject_key=subject_key, purpose=purpose, channel=channel)
+    record_event(
+        case=case,
+        type=EventType.NOTIFICATION,
+        actor=actor,
+        payload={
+            "notification": notification.pk,
+            "purpose": purpose,
+            "channel": channel,
+            "status": status,
+            **({"error": error} if error else {}),
+        },
+    )
+    if status == OutboxStatus.QUEUED:
+        from cases.notifications.tasks import send_notification
+
+        publish_on_commit(send_notification, notification.pk)
+    return notification
+
+
+# --- the events that notify -----------------------------------------------------------------------
+
+
+def notify_case_received(case, actor=None):
+    return notify(
+        case=case, purpose=Purpose.CASE_RECEIVED, subject_key=f"case:{case.pk}", actor=actor
+    )
+
+
+def notify_reply(case, message, actor=None):
+    return notify(
+        case=case,
+        purpose=Purpose.REPLY,
+        subject_key=f"message:{message.pk}",
+        extra={"reply": message.body},
+        actor=actor,
+    )
+
+
+def notify_deadline_extended(case, clock, reason: str, actor=None):
+    return notify(
+        case=case,
+        purpose=Purpose.DEADLINE_EXTENDED,
+        subject_key=f"clock:{clock.pk}:ext:{clock.extension_level}",
+        extra={"reason": reason, "new_due": _local(clock.due_at), "days": str(clock.amount)},
+        actor=actor,
+    )
+
+
+def notify_case_resolved(case, actor=None):
+    return notify(
+        case=case,
+        purpose=Purpose.CASE_RESOLVED,
+        subject_key=f"case:{case.pk}:cycle:{case.cycle}",
+        actor=actor,
+    )
+
+
+def notify_refund(case, refund, purpose: str, actor=None):
+    return notify(
+        case=case,
+        purpose=purpose,
+        subject_key=f"refund:{refund.pk}",
+        extra={"amount": f"{refund.amount:.2f}", "currency": refund.currency},
+        actor=actor,
+    )

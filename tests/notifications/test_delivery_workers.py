@@ -1,0 +1,74 @@
+"""Delivery with real parts: PostgreSQL, a real worker on Redis, a local HTTP SMS gateway."""
+
+import time
+
+import pytest
+from django.db import connection
+
+from cases.models import Notification
+from cases.notifications import delivery
+from tests.concurrency import run_concurrently
+from tests.factories import open_case
+from tests.workers import Worker, broker_down, purge_queue
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def status() -> str:
+    return Notification.objects.get().status
+
+
+@pytest.fixture
+def worker(sms_gateway):
+    purge_queue()
+    connection.close()
+    w = Worker(
+        extra_env={"SMS_GATEWAY_URL": sms_gateway.url, "NOTIFY_RETRY_BASE_SECONDS": "0.5"}
+    ).start()
+    yield w
+    w.stop()
+
+
+def test_the_same_send_delivered_three_times_at_once_sends_one_message(sms_gateway):
+    open_case()
+    pk = Notification.objects.get().pk
+    results = run_concurrently(3, lambda i: delivery.deliver(pk))
+    assert sorted(results, key=str) == [None, None, "sent"]
+    assert len(sms_gateway.messages) == 1
+    assert Notification.objects.get().attempts == 1
+
+
+def test_a_worker_sends_the_message_after_the_case_commits(sms_gateway, worker):
+    case = open_case()
+    assert wait_for(lambda: status() == "sent"), worker.output()
+    [message] = sms_gateway.messages
+    assert case.reference in message["text"]
+
+
+def test_gateway_500_twice_then_200_through_the_worker(sms_gateway, worker):
+    sms_gateway.fail_next = 2
+    open_case()
+    assert wait_for(lambda: status() == "sent"), worker.output()
+    notification = Notification.objects.get()
+    assert notification.attempts == 3
+    assert sms_gateway.requests == 3
+    assert len(sms_gateway.messages) == 1
+
+
+def test_broker_down_when_the_case_commits_the_relay_sends_it_later(sms_gateway, worker):
+    with broker_down():
+        open_case()
+        time.sleep(1)
+        assert status() == "queued"
+    assert delivery.relay() == 1  # beat's relay, once the broker is back
+    assert wait_for(lambda: status() == "sent"), worker.output()
+    assert len(sms_gateway.messages) == 1
