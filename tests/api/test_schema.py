@@ -5,7 +5,11 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     text = target.read_text()
-    for path in ("/api/v1/cases/", "/api/v1/cases/{reference}/transition/", "/api/v1/recharge-orders/"):
+    for path in (
+        "/api/v1/cases/",
+        "/api/v1/cases/{reference}/transition/",
+        "/api/v1/recharge-orders/",
+    ):
         assert f"{path}:" in text
 
 

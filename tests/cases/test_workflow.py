@@ -211,7 +211,9 @@ def test_text_edit_is_recorded_and_validated(agent):
     from cases.services import case_update_text
 
     case = open_case()
-    edited = case_update_text(actor=agent, case=case, subject="新的主题", description=case.description)
+    edited = case_update_text(
+        actor=agent, case=case, subject="新的主题", description=case.description
+    )
     assert edited.subject == "新的主题"
     event = edited.events.get(type=EventType.EDITED)
     assert event.payload == {"subject": {"from": "充值50元未到账", "to": "新的主题"}}
@@ -220,5 +222,7 @@ def test_text_edit_is_recorded_and_validated(agent):
         case_update_text(actor=agent, case=edited, subject="", description="x" * 20_001)
     assert set(exc.value.errors) == {"subject", "description"}
     assert snapshot(edited) == before
-    assert case_update_text(actor=agent, case=edited, subject="新的主题", description=edited.description)
+    assert case_update_text(
+        actor=agent, case=edited, subject="新的主题", description=edited.description
+    )
     assert snapshot(edited) == before  # nothing changed, nothing written
