@@ -14,6 +14,7 @@ from cases.sla.choices import Threshold, Unit
 
 DUE_SOON_BEFORE = timedelta(days=3)
 WARN_FRACTIONS = ((Threshold.WARN_50, 0.5), (Threshold.WARN_75, 0.75))
+_ORDER = {code: i for i, code in enumerate(Threshold.values)}
 
 
 def measure(spec: CalendarSpec, unit: str, a: datetime, b: datetime) -> timedelta:
@@ -56,8 +57,7 @@ def compute(
     ]
     if regulatory and due_at - DUE_SOON_BEFORE > started_at:
         points.append((Threshold.DUE_SOON, due_at - DUE_SOON_BEFORE))
-    order = {code: i for i, code in enumerate(Threshold.values)}
-    points.sort(key=lambda p: (p[1], order[p[0]]))
+    points.sort(key=lambda p: (p[1], _ORDER[p[0]]))
     points.append((Threshold.BREACH, due_at))
     return ClockTimes(base_due=base_due, due_at=due_at, thresholds=points)
 

@@ -18,26 +18,55 @@ logger = logging.getLogger(__name__)
 RAISE = {Priority.P3: Priority.P2, Priority.P2: Priority.P1}
 
 
-def _recipients(case: Case, action: str) -> list:
-    User = get_user_model()
+class Rules:
+    """What escalation needs, loaded once per sweep: the rules by threshold, the escalation
+    queue, the managers, and each queue's team leads."""
+
+    def __init__(self):
+        self.by_threshold: dict[str, list[EscalationRule]] = {}
+        for rule in (
+            EscalationRule.objects.filter(enabled=True).select_related("queue").order_by("pk")
+        ):
+            self.by_threshold.setdefault(rule.threshold, []).append(rule)
+        self._escalation_queue = ...
+        self._managers = None
+        self._leads: dict[int, list] = {}
+
+    def escalation_queue(self) -> Queue | None:
+        if self._escalation_queue is ...:
+            self._escalation_queue = Queue.objects.filter(is_escalation=True).first()
+        return self._escalation_queue
+
+    def managers(self) -> list:
+        if self._managers is None:
+            User = get_user_model()
+            self._managers = list(
+                User.objects.filter(groups__name=Role.MANAGER, is_active=True).order_by("pk")
+            )
+        return self._managers
+
+    def leads(self, queue_id: int) -> list:
+        if queue_id not in self._leads:
+            User = get_user_model()
+            self._leads[queue_id] = list(
+                User.objects.filter(
+                    queue_memberships__queue_id=queue_id, queue_memberships__is_lead=True
+                ).order_by("pk")
+            )
+        return self._leads[queue_id]
+
+
+def _recipients(case: Case, action: str, rules: Rules) -> list:
     if action == EscalationAction.NOTIFY_ASSIGNEE_AND_LEAD:
-        leads = User.objects.filter(
-            queue_memberships__queue=case.queue, queue_memberships__is_lead=True
-        )
-        users = list(leads)
-        if case.assignee_id:
-            users.insert(0, case.assignee)
+        users = ([case.assignee] if case.assignee_id else []) + rules.leads(case.queue_id)
         return list({u.pk: u for u in users}.values())
-    role = Role.MANAGER if action == EscalationAction.NOTIFY_MANAGER else None
-    if action == EscalationAction.NOTIFY_COMPLIANCE:
-        # Compliance reads regulatory deadlines; managers stand in until a compliance role exists.
-        role = Role.MANAGER
-    return list(User.objects.filter(groups__name=role, is_active=True).order_by("pk"))
+    # Compliance reads regulatory deadlines; managers stand in until a compliance role exists.
+    return rules.managers()
 
 
-def _notify(clock: SlaClock, rule: EscalationRule, threshold: str) -> None:
+def _notify(clock: SlaClock, rule: EscalationRule, threshold: str, rules: Rules) -> None:
     case = clock.case
-    users = _recipients(case, rule.action)
+    users = _recipients(case, rule.action, rules)
     record_event(
         case=case,
         type=EventType.SLA,
@@ -57,9 +86,9 @@ def _notify(clock: SlaClock, rule: EscalationRule, threshold: str) -> None:
         publish_on_commit(send_staff_alert, case.reference, clock.metric, threshold, addresses)
 
 
-def _move(clock: SlaClock, rule: EscalationRule) -> None:
-    case = Case.objects.select_for_update().get(pk=clock.case_id)
-    queue = rule.queue or Queue.objects.filter(is_escalation=True).first()
+def _move(clock: SlaClock, rule: EscalationRule, rules: Rules) -> None:
+    case = Case.objects.select_for_update().select_related("queue").get(pk=clock.case_id)
+    queue = rule.queue or rules.escalation_queue()
     if queue is None or case.queue_id == queue.pk or not case.is_open:
         return
     previous = case.queue.code
@@ -90,14 +119,14 @@ def _raise_priority(clock: SlaClock, rule: EscalationRule) -> None:
     clocks_retarget(case=case)
 
 
-def run(*, clock: SlaClock, threshold: str) -> None:
-    rules = EscalationRule.objects.filter(enabled=True, threshold=threshold).order_by("pk")
-    for rule in rules:
+def run(*, clock: SlaClock, threshold: str, rules: Rules | None = None) -> None:
+    rules = rules or Rules()
+    for rule in rules.by_threshold.get(threshold, []):
         if rule.metric and rule.metric != clock.metric:
             continue
         if rule.action == EscalationAction.MOVE_TO_QUEUE:
-            _move(clock, rule)
+            _move(clock, rule, rules)
         elif rule.action == EscalationAction.RAISE_PRIORITY:
             _raise_priority(clock, rule)
         else:
-            _notify(clock, rule, threshold)
+            _notify(clock, rule, threshold, rules)

@@ -18,7 +18,10 @@ from cases.sla.services import _schedule, _times, due_filter, fire_threshold, re
 logger = logging.getLogger(__name__)
 
 
-def _process(clock: SlaClock, now: datetime) -> list[str]:
+BATCH = 100
+
+
+def _process(clock: SlaClock, now: datetime, rules: escalation.Rules) -> list[str]:
     times = _times(clock)
     fired_now = []
     for code, at in times.thresholds:
@@ -33,7 +36,7 @@ def _process(clock: SlaClock, now: datetime) -> list[str]:
     if clock.state != "active":
         refresh_next_due(clock.case)
     for code in fired_now:
-        escalation.run(clock=clock, threshold=code)
+        escalation.run(clock=clock, threshold=code, rules=rules)
     return fired_now
 
 
@@ -45,18 +48,20 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:
         .order_by("next_threshold_at")
         .values_list("pk", flat=True)[:limit]
     )
+    rules = escalation.Rules()
     fired = 0
-    for pk in due_ids:
+    for start in range(0, len(due_ids), BATCH):
+        # One transaction per batch; clocks another sweep holds are skipped, and each clock is
+        # re-checked under its lock, so a threshold fires once however many sweeps run.
         with transaction.atomic():
-            clock = (
+            clocks = (
                 SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("case", "calendar", "policy")
-                .filter(due_filter(now), pk=pk)
-                .first()
+                .select_related("case", "case__queue", "case__assignee", "calendar", "policy")
+                .filter(due_filter(now), pk__in=due_ids[start : start + BATCH])
+                .order_by("pk")
             )
-            if clock is None:  # another sweep has it, or it moved on
-                continue
-            fired += len(_process(clock, now))
+            for clock in clocks:
+                fired += len(_process(clock, now, rules))
     if fired:
         logger.info("sla sweep: %d thresholds fired on %d clocks", fired, len(due_ids))
     return fired

@@ -316,7 +316,8 @@ def test_detail_shows_full_numbers_to_agents_and_the_timeline(agent):
     assert body["recharge_order"]["phone"] == "+8613912345678"
     assert body["recharge_order"]["carrier_by_prefix"] == "china_mobile"
     assert [e["type"] for e in body["timeline"]][:2] == ["opened", "routed"]
-    assert body["notifications"] == [] and body["refunds"] == []
+    assert [n["purpose"] for n in body["notifications"]] == ["case_received"]
+    assert body["refunds"] == []
     list_body = client_for(agent).get("/api/v1/cases/").json()
     assert {row["customer"]["phone"] for row in list_body["results"]} == {"+86 139****5678"}
 
