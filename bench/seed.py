@@ -1,0 +1,793 @@
+"""Fill a PostgreSQL database with a realistic back-office load, fast (set-based SQL, no ORM rows).
+
+    .venv/bin/python bench/seed.py --cases 1000000 [--database-url URL] [--reset] [--due-now 300]
+
+Creates the database if missing, runs `manage.py migrate` against it, then writes in one
+transaction: N/10 customers, N recharge orders, N cases (~35% open), three SLA clocks per case
+(first response, resolution, regulatory decision) and one `opened` timeline event per case, plus a
+small staff (agents, team leads, managers) for the escalation rules to notify.
+
+The SLA clocks of open cases are exact: their due times and thresholds come from the product's own
+arithmetic (`cases.sla.engine.compute` with the seeded business calendar), computed once per
+distinct start minute, so the sweep recomputes exactly what is stored. Clocks of closed cases are
+computed per start hour and shifted (their due times are within business-hours noise of exact;
+nothing re-reads them). `--due-now` clocks are left with their latest threshold crossed but not
+yet handled, as if the sweep had not run for a minute.
+
+Secondary indexes and unique constraints of the loaded tables are dropped for the load and rebuilt
+afterwards (same names and definitions, read from the catalog), inside the same transaction.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench"
+LOADED_TABLES = [
+    "cases_customer",
+    "cases_rechargeorder",
+    "cases_case",
+    "cases_slaclock",
+    "cases_caseevent",
+]
+RESET_TABLES = [
+    *LOADED_TABLES,
+    "cases_caseflag",
+    "cases_creditaccountsnapshot",
+    "cases_message",
+    "cases_attachment",
+    "cases_incident",
+    "cases_referencecounter",
+    "cases_queuemembership",
+]
+OPEN_WINDOW_DAYS = 30  # open cases younger than this get exact clocks (minute grid)
+SERVICE_POLICY = "Standard service"
+REGULATORY_POLICY = "Regulator complaint clock (15 / 30 / 60 days)"
+# combo → (metric family, unit, amount, regulatory); must match the seeded SLA targets.
+COMBOS = {
+    0: ("business_minutes", 120, False),  # first response p1
+    1: ("business_minutes", 240, False),  # first response p2
+    2: ("working_days", 1, False),  # first response p3
+    3: ("working_days", 3, False),  # resolution p1
+    4: ("working_days", 7, False),  # resolution p2
+    5: ("working_days", 10, False),  # resolution p3
+    6: ("calendar_days", 15, True),  # regulatory decision
+}
+AGENTS_PER_QUEUE = 24
+MANAGERS = 5
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+class Step:
+    """Prints `label … rows in s` around a block."""
+
+    total = 0.0
+
+    def __init__(self, label: str):
+        self.label = label
+        self.rows = None
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        print(f"  {self.label:<48}", end="", flush=True)
+        return self
+
+    def __exit__(self, *exc):
+        dt = time.perf_counter() - self.t0
+        Step.total += dt
+        rows = f"{self.rows:>12,} rows" if self.rows is not None else " " * 17
+        print(f"{rows} {dt:8.1f} s", flush=True)
+
+
+# --- database, schema --------------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            log(f"created database {name}")
+
+
+def migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def load_calendar_spec(url: str):
+    """The default calendar's CalendarSpec, read through the product's own service."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from backoffice.calendars.services import calendar_spec
+
+    spec = calendar_spec(None)
+    connections.close_all()  # before forking the workers below
+    return spec
+
+
+# --- the exact clock arithmetic, computed once per distinct start ------------------------------
+
+_SPEC = None
+
+
+def _init_worker(spec) -> None:
+    global _SPEC
+    _SPEC = spec
+
+
+def _thresholds(starts: list[datetime]) -> list[tuple]:
+    from backoffice.calendars.timecalc import past_verified
+    from cases.sla import engine
+
+    rows = []
+    for start in starts:
+        for combo, (unit, amount, regulatory) in COMBOS.items():
+            times = engine.compute(
+                _SPEC, unit=unit, amount=amount, started_at=start, regulatory=regulatory
+            )
+            at = dict(times.thresholds)
+            rows.append(
+                (
+                    start,
+                    combo,
+                    at["warn_50"],
+                    at["warn_75"],
+                    at.get("due_soon"),
+                    times.due_at,
+                    past_verified(_SPEC, times.due_at),
+                )
+            )
+    return rows
+
+
+def compute_lookup(spec, starts: list[datetime], workers: int = 2) -> list[tuple]:
+    chunks = [starts[i : i + 2000] for i in range(0, len(starts), 2000)]
+    out: list[tuple] = []
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+        for rows in pool.map(_thresholds, chunks):
+            out.extend(rows)
+    return out
+
+
+# --- dropping and rebuilding secondary indexes ---------------------------------------------------
+
+
+def drop_secondary_indexes(cur, tables: list[str]) -> list[str]:
+    """Drop every non-primary index and unique constraint of `tables`; return the DDL to rebuild."""
+    rebuild = []
+    cur.execute(
+        """
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c
+        WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[])
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                          WHERE f.contype = 'f' AND f.conindid = c.conindid)
+        """,
+        [tables],
+    )
+    for table, name, definition in cur.fetchall():
+        cur.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(table), sql.Identifier(name)
+            )
+        )
+        rebuild.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    cur.execute(
+        """
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        """,
+        [tables],
+    )
+    for name, definition in cur.fetchall():
+        cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+        rebuild.append(definition)
+    return rebuild
+
+
+# --- the load ------------------------------------------------------------------------------------
+
+SQL_PREFIXES = """
+CREATE TEMP TABLE seed_prefix (idx int, prefix text, carrier text) ON COMMIT DROP;
+INSERT INTO seed_prefix
+SELECT row_number() OVER () - 1, p, c FROM (VALUES
+  ('134','china_mobile'),('135','china_mobile'),('136','china_mobile'),('137','china_mobile'),
+  ('138','china_mobile'),('139','china_mobile'),('147','china_mobile'),('150','china_mobile'),
+  ('151','china_mobile'),('152','china_mobile'),('157','china_mobile'),('158','china_mobile'),
+  ('159','china_mobile'),('178','china_mobile'),('182','china_mobile'),('183','china_mobile'),
+  ('184','china_mobile'),('187','china_mobile'),('188','china_mobile'),('198','china_mobile'),
+  ('130','china_unicom'),('131','china_unicom'),('132','china_unicom'),('155','china_unicom'),
+  ('156','china_unicom'),('166','china_unicom'),('175','china_unicom'),('176','china_unicom'),
+  ('185','china_unicom'),('186','china_unicom'),
+  ('133','china_telecom'),('149','china_telecom'),('153','china_telecom'),('173','china_telecom'),
+  ('177','china_telecom'),('180','china_telecom'),('181','china_telecom'),('189','china_telecom'),
+  ('199','china_telecom'),('192','china_broadnet')) v(p, c);
+"""
+
+SQL_CUSTOMERS = """
+INSERT INTO cases_customer (id, external_id, name, phone, email, language, preferred_channel,
+                            created_at, updated_at)
+SELECT i,
+       'U' || lpad(i::text, 10, '0'),
+       (ARRAY['王','李','张','刘','陈','杨','黄','赵','吴','周','徐','孙','马','朱','胡','郭','何',
+              '高','林','罗'])[1 + floor(random() * 20)::int]
+         || (ARRAY['伟','芳','娜','敏','静','丽','强','磊','军','洋','勇','艳','杰','娟','涛','明',
+                   '超','秀英','霞','平','刚','桂英','浩然','子涵','欣怡','宇轩'])[1 + floor(random() * 26)::int],
+       '+86' || p.prefix || lpad(floor(random() * 100000000)::bigint::text, 8, '0'),
+       CASE WHEN random() < 0.45 THEN 'u' || i || '@example.' ||
+            (ARRAY['com','net','org'])[1 + floor(random() * 3)::int] ELSE '' END,
+       CASE WHEN random() < 0.93 THEN 'zh-hans' ELSE 'en' END,
+       CASE WHEN random() < 0.85 THEN 'sms' ELSE 'email' END,
+       ts, ts
+FROM (SELECT i, floor(random() * 40)::int AS pidx,
+             %(now)s::timestamptz - random() * interval '1000 days' - interval '120 days' AS ts
+      FROM generate_series(1, %(customers)s) i) g
+JOIN seed_prefix p ON p.idx = g.pidx
+"""
+
+# One row per case with every random choice made once. Status shares: open = p, split
+# 12/13/6/4 (of 35) over new/in_progress/waiting_customer/waiting_third_party; the rest is
+# resolved (25 of 65) and closed (40 of 65; 15% of those closed without a resolution).
+SQL_SEED_CASE = """
+CREATE TEMP TABLE seed_case ON COMMIT DROP AS
+WITH base AS (
+  SELECT i, random() AS r_status, random() AS r_cat, random() AS r_chan, random() AS r_age,
+         random() AS r_tail, random() AS r_day, random() AS r_pause, random() AS r_prio
+  FROM generate_series(1, %(cases)s) i
+), s1 AS (
+  SELECT b.*,
+    CASE WHEN r_status < %(open)s * 12 / 35 THEN 'new'
+         WHEN r_status < %(open)s * 25 / 35 THEN 'in_progress'
+         WHEN r_status < %(open)s * 31 / 35 THEN 'waiting_customer'
+         WHEN r_status < %(open)s THEN 'waiting_third_party'
+         WHEN r_status < %(open)s + (1 - %(open)s) * 25 / 65 THEN 'resolved'
+         ELSE 'closed' END AS status,
+    CASE WHEN r_cat < 0.22 THEN 'recharge_not_credited'
+         WHEN r_cat < 0.36 THEN 'recharge_wrong_number'
+         WHEN r_cat < 0.44 THEN 'recharge_wrong_carrier'
+         WHEN r_cat < 0.52 THEN 'recharge_wrong_amount'
+         WHEN r_cat < 0.60 THEN 'recharge_duplicate_charge'
+         WHEN r_cat < 0.85 THEN 'credit_limit_unusable'
+         ELSE 'other' END AS category,
+    CASE WHEN r_chan < 0.45 THEN 'app' WHEN r_chan < 0.70 THEN 'hotline'
+         WHEN r_chan < 0.82 THEN 'web' WHEN r_chan < 0.87 THEN 'email'
+         WHEN r_chan < 0.92 THEN 'regulator' ELSE 'api' END AS channel
+  FROM base b
+), s2 AS (
+  SELECT s1.*,
+    status IN ('new','in_progress','waiting_customer','waiting_third_party') AS is_open,
+    CASE WHEN channel = 'regulator' THEN 'p1'
+         WHEN r_prio < 0.04 THEN 'p1'  -- raised by hand or by an escalation
+         WHEN category IN ('recharge_not_credited','recharge_duplicate_charge') THEN 'p1'
+         WHEN category IN ('recharge_wrong_number','recharge_wrong_carrier',
+                           'credit_limit_unusable') THEN 'p2'
+         ELSE 'p3' END AS priority,
+    CASE WHEN channel = 'regulator' THEN 'regulator'
+         WHEN category LIKE 'recharge%%' THEN 'recharge'
+         WHEN category = 'credit_limit_unusable' THEN 'credit'
+         ELSE 'general' END AS queue_code,
+    -- open cases: exponential age by status on the minute grid (3%% stale tail up to 120 days);
+    -- the others: a day within 2..120 days ago at a daytime-weighted local time.
+    CASE
+      WHEN status IN ('new','in_progress','waiting_customer','waiting_third_party') THEN
+        CASE WHEN r_tail < 0.03 AND status <> 'new'
+             THEN %(now)s::timestamptz - interval '30 days' - r_age * interval '90 days'
+             ELSE %(now)s::timestamptz - least(43199, floor(-ln(1 - r_age) *
+               CASE status WHEN 'new' THEN 360 WHEN 'in_progress' THEN 3600
+                           WHEN 'waiting_customer' THEN 5760 ELSE 8640 END)) * interval '1 minute'
+        END
+      ELSE date_trunc('second',
+        ((%(today)s::date - 2 - floor(r_day * 118)::int)::timestamp
+          + (ARRAY[0,1,7,8,8,9,9,9,10,10,10,10,11,11,11,11,12,12,12,13,13,13,14,14,14,14,15,15,
+                   15,15,16,16,16,17,17,17,18,18,19,19,20,20,20,21,21,21,22,22,23])
+              [1 + floor(random() * 49)::int] * interval '1 hour'
+          + random() * interval '1 hour') AT TIME ZONE 'Asia/Shanghai')
+    END AS received_at
+  FROM s1
+), s3 AS (
+  SELECT s2.*,
+    CASE WHEN status IN ('waiting_customer','waiting_third_party')
+         THEN received_at + (%(now)s::timestamptz - received_at) * (0.5 + 0.45 * r_pause) END
+      AS pause_at,
+    CASE WHEN status IN ('resolved','closed') AND NOT (status = 'closed' AND r_pause < 0.15)
+         THEN received_at + least(-ln(1 - random()) * interval '60 hours',
+                                  (%(now)s::timestamptz - received_at) * 0.9) END AS resolved_at,
+    status = 'closed' AND r_pause < 0.15 AS closed_unresolved
+  FROM s2
+)
+SELECT i, status, category, channel, priority, queue_code, is_open, received_at, pause_at,
+  resolved_at, closed_unresolved,
+  1 + floor(power(random(), 1.4) * %(customers)s)::bigint AS customer_id,
+  received_at + random() * interval '90 seconds' AS created_at,
+  CASE WHEN status = 'new' OR closed_unresolved THEN NULL
+       ELSE received_at + least(-ln(1 - random()) * interval '3 hours',
+              (coalesce(pause_at, resolved_at, %(now)s::timestamptz) - received_at) * 0.6)
+  END AS first_response_at,
+  CASE WHEN closed_unresolved
+         THEN received_at + least(-ln(1 - random()) * interval '1 day',
+                                  (%(now)s::timestamptz - received_at) * 0.9)
+       WHEN status = 'closed'
+         THEN resolved_at + least(-ln(1 - random()) * interval '3 days',
+                                  (%(now)s::timestamptz - resolved_at) * 0.95)
+  END AS closed_at
+FROM s3
+"""
+
+SQL_ORDERS = """
+INSERT INTO cases_rechargeorder (id, order_id, customer_id, phone, intended_phone,
+  declared_carrier, looked_up_carrier, face_value, amount_paid, currency, status, paid_at,
+  client_ip, amount_edits, created_at, updated_at)
+SELECT o.i,
+  'RO' || to_char(o.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDDHH24MISS')
+       || lpad(o.i::text, 9, '0'),
+  o.customer_id, o.phone,
+  CASE WHEN o.category = 'recharge_wrong_number'
+       THEN left(o.phone, 9) || lpad(floor(random() * 100000)::int::text, 5, '0') ELSE '' END,
+  CASE WHEN o.category = 'recharge_wrong_carrier' AND random() < 0.7
+       THEN (ARRAY['china_mobile','china_unicom','china_telecom','china_broadnet'])
+              [1 + (array_position(ARRAY['china_mobile','china_unicom','china_telecom',
+                                         'china_broadnet'], pfx.carrier)
+                    + floor(random() * 3)::int) %% 4]
+       ELSE pfx.carrier END,
+  pfx.carrier,
+  o.face, round((o.face * (0.98 + random() * 0.02))::numeric, 2), 'CNY', o.ostatus,
+  CASE WHEN o.ostatus <> 'failed' THEN o.created_at + random() * interval '40 seconds' END,
+  CASE WHEN random() < 0.05 THEN NULL
+       WHEN random() < 0.01 THEN ('223.104.' || (1 + o.i %% 4) || '.' || (10 + o.i %% 5))::inet
+       ELSE ((ARRAY[36,39,42,58,59,60,61,101,106,110,111,112,113,114,115,116,117,118,119,120,
+                    121,122,123,124,125,175,180,182,183,202,210,211,218,219,220,221,222,223])
+               [1 + floor(random() * 38)::int]
+             || '.' || floor(random() * 256)::int || '.' || floor(random() * 256)::int
+             || '.' || (1 + floor(random() * 254)::int))::inet END,
+  CASE WHEN random() < 0.3 THEN NULL
+       WHEN o.category = 'recharge_wrong_amount' THEN 1 + floor(random() * 8)::int
+       WHEN random() < 0.9 THEN 0 ELSE 1 + floor(random() * 3)::int END,
+  o.created_at, o.created_at + interval '1 minute'
+FROM (
+  SELECT c.i, c.customer_id, c.category,
+    CASE WHEN random() < 0.85 THEN cu.phone
+         ELSE '+86' || (SELECT array_agg(prefix ORDER BY idx) FROM seed_prefix)
+                         [1 + floor(random() * 40)::int]
+              || lpad(floor(random() * 100000000)::bigint::text, 8, '0') END AS phone,
+    CASE WHEN c.category = 'recharge_wrong_amount'
+         THEN (ARRAY[200, 300, 500, 500, 1000])[1 + floor(random() * 5)::int]
+         ELSE (ARRAY[10, 20, 30, 50, 50, 100, 100, 100, 200, 300, 500])[1 + floor(random() * 11)::int]
+    END::numeric AS face,
+    CASE WHEN c.category = 'recharge_not_credited'
+           THEN (ARRAY['pending','pending','failed','succeeded','succeeded'])[1 + floor(random() * 5)::int]
+         WHEN random() < 0.92 THEN 'succeeded' WHEN random() < 0.75 THEN 'failed' ELSE 'pending'
+    END AS ostatus,
+    c.received_at - random() * interval '3 days' AS created_at
+  FROM seed_case c JOIN cases_customer cu ON cu.id = c.customer_id
+) o
+JOIN seed_prefix pfx ON pfx.prefix = substr(o.phone, 4, 3)
+"""
+
+SQL_STAFF = """
+INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, last_name, email,
+                       is_staff, is_active, date_joined)
+SELECT '!', NULL, false, u.username, '', '', u.username || '@example.com', true, true, %(now)s
+FROM (SELECT 'bench_' || q.code || '_' || lpad(k::text, 2, '0') AS username
+      FROM cases_queue q, generate_series(1, %(per_queue)s) k
+      UNION ALL
+      SELECT 'bench_manager_' || k FROM generate_series(1, %(managers)s) k) u
+ON CONFLICT (username) DO NOTHING;
+
+INSERT INTO auth_user_groups (user_id, group_id)
+SELECT u.id, g.id FROM auth_user u JOIN auth_group g ON g.name = CASE
+    WHEN u.username LIKE 'bench\\_manager\\_%%' THEN 'manager'
+    WHEN u.username LIKE '%%\\_01' THEN 'supervisor' ELSE 'agent' END
+WHERE u.username LIKE 'bench\\_%%'
+ON CONFLICT DO NOTHING;
+
+INSERT INTO cases_queuemembership (queue_id, user_id, is_lead, active, last_assigned_at)
+SELECT q.id, u.id, u.username LIKE '%%\\_01', true, NULL
+FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
+ON CONFLICT DO NOTHING;
+
+CREATE TEMP TABLE seed_agents ON COMMIT DROP AS
+SELECT q.code, array_agg(u.id ORDER BY u.id) AS ids
+FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
+GROUP BY q.code;
+"""
+
+SQL_SEED_CLOCK = """
+CREATE TEMP TABLE seed_clock ON COMMIT DROP AS
+SELECT c.i AS case_id, m.metric, m.combo, m.policy_id, m.amount, m.unit, c.received_at AS started_at,
+  CASE WHEN c.is_open AND c.received_at >= %(now)s::timestamptz - %(window)s * interval '1 day'
+       THEN c.received_at ELSE date_trunc('hour', c.received_at) END AS bucket,
+  m.stop_at, m.stop_kind, m.pause_at
+FROM seed_case c
+CROSS JOIN LATERAL (VALUES
+  ('first_response',
+   CASE c.priority WHEN 'p1' THEN 0 WHEN 'p2' THEN 1 ELSE 2 END,
+   %(service)s::bigint,
+   CASE c.priority WHEN 'p1' THEN 120 WHEN 'p2' THEN 240 ELSE 1 END,
+   CASE WHEN c.priority = 'p3' THEN 'working_days' ELSE 'business_minutes' END,
+   coalesce(c.first_response_at, c.closed_at),
+   CASE WHEN c.first_response_at IS NOT NULL THEN 'stop'
+        WHEN c.closed_at IS NOT NULL THEN 'cancel' END,
+   NULL::timestamptz),
+  ('resolution',
+   CASE c.priority WHEN 'p1' THEN 3 WHEN 'p2' THEN 4 ELSE 5 END,
+   %(service)s::bigint,
+   CASE c.priority WHEN 'p1' THEN 3 WHEN 'p2' THEN 7 ELSE 10 END,
+   'working_days',
+   coalesce(c.resolved_at, c.closed_at),
+   CASE WHEN c.resolved_at IS NOT NULL THEN 'stop'
+        WHEN c.closed_at IS NOT NULL THEN 'cancel' END,
+   c.pause_at),
+  ('regulatory_decision', 6, %(regulatory)s::bigint, 15, 'calendar_days',
+   coalesce(c.resolved_at, c.closed_at),
+   CASE WHEN c.resolved_at IS NOT NULL THEN 'stop'
+        WHEN c.closed_at IS NOT NULL THEN 'cancel' END,
+   NULL::timestamptz)
+) m(metric, combo, policy_id, amount, unit, stop_at, stop_kind, pause_at)
+"""
+
+# Times shifted from the bucket to the clock's own start (zero shift on the exact minute grid),
+# then the clock's state at its reference time: stopped, paused, or now.
+SQL_CLOCK_TIMES = """
+CREATE TEMP TABLE seed_clock_t ON COMMIT DROP AS
+SELECT k.*, t.w50, t.w75, t.ds, t.due, t.pv,
+  coalesce(k.stop_at, k.pause_at, %(now)s::timestamptz) AS ref,
+  CASE WHEN k.stop_at IS NULL AND k.pause_at IS NULL THEN
+    CASE WHEN t.due <= %(now)s THEN 'breach' WHEN t.ds <= %(now)s THEN 'due_soon'
+         WHEN t.w75 <= %(now)s THEN 'warn_75' WHEN t.w50 <= %(now)s THEN 'warn_50' END
+  END AS last_code,
+  CASE WHEN k.stop_at IS NULL AND k.pause_at IS NULL THEN
+    CASE WHEN t.due <= %(now)s THEN t.due WHEN t.ds <= %(now)s THEN t.ds
+         WHEN t.w75 <= %(now)s THEN t.w75 WHEN t.w50 <= %(now)s THEN t.w50 END
+  END AS last_at
+FROM (SELECT s.*, s.started_at - s.bucket AS shift FROM seed_clock s) k
+JOIN seed_due d ON d.bucket = k.bucket AND d.combo = k.combo
+CROSS JOIN LATERAL (SELECT d.w50 + k.shift AS w50, d.w75 + k.shift AS w75, d.ds + k.shift AS ds,
+                           d.due + k.shift AS due, d.pv) t
+"""
+
+SQL_CLOCK_FINAL = """
+CREATE TEMP TABLE seed_clock_f ON COMMIT DROP AS
+WITH due_now AS (
+  SELECT case_id, metric FROM seed_clock_t WHERE last_at IS NOT NULL
+  ORDER BY last_at DESC LIMIT %(due_now)s
+), st AS (
+  SELECT t.*, dn.case_id IS NOT NULL AS is_due_now,
+    concat_ws(',', CASE WHEN w50 <= ref THEN 'warn_50' END, CASE WHEN w75 <= ref THEN 'warn_75' END,
+                   CASE WHEN ds <= ref THEN 'due_soon' END, CASE WHEN due <= ref THEN 'breach' END)
+      AS fired_all,
+    CASE
+      WHEN t.stop_kind = 'stop' THEN CASE WHEN t.stop_at <= due THEN 'met' ELSE 'breached' END
+      WHEN t.stop_kind = 'cancel' THEN CASE WHEN due < t.stop_at THEN 'breached' ELSE 'cancelled' END
+      WHEN t.pause_at IS NOT NULL THEN CASE WHEN due <= t.pause_at THEN 'breached' ELSE 'paused' END
+      ELSE CASE WHEN due <= %(now)s THEN 'breached' ELSE 'active' END
+    END AS state0
+  FROM seed_clock_t t LEFT JOIN due_now dn USING (case_id, metric)
+)
+SELECT st.*,
+  CASE WHEN is_due_now THEN 'active' ELSE state0 END AS state,
+  CASE WHEN is_due_now THEN regexp_replace(fired_all, '(^|,)' || last_code || '$', '')
+       ELSE fired_all END AS fired,
+  CASE WHEN is_due_now THEN last_code
+       WHEN state0 = 'active' THEN
+         CASE WHEN w50 > %(now)s THEN 'warn_50' WHEN w75 > %(now)s THEN 'warn_75'
+              WHEN ds > %(now)s THEN 'due_soon' ELSE 'breach' END
+       ELSE '' END AS next_threshold,
+  CASE WHEN is_due_now THEN last_at
+       WHEN state0 = 'active' THEN
+         CASE WHEN w50 > %(now)s THEN w50 WHEN w75 > %(now)s THEN w75
+              WHEN ds > %(now)s THEN ds ELSE due END
+  END AS next_threshold_at
+FROM st
+"""
+
+SQL_CASES = """
+INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, category, sub_cause,
+  suggested_sub_cause, priority, status, queue_id, assignee_id, subject, description, received_at,
+  root_cause, resolution, cycle, created_at, updated_at, first_response_at, resolved_at, closed_at
+  {next_due_col})
+SELECT c.i,
+  'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
+    lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                            ORDER BY c.created_at, c.i)::text, 6, '0'),
+  c.customer_id,
+  CASE WHEN c.category LIKE 'recharge%%' AND random() < 0.97 THEN c.i END,
+  c.channel, c.category,
+  CASE WHEN c.category = 'credit_limit_unusable' AND c.status <> 'new' AND random() < 0.8
+       THEN x.sub_cause ELSE '' END,
+  CASE WHEN c.category = 'credit_limit_unusable' AND random() < 0.9 THEN x.sub_cause ELSE '' END,
+  c.priority, c.status, q.id,
+  CASE WHEN c.status <> 'new' THEN a.ids[1 + floor(random() * cardinality(a.ids))::int] END,
+  CASE c.category
+    WHEN 'recharge_not_credited' THEN '话费充值已扣款未到账'
+    WHEN 'recharge_wrong_number' THEN '话费充错号码，申请退款'
+    WHEN 'recharge_wrong_carrier' THEN '充值时运营商选择错误'
+    WHEN 'recharge_wrong_amount' THEN '充值金额与预期不符'
+    WHEN 'recharge_duplicate_charge' THEN '同一笔充值被重复扣款'
+    WHEN 'credit_limit_unusable' THEN '额度显示可用但无法使用'
+    ELSE '其他问题咨询' END || ' #' || c.i,
+  CASE c.channel WHEN 'hotline' THEN '客户来电反映：' WHEN 'regulator' THEN '监管转办：'
+                 ELSE '客户在线提交：' END || '请尽快核实处理。',
+  c.received_at,
+  CASE WHEN c.status IN ('resolved','closed')
+       THEN x.causes[1 + floor(random() * cardinality(x.causes))::int] ELSE '' END,
+  CASE WHEN c.status IN ('resolved','closed') THEN '已核实并处理，已告知客户。' ELSE '' END,
+  1, c.created_at,
+  greatest(c.created_at, c.first_response_at, c.pause_at, c.resolved_at, c.closed_at),
+  c.first_response_at, c.resolved_at, c.closed_at
+  {next_due_val}
+FROM seed_case c
+JOIN cases_queue q ON q.code = c.queue_code
+JOIN seed_agents a ON a.code = c.queue_code
+LEFT JOIN seed_next_due nd ON nd.case_id = c.i
+CROSS JOIN LATERAL (SELECT
+  (ARRAY['system_error','risk_control','security_lock','overdue','network_restriction',
+         'activation_failure'])[1 + floor(random() * 6 + c.i * 0)::int] AS sub_cause,
+  CASE c.category
+    WHEN 'recharge_wrong_number' THEN (ARRAY['user_error','user_error','user_error','fraud'])
+    WHEN 'recharge_wrong_carrier' THEN (ARRAY['user_error','user_error','carrier_fault'])
+    WHEN 'recharge_wrong_amount' THEN (ARRAY['user_error','user_error','product_defect'])
+    WHEN 'recharge_not_credited' THEN (ARRAY['carrier_fault','carrier_fault','system_fault','unknown'])
+    WHEN 'recharge_duplicate_charge' THEN (ARRAY['system_fault','system_fault','product_defect'])
+    WHEN 'credit_limit_unusable' THEN (ARRAY['risk_control_policy','risk_control_policy',
+      'security_lock','network_environment','system_fault','user_error'])
+    ELSE (ARRAY['unknown','product_defect','user_error','fraud'])
+  END AS causes) x
+"""
+
+SQL_CLOCKS = """
+INSERT INTO cases_slaclock (case_id, metric, cycle, subject, policy_id, calendar_id, amount, unit,
+  extension_level, started_at, due_at, original_due_at, paused_at, paused_seconds, state,
+  breached_at, stopped_at, next_threshold, fired, next_threshold_at, past_verified)
+SELECT case_id, metric, 1, '', policy_id, %(calendar)s, amount, unit, 0, started_at, due, due,
+  CASE WHEN state = 'paused' THEN pause_at END, 0, state,
+  CASE WHEN state = 'breached' THEN due END,
+  CASE WHEN stop_kind IS NOT NULL THEN stop_at END,
+  next_threshold, fired, next_threshold_at, pv
+FROM seed_clock_f
+ORDER BY case_id, metric
+"""
+
+SQL_EVENTS = """
+INSERT INTO cases_caseevent (case_id, type, actor_id, payload, created_at)
+SELECT c.id, 'opened', NULL,
+  jsonb_build_object('channel', c.channel, 'category', c.category,
+    'received_at', to_char(c.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+    'order_id', o.order_id),
+  c.created_at
+FROM cases_case c LEFT JOIN cases_rechargeorder o ON o.id = c.recharge_order_id
+ORDER BY c.id
+"""
+
+
+def seed(url: str, args) -> None:
+    spec = load_calendar_spec(url)
+    with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))
+        cur = conn.cursor()
+        for setting in (
+            "SET synchronous_commit = off",
+            "SET maintenance_work_mem = '1GB'",
+            "SET work_mem = '256MB'",
+            "SET temp_buffers = '1GB'",
+            # skip the per-row foreign-key triggers: every reference is generated consistently
+            "SET session_replication_role = replica",
+        ):
+            cur.execute(setting)
+        existing = cur.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+        if not args.reset:
+            if existing >= args.cases:
+                log(f"{url}: already holds {existing:,} cases (≥ {args.cases:,}); nothing to do")
+                return
+            leftovers = {
+                t: cur.execute(
+                    sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(t))
+                ).fetchone()[0]
+                for t in LOADED_TABLES
+            }
+            if any(leftovers.values()):
+                busy = ", ".join(t for t, v in leftovers.items() if v)
+                log(f"{url}: holds {existing:,} cases and rows in {busy}; run with --reset")
+                sys.exit(2)
+
+        now = cur.execute("SELECT date_trunc('minute', now())").fetchone()[0]
+        today = cur.execute("SELECT (%s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date", [now])
+        today = today.fetchone()[0]
+        ids = dict(
+            cur.execute(
+                "SELECT name, id FROM cases_slapolicy WHERE name IN (%s, %s)",
+                [SERVICE_POLICY, REGULATORY_POLICY],
+            ).fetchall()
+        )
+        calendar = cur.execute(
+            "SELECT id FROM backoffice_businesscalendar WHERE is_default"
+        ).fetchone()[0]
+        has_next_due = cur.execute(
+            "SELECT EXISTS (SELECT FROM information_schema.columns "
+            "WHERE table_name = 'cases_case' AND column_name = 'next_due_at')"
+        ).fetchone()[0]
+        params = {
+            "now": now,
+            "today": today,
+            "cases": args.cases,
+            "customers": max(1, args.cases // 10),
+            "open": args.open_share,
+            "window": OPEN_WINDOW_DAYS,
+            "service": ids[SERVICE_POLICY],
+            "regulatory": ids[REGULATORY_POLICY],
+            "calendar": calendar,
+            "due_now": args.due_now,
+            "per_queue": AGENTS_PER_QUEUE,
+            "managers": MANAGERS,
+        }
+        cur.execute("SELECT setseed(%s)", [args.random_seed])
+        log(f"seeding {args.cases:,} cases into {url} (now = {now.isoformat()})")
+        t_all = time.perf_counter()
+
+        if args.reset:
+            with Step("truncate") as s:
+                cur.execute(
+                    sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                        sql.SQL(", ").join(sql.Identifier(t) for t in RESET_TABLES)
+                    )
+                )
+        with Step("drop secondary indexes") as s:
+            rebuild = drop_secondary_indexes(cur, LOADED_TABLES)
+            s.rows = len(rebuild)
+        with Step("staff (agents, leads, managers)") as s:
+            cur.execute(SQL_PREFIXES)
+            cur.execute(SQL_STAFF, params)
+            s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
+        with Step("customers") as s:
+            cur.execute(SQL_CUSTOMERS, params)
+            s.rows = cur.rowcount
+        with Step("case plan (temp)") as s:
+            cur.execute(SQL_SEED_CASE, params)
+            s.rows = cur.rowcount
+        with Step("recharge orders") as s:
+            cur.execute(SQL_ORDERS, params)
+            s.rows = cur.rowcount
+        with Step("clock plan (temp)") as s:
+            cur.execute(SQL_SEED_CLOCK, params)
+            s.rows = cur.rowcount
+        with Step("clock arithmetic (engine.compute, 2 procs)") as s:
+            starts = [
+                r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()
+            ]
+            rows = compute_lookup(spec, starts)
+            cur.execute(
+                "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
+                "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean) ON COMMIT DROP"
+            )
+            with cur.copy("COPY seed_due FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
+            cur.execute("ANALYZE seed_due")
+            s.rows = len(rows)
+        with Step("clock states (temp)") as s:
+            cur.execute(SQL_CLOCK_TIMES, params)
+            cur.execute(SQL_CLOCK_FINAL, params)
+            s.rows = cur.rowcount
+        with Step("case next due (temp)") as s:
+            cur.execute(
+                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT case_id, min(due) AS due "
+                "FROM seed_clock_f WHERE state = 'active' GROUP BY case_id"
+            )
+            s.rows = cur.rowcount
+        with Step("cases") as s:
+            query = SQL_CASES.format(
+                next_due_col=", next_due_at" if has_next_due else "",
+                next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00')"
+                if has_next_due
+                else "",
+            )
+            cur.execute(query, params)
+            s.rows = cur.rowcount
+        with Step("SLA clocks") as s:
+            cur.execute(SQL_CLOCKS, params)
+            s.rows = cur.rowcount
+        with Step("timeline events (opened)") as s:
+            cur.execute(SQL_EVENTS, params)
+            s.rows = cur.rowcount
+        with Step("reference counters") as s:
+            cur.execute(
+                "INSERT INTO cases_referencecounter (day, last) "
+                "SELECT substr(reference, 4, 8)::date, max(substr(reference, 13)::int) "
+                "FROM cases_case GROUP BY 1 "
+                "ON CONFLICT (day) DO UPDATE SET last = greatest(cases_referencecounter.last, "
+                "excluded.last)"
+            )
+            s.rows = cur.rowcount
+        with Step("identity sequences") as s:
+            for table in ("cases_customer", "cases_rechargeorder", "cases_case"):
+                cur.execute(
+                    sql.SQL(
+                        "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
+                        "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
+                    ).format(t=sql.Literal(table), i=sql.Identifier(table))
+                )
+        with Step("rebuild indexes and unique constraints") as s:
+            for ddl in rebuild:
+                cur.execute(ddl)
+            s.rows = len(rebuild)
+        with Step("commit") as s:
+            conn.commit()
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        with Step("VACUUM (ANALYZE) loaded tables"):
+            conn.execute("SET maintenance_work_mem = '1GB'")
+            for table in (*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"):
+                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+        summary = conn.execute(
+            """
+            SELECT (SELECT count(*) FROM cases_case),
+                   (SELECT count(*) FROM cases_case WHERE status IN
+                      ('new','in_progress','waiting_customer','waiting_third_party')),
+                   (SELECT count(*) FROM cases_slaclock WHERE state IN ('active','paused')),
+                   (SELECT count(*) FROM cases_slaclock WHERE next_threshold_at IS NOT NULL),
+                   (SELECT count(*) FROM cases_slaclock WHERE next_threshold_at <= now()),
+                   pg_size_pretty(pg_database_size(current_database()))
+            """
+        ).fetchone()
+    log(
+        f"done in {time.perf_counter() - t_all:.1f} s: {summary[0]:,} cases ({summary[1]:,} open), "
+        f"{summary[2]:,} running clocks, {summary[3]:,} in the sweep index, "
+        f"{summary[4]:,} due now; database {summary[5]}"
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, required=True, help="how many cases (N)")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--reset", action="store_true", help="truncate the bench tables first")
+    parser.add_argument(
+        "--due-now",
+        type=int,
+        default=300,
+        help="running clocks left with their latest threshold crossed but not handled (300)",
+    )
+    parser.add_argument("--open-share", type=float, default=0.35, help="share of open cases")
+    parser.add_argument("--random-seed", type=float, default=0.42, help="setseed() value")
+    args = parser.parse_args(argv)
+    if args.cases < 1 or not 0 <= args.open_share <= 1 or args.due_now < 0:
+        parser.error("--cases ≥ 1, 0 ≤ --open-share ≤ 1, --due-now ≥ 0")
+    t0 = time.perf_counter()
+    ensure_database(args.database_url)
+    migrate(args.database_url)
+    log(f"migrated in {time.perf_counter() - t0:.1f} s")
+    seed(args.database_url, args)
+
+
+if __name__ == "__main__":
+    main()
