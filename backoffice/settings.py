@@ -170,6 +170,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -285,3 +286,6 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default=f"file://{VAR_DIR / 'sms'}"
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+
+# Seconds a process keeps configuration read on every intake (SLA policies, routing rules, templates).
+CONFIG_CACHE_SECONDS = env.float("CONFIG_CACHE_SECONDS", default=30.0)

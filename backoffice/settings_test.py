@@ -31,3 +31,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": f"{tempfile.gettempdir()}/backoffice-test-{os.getpid()}.sqlite3"
     }
+# Configuration is read fresh in tests (they edit it with queryset updates that send no signal).
+CONFIG_CACHE_SECONDS = 0

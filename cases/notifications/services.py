@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context, Engine
 from django.utils import timezone, translation
 
+from backoffice.cache import cached
 from backoffice.queueing import publish_on_commit
 from cases.choices import Category, ContactChannel, EventType, Language, Priority, RootCause
 from cases.events import record_event
@@ -95,13 +96,13 @@ def render(template: NotificationTemplate, context: dict) -> tuple[str, str]:
 
 
 def _template(purpose: str, language: str, channel: str) -> NotificationTemplate | None:
-    for lang in (language, Language.ZH_HANS):
-        found = NotificationTemplate.objects.filter(
-            purpose=purpose, language=lang, channel=channel
-        ).first()
-        if found:
-            return found
-    return None
+    templates = cached(
+        "notifications.templates",
+        lambda: {(t.purpose, t.language, t.channel): t for t in NotificationTemplate.objects.all()},
+    )
+    return templates.get((purpose, language, channel)) or templates.get(
+        (purpose, Language.ZH_HANS, channel)
+    )
 
 
 def notify(

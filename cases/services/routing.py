@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from backoffice.cache import cached
 from cases.choices import Category, Channel, FlagCode, Priority
 from cases.models import Queue, RoutingRule
 
@@ -44,12 +45,24 @@ def rule_matches(rule: RoutingRule, *, category, channel, amount: Decimal | None
     return not (rule.flag and rule.flag not in flags)
 
 
+def _rules() -> list[RoutingRule]:
+    return cached(
+        "routing.rules",
+        lambda: list(RoutingRule.objects.filter(enabled=True).select_related("queue")),
+    )
+
+
 def route_case(*, category: str, channel: str, amount: Decimal | None, flags: set[str]) -> Route:
     priority = default_priority(category=category, channel=channel, flags=flags)
-    for rule in RoutingRule.objects.filter(enabled=True).select_related("queue"):
+    for rule in _rules():
         if rule_matches(rule, category=category, channel=channel, amount=amount, flags=flags):
             return Route(queue=rule.queue, priority=rule.priority or priority, rule=rule)
-    queue = Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("id").first()
+    queue = cached(
+        "routing.default_queue",
+        lambda: (
+            Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("id").first()
+        ),
+    )
     if queue is None:
         raise RuntimeError(
             "No queue exists: create one in the admin (the seed migration makes some)."

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from backoffice.cache import cached
 from backoffice.calendars.models import BusinessCalendar
 from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import past_verified
@@ -70,7 +71,7 @@ def policies_for(case) -> tuple[SlaPolicy | None, list[SlaPolicy]]:
     """The first matching service policy (by position) and every matching regulatory policy."""
     referral = _is_regulator_referral(case)
     service, regulatory = None, []
-    for policy in SlaPolicy.objects.filter(enabled=True).order_by("position", "id"):
+    for policy in _policies():
         if not _policy_matches(policy, case, referral):
             continue
         if policy.kind == PolicyKind.REGULATORY:
@@ -80,18 +81,37 @@ def policies_for(case) -> tuple[SlaPolicy | None, list[SlaPolicy]]:
     return service, regulatory
 
 
+def _policies() -> list[SlaPolicy]:
+    return cached(
+        "sla.policies",
+        lambda: list(
+            SlaPolicy.objects.filter(enabled=True)
+            .select_related("calendar")
+            .order_by("position", "id")
+        ),
+    )
+
+
+def _targets() -> dict[tuple[int, str], list[SlaTarget]]:
+    def load():
+        by_policy_metric: dict[tuple[int, str], list[SlaTarget]] = {}
+        for target in SlaTarget.objects.order_by("pk"):
+            by_policy_metric.setdefault((target.policy_id, target.metric), []).append(target)
+        return by_policy_metric
+
+    return cached("sla.targets", load)
+
+
 def target_for(policy: SlaPolicy, metric: str, priority: str) -> SlaTarget | None:
-    targets = [
-        t
-        for t in SlaTarget.objects.filter(policy=policy, metric=metric)
-        if t.priority in (priority, "")
-    ]
+    targets = [t for t in _targets().get((policy.pk, metric), []) if t.priority in (priority, "")]
     targets.sort(key=lambda t: t.priority == "")  # the exact priority first
     return targets[0] if targets else None
 
 
 def _calendar(policy: SlaPolicy) -> BusinessCalendar:
-    return policy.calendar or BusinessCalendar.objects.get(is_default=True)
+    if policy.calendar_id:
+        return policy.calendar
+    return cached("calendar.default", lambda: BusinessCalendar.objects.get(is_default=True))
 
 
 # --- the clock's arithmetic, applied to a row ------------------------------------------------------
