@@ -873,7 +873,7 @@ def _counts() -> dict:
     }
 
 
-def seed(*, cases: int = 3000, seed: int = 20260930, progress=None) -> dict:
+def seed(*, cases: int = 2000, seed: int = 20260930, progress=None) -> dict:
     """Create the demo data set; returns what was added (all zero, `skipped`, when present)."""
     staff = _ensure_staff()
     existing = Customer.objects.filter(external_id__startswith=DEMO_PREFIX).count()

@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--cases", type=int, default=3000, help="demo cases to seed")
+        parser.add_argument("--cases", type=int, default=2000, help="demo cases to seed")
         parser.add_argument("--seed", type=int, default=20260930, help="random seed of the data")
         parser.add_argument("--no-serve", action="store_true", help="set up and seed, then exit")
         parser.add_argument(
