@@ -270,7 +270,7 @@ LOGGING = {
 }
 
 # `manage.py demo` calls each of these (dotted paths) to seed the demo data; apps append theirs.
-DEMO_SEEDERS = ["cases.demo.seed"]
+DEMO_SEEDERS = ["cases.demo.seed", "refunds.demo.seed"]
 
 # Refund pipeline (spec/REFUNDS.md): how long a claim holds, how long an unknown outcome is re-driven
 # with the same key before finance reviews it, how long a fresh approval is left to its own task.

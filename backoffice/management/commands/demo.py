@@ -81,8 +81,16 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         self.create_users()
-        self.seed(cases=cases, seed=seed)
+        self.start("provider", self.provider_command())
+        try:
+            if not self.wait_healthy(settings.REFUND_PROVIDER_URL.rstrip("/") + "/_health"):
+                self.report_failure("the provider sandbox did not start")
+            self.seed(cases=cases, seed=seed)
+        except BaseException:
+            self.stop_children()
+            raise
         if no_serve:
+            self.stop_children()
             self.print_logins()
             return
         self.serve(host, port)
@@ -169,6 +177,16 @@ class Command(BaseCommand):
         self.say(f"  {ADMIN[0]:<12}{'superuser':<12}{ADMIN[1]}  (Django admin)")
 
     # -- running -----------------------------------------------------------------------------------
+    def provider_command(self) -> list[str]:
+        """The refund provider sandbox on the port of `REFUND_PROVIDER_URL`, its ledger under var/."""
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.REFUND_PROVIDER_URL)
+        ledger = settings.VAR_DIR / "provider-sandbox.sqlite3"
+        manage = str(settings.BASE_DIR / "manage.py")
+        return [sys.executable, manage, "provider_sandbox", "--host", url.hostname or "127.0.0.1",
+                "--port", str(url.port or 8765), "--db", str(ledger), "--quiet"]  # fmt: skip
+
     def commands(self, host: str, port: int) -> dict[str, list[str]]:
         manage = str(settings.BASE_DIR / "manage.py")
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -210,6 +228,7 @@ class Command(BaseCommand):
         previous = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             connections.close_all()  # the children open their own connections
+            self.say("Starting web, worker and beat …")
             for name, command in self.commands(host, port).items():
                 self.start(name, command)
             probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
@@ -231,7 +250,7 @@ class Command(BaseCommand):
             self.stop_children()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        self.say("Stopped web, worker and beat.")
+        self.say("Stopped the provider sandbox, web, worker and beat.")
 
     def on_signal(self, signum, frame) -> None:
         self.stopping = True
@@ -240,7 +259,7 @@ class Command(BaseCommand):
         return next((n for n, p in self.children.items() if p.poll() is not None), None)
 
     def wait_healthy(self, url: str) -> bool:
-        self.say(f"Starting web, worker and beat; waiting for {url} …")
+        self.say(f"Waiting for {url} …")
         deadline = time.monotonic() + HEALTH_TIMEOUT
         while time.monotonic() < deadline and not self.stopping and not self.dead_child():
             try:
