@@ -588,4 +588,5 @@ class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 import cases.notifications.admin  # noqa: E402 - registers the notification admin
+import cases.risk.admin  # noqa: E402 - registers the risk admin
 import cases.sla.admin  # noqa: E402, F401 - registers the SLA admin

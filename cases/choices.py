@@ -139,6 +139,7 @@ class EventType(models.TextChoices):
     INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
     INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
     SUB_CAUSE_SET = "sub_cause_set", _("Sub-cause set")
+    CHECKLIST_TICKED = "checklist_ticked", _("Checklist item ticked")
     EDITED = "edited", _("Subject or description edited")
     ORDER_LINKED = "order_linked", _("Recharge order linked")
     SLA = "sla", _("SLA clock")

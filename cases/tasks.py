@@ -34,3 +34,4 @@ def send_staff_alert(reference: str, metric: str, threshold: str, addresses: lis
 
 # The worker discovers `<app>.tasks` modules; the notification tasks live beside their code.
 from cases.notifications.tasks import relay_notifications, send_notification  # noqa: E402, F401
+from cases.reports.tasks import daily_summary  # noqa: E402, F401

@@ -12,6 +12,7 @@ from cases.models.messages import Attachment, Message
 from cases.models.orders import RechargeOrder
 from cases.models.queues import Queue, QueueMembership, RoutingRule
 from cases.notifications.models import Notification, NotificationTemplate
+from cases.risk.models import FlaggedIp, RiskRule
 from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CreditAccountSnapshot",
     "Customer",
     "EscalationRule",
+    "FlaggedIp",
     "Incident",
     "Message",
     "Notification",
@@ -31,6 +33,7 @@ __all__ = [
     "QueueMembership",
     "RechargeOrder",
     "ReferenceCounter",
+    "RiskRule",
     "RoutingRule",
     "SlaClock",
     "SlaPolicy",

@@ -1,4 +1,5 @@
-"""Opening a case: customer, order, flags, duplicate link, routing, reference, assignment, events."""
+"""Opening a case: customer, order, risk flags, duplicate link, routing and the risk rules' actions,
+reference, assignment, events."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,6 @@ from django.utils import timezone
 
 from backoffice.errors import Invalid
 from cases.choices import (
-    OPEN_STATUSES,
     RECHARGE_CATEGORIES,
     AssignmentMode,
     Category,
@@ -23,6 +23,7 @@ from cases.events import audit_case, record_event
 from cases.models import Case, CaseFlag, CreditAccountSnapshot, Customer, QueueMembership
 from cases.notifications.services import notify_case_received
 from cases.phones import InvalidPhone, normalize_phone
+from cases.risk import engine as risk
 from cases.services.orders import OrderData, recharge_order_upsert
 from cases.services.references import next_reference
 from cases.services.routing import route_case
@@ -70,20 +71,11 @@ def customer_upsert(*, data: CustomerData) -> Customer:
     return customer
 
 
-def _flags_at_intake(*, channel, category, order, duplicate_of) -> list[tuple[str, str]]:
-    flags: list[tuple[str, str]] = []
-    if channel == Channel.REGULATOR:
-        flags.append((FlagCode.REGULATOR_REFERRAL, "Referred by the regulator"))
+def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:
+    """The risk rules' flags (`cases.risk.engine`) and the two bookkeeping ones."""
+    flags = [(signal.code, signal.detail) for signal in signals]
     if category in RECHARGE_CATEGORIES and order is None:
         flags.append((FlagCode.MISSING_ORDER, "A recharge complaint without its recharge order"))
-    if order is not None and order.carrier_mismatch:
-        flags.append(
-            (
-                FlagCode.CARRIER_MISMATCH,
-                f"Declared {order.declared_carrier}, number prefix says {order.looked_up_carrier} "
-                "(a hint: the number may have been ported)",
-            )
-        )
     if duplicate_of is not None:
         flags.append((FlagCode.DUPLICATE, f"Same customer and order as {duplicate_of.reference}"))
     return flags
@@ -136,18 +128,19 @@ def case_open(
     order = None
     if recharge_order is not None:
         try:
-            order, _ = recharge_order_upsert(data=recharge_order, customer=cust)
+            order, _ = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
         except Invalid as exc:
             raise Invalid({"recharge_order": exc.errors}) from exc
+    rules = risk.enabled_rules()
+    facts = risk.intake_facts(customer=cust, order=order, rules=rules)
     duplicate_of = None
-    if order is not None:
-        duplicate_of = (
-            Case.objects.filter(customer=cust, recharge_order=order, status__in=OPEN_STATUSES)
-            .order_by("created_at", "id")
-            .first()
-        )
+    if facts.get("duplicate_of"):
+        duplicate_of = Case.objects.get(pk=facts["duplicate_of"])
+    signals = risk.intake_signals(
+        channel=channel, customer=cust, order=order, rules=rules, facts=facts
+    )
     flags = _flags_at_intake(
-        channel=channel, category=category, order=order, duplicate_of=duplicate_of
+        category=category, order=order, duplicate_of=duplicate_of, signals=signals
     )
     flag_codes = {code for code, _ in flags}
     route = route_case(
@@ -156,6 +149,7 @@ def case_open(
         amount=order.amount_paid if order else None,
         flags=flag_codes,
     )
+    outcome = risk.intake_actions(queue=route.queue, priority=route.priority, signals=signals)
     suggestion = None
     if category == Category.CREDIT_LIMIT_UNUSABLE:
         suggestion = suggest_sub_cause(credit_account)
@@ -165,9 +159,9 @@ def case_open(
         recharge_order=order,
         channel=channel,
         category=category,
-        priority=route.priority,
+        priority=outcome.priority,
         status=Status.NEW,
-        queue=route.queue,
+        queue=outcome.queue,
         subject=subject,
         description=description,
         received_at=received_at,
@@ -193,9 +187,10 @@ def case_open(
         type=EventType.ROUTED,
         actor=actor,
         payload={
-            "queue": route.queue.code,
-            "priority": route.priority,
+            "queue": outcome.queue.code,
+            "priority": outcome.priority,
             "rule": route.rule.name if route.rule else None,
+            **({"risk": outcome.applied} if outcome.applied else {}),
         },
     )
     for code, detail in flags:
@@ -219,8 +214,8 @@ def case_open(
             actor=actor,
             payload={"suggested": suggestion.sub_cause, "evidence": suggestion.evidence},
         )
-    if route.queue.assignment_mode == AssignmentMode.ROUND_ROBIN:
-        member = _round_robin_member(route.queue)
+    if outcome.queue.assignment_mode == AssignmentMode.ROUND_ROBIN:
+        member = _round_robin_member(outcome.queue)
         if member is not None:
             Case.objects.filter(pk=case.pk).update(assignee=member)
             case.assignee = member
@@ -237,8 +232,8 @@ def case_open(
         action="case.open",
         case=case,
         payload={
-            "queue": route.queue.code,
-            "priority": route.priority,
+            "queue": outcome.queue.code,
+            "priority": outcome.priority,
             "flags": sorted(flag_codes),
         },
     )

@@ -4,13 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
+from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Invalid
 from cases.choices import Carrier, OrderStatus
 from cases.models import Customer, RechargeOrder
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
+from cases.risk.services import risk_orders_received
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ def clean_order(data: OrderData) -> dict:
         errors["currency"] = ["Only CNY is supported."]
     if not (data.order_id or "").strip():
         errors["order_id"] = ["This field is required."]
+    if data.client_ip:
+        try:
+            validate_ipv46_address(data.client_ip)
+        except ValidationError:
+            errors["client_ip"] = [f"“{data.client_ip}” is not an IPv4 or IPv6 address."]
     if errors:
         raise Invalid(errors)
     fields.update(
@@ -72,22 +81,39 @@ def clean_order(data: OrderData) -> dict:
     return fields
 
 
+ORDER_FIELDS = (
+    "phone",
+    "intended_phone",
+    "declared_carrier",
+    "looked_up_carrier",
+    "face_value",
+    "amount_paid",
+    "currency",
+    "status",
+    "paid_at",
+    "client_ip",
+    "amount_edits",
+    "placed_at",
+    "updated_at",
+)
+BATCH = 500
+
+
 @transaction.atomic
 def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[RechargeOrder], int]:
-    """The recharge-order feed: upsert each by `order_id`; returns (orders, how many were new)."""
-    errors = {}
+    """The recharge-order feed: upsert each by `order_id` (the last of repeats wins), then the risk
+    rules over the failures; returns (one order per item, how many were new)."""
+    errors, cleaned = {}, {}
     for index, item in enumerate(items):
         try:
-            clean_order(item)
+            cleaned[item.order_id.strip()] = (item, clean_order(item))
         except Invalid as exc:
             errors[str(index)] = exc.errors
     if errors:
         raise Invalid(errors)
-    orders, created = [], 0
-    for item in items:
-        order, was_created = recharge_order_upsert(data=item)
-        orders.append(order)
-        created += was_created
+    by_id, created = _bulk_upsert(cleaned)
+    orders = [by_id[item.order_id.strip()] for item in items]
+    risk_orders_received(actor=actor, orders=list(by_id.values()))
     audit_record(
         actor=actor,
         action="orders.upsert",
@@ -98,15 +124,56 @@ def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[Recha
     return orders, created
 
 
+def _bulk_upsert(
+    cleaned: dict[str, tuple[OrderData, dict]],
+) -> tuple[dict[str, RechargeOrder], int]:
+    """Existing orders updated (locked in key order), new ones inserted: (orders by id, how many
+    new). A row inserted concurrently since the lookup is updated instead (ON CONFLICT)."""
+    now = timezone.now()
+    existing = {
+        o.order_id: o
+        for o in RechargeOrder.objects.select_for_update()
+        .filter(order_id__in=list(cleaned))
+        .order_by("pk")
+    }
+    updated, new = [], []
+    for order_id, (item, fields) in cleaned.items():
+        order = existing.get(order_id)
+        if order is None:
+            order = RechargeOrder(order_id=order_id, placed_at=item.paid_at or now, **fields)
+            new.append(order)
+        else:
+            for name, value in fields.items():
+                setattr(order, name, value)
+            order.placed_at = item.paid_at or order.placed_at
+            order.updated_at = now
+            updated.append(order)
+    RechargeOrder.objects.bulk_update(updated, ORDER_FIELDS, batch_size=BATCH)
+    new.sort(key=lambda o: o.order_id)  # two feeds inserting the same ids wait, never deadlock
+    RechargeOrder.objects.bulk_create(
+        new,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["order_id"],
+        update_fields=ORDER_FIELDS,
+    )
+    return {o.order_id: o for o in (*updated, *new)}, len(new)
+
+
 @transaction.atomic
 def recharge_order_upsert(
-    *, data: OrderData, customer: Customer | None = None
+    *, data: OrderData, customer: Customer | None = None, actor=None
 ) -> tuple[RechargeOrder, bool]:
-    """Create or update the order with this `order_id`; returns (order, created)."""
+    """Create or update the order with this `order_id` (and run the feed's risk rule on it);
+    returns (order, created). `placed_at` is `paid_at`, or else when the order was first received."""
     fields = clean_order(data)
     if customer is not None:
         fields["customer"] = customer
+    updates = {**fields, "placed_at": data.paid_at} if data.paid_at else fields
     order, created = RechargeOrder.objects.update_or_create(
-        order_id=data.order_id.strip(), defaults=fields
+        order_id=data.order_id.strip(),
+        defaults=updates,
+        create_defaults={**fields, "placed_at": data.paid_at or timezone.now()},
     )
+    risk_orders_received(actor=actor, orders=[order])
     return order, created

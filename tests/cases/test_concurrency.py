@@ -15,7 +15,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_twenty_concurrent_intakes_get_twenty_distinct_references():
     results = run_concurrently(
-        20, lambda i: open_case(customer_id=f"U{i}", order=order_data(order_id=f"R{i}")).reference
+        20,
+        lambda i: (
+            open_case(
+                customer_id=f"U{i}",
+                # one IP each: 20 failed top-ups from one IP at once would be a risk burst (audited)
+                order=order_data(order_id=f"R{i}", client_ip=f"198.51.100.{i + 1}"),
+            ).reference
+        ),
     )
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
