@@ -1,0 +1,123 @@
+"""The daily summary e-mail to managers: yesterday's SLA figures, yesterday's breaches, and the
+regulatory deadlines due within three days. Plain text, a Chinese section then an English one.
+
+Staff e-mail goes through Django's ``send_mail`` (the customer outbox is for customers). One e-mail
+per active manager with an address. Each one sent is remembered in the cache for two days, so a
+redelivered or retried task does not send it again (best effort: as durable as the cache; with the
+local-memory cache only within one worker process).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from backoffice.roles import Role
+from cases.reports import queries
+from cases.reports.params import Period, local_today
+from cases.sla.choices import Metric
+
+logger = logging.getLogger(__name__)
+
+LISTED = 20  # breaches and deadlines listed by name; the rest are counted
+SENT_KEY = "reports.daily_summary:{day}:{user}"
+SENT_FOR = 2 * 24 * 3600
+
+
+@dataclass
+class Summary:
+    day: date
+    totals: queries.SlaRow
+    queues: list[queries.SlaRow]
+    breaches: list[dict]
+    breach_count: int
+    deadlines: list[dict]
+    deadline_count: int
+
+
+def build(day: date) -> Summary:
+    period = Period(day, day)
+    queues = queries.sla_report(period, "queue")
+    breaches = queries.breaches(period)
+    deadlines = queries.deadlines()
+    return Summary(
+        day=day,
+        totals=queries.sla_totals(queues),
+        queues=[row for row in queues if row.cases or row.met or row.breached or row.open_backlog],
+        breaches=_listed(breaches[:LISTED]),
+        breach_count=breaches.count(),
+        deadlines=_listed(deadlines[:LISTED]),
+        deadline_count=deadlines.count(),
+    )
+
+
+def _listed(rows) -> list[dict]:
+    listed = []
+    for row in rows:
+        item = dict(row)
+        for name in ("due_at", "breached_at"):
+            if item.get(name):
+                item[f"{name}_local"] = timezone.localtime(item[name]).strftime("%Y-%m-%d %H:%M")
+        if "metric" in item:
+            item["metric_zh"], item["metric_en"] = _both(lambda m=item["metric"]: Metric(m).label)
+        listed.append(item)
+    return listed
+
+
+def _both(label) -> tuple[str, str]:
+    """A lazy label in Chinese and in English."""
+    with translation.override("zh-hans"):
+        zh = str(label())
+    with translation.override("en"):
+        en = str(label())
+    return zh, en
+
+
+def render(summary: Summary) -> tuple[str, str]:
+    """(subject, body)."""
+    achievement = summary.totals.achievement
+    shown = "—" if achievement is None else f"{achievement}%"
+    subject = (
+        f"每日报表 Daily summary {summary.day.isoformat()}: "
+        f"达成率 achievement {shown}, 超时 breaches {summary.breach_count}"
+    )
+    body = render_to_string(
+        "reports/email/daily_summary.txt",
+        {"s": summary, "achievement": shown, "listed": LISTED},
+    )
+    return subject, body
+
+
+def managers():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.MANAGER, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def send_daily_summary(*, day: date | None = None) -> int:
+    """E-mail the summary of ``day`` (default yesterday, local time) to every active manager with
+    an address who has not had it yet; returns how many were sent."""
+    day = day or local_today() - timedelta(days=1)
+    subject, body = render(build(day))
+    sent = 0
+    for user in managers():
+        key = SENT_KEY.format(day=day.isoformat(), user=user.pk)
+        if cache.get(key):
+            continue
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        cache.set(key, True, SENT_FOR)
+        sent += 1
+    logger.info("daily summary of %s sent to %d managers", day, sent)
+    return sent

@@ -1,0 +1,98 @@
+"""The daily summary e-mail to managers (Celery task `reports.daily_summary`, beat at 08:30)."""
+
+from datetime import datetime
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+
+from backoffice.celery import app
+from cases.reports.tasks import daily_summary
+from tests.factories import staff
+from tests.reports.factories import SH
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def managers(data):
+    boss = data.people.manager
+    boss.email = "boss@example.com"
+    boss.save()
+    staff("manager", username="no-address")  # no e-mail: skipped
+    gone = staff("manager", username="gone")
+    gone.email, gone.is_active = "gone@example.com", False
+    gone.save()
+    agent = staff("agent", "recharge", username="agent-with-mail")
+    agent.email = "agent@example.com"
+    agent.save()
+    return boss
+
+
+def test_summary_of_a_day_goes_to_active_managers_with_an_address(managers, data, mailoutbox):
+    """10-20: D received; B's resolution met at 12:00; D's first response breached at 15:00. The
+    deadlines are those due within three days from now (11-20 10:00): D and H."""
+    sent = daily_summary("2026-10-20")
+
+    assert sent == 1
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["boss@example.com"]
+    assert mail.from_email == settings.DEFAULT_FROM_EMAIL
+    assert mail.subject == (
+        "每日报表 Daily summary 2026-10-20: 达成率 achievement 100.0%, 超时 breaches 1"
+    )
+    body = mail.body
+    chinese, english = body.split("-" * 70)
+    assert "客服中心每日报表 · 2026-10-20（北京时间）" in chinese
+    assert "受理工单：1 件" in chinese
+    assert "SLA 计时结束：达成 1 个，超时 0 个，达成率 100.0%" in chinese
+    assert "当前未结工单：6 件" in chinese
+    assert "- 充值差错 Top-up errors：受理 0，达成 1，超时 0，达成率 100.0%，未结 2" in chinese
+    assert "二、昨日超时（共 1 个）" in chinese
+    assert f"- {data.ref('D')} 首次响应：截止 2026-10-20 15:00，超时于 2026-10-20 15:00" in chinese
+    assert "三、三天内到期的监管处理时限（共 2 个）" in chinese
+    assert f"- {data.ref('D')}：截止 2026-11-21 12:00" in chinese
+    assert f"- {data.ref('H')}：截止 2026-11-23 09:00" in chinese
+    assert "Daily summary · 2026-10-20 (China Standard Time)" in english
+    assert "Cases received: 1" in english
+    assert "SLA clocks stopped: 1 met, 0 breached, achievement 100.0%" in english
+    assert f"- {data.ref('D')} First response: due 2026-10-20 15:00, breached 2026-10-20 15:00" in (
+        english
+    )
+    assert "3. Regulatory decision deadlines due within 3 days (2)" in english
+
+
+def test_a_second_delivery_sends_nothing(managers, mailoutbox):
+    assert daily_summary("2026-10-20") == 1
+    assert daily_summary("2026-10-20") == 0
+    assert len(mailoutbox) == 1
+
+
+def test_default_day_is_yesterday_in_shanghai(managers, mailoutbox, freezer):
+    freezer.move_to(datetime(2026, 10, 21, 8, 30, tzinfo=SH))  # 00:30 UTC
+
+    daily_summary()
+
+    assert "Daily summary 2026-10-20" in mailoutbox[0].subject
+
+
+def test_a_quiet_day_says_so(managers, mailoutbox):
+    daily_summary("2026-10-03")  # National Day: nothing happened
+
+    body = mailoutbox[0].body
+    assert "达成率 —" in body
+    assert "二、昨日超时（共 0 个）\n无。" in body
+    assert "2. Breaches yesterday (0)\nNone." in body
+
+
+def test_beat_runs_it_daily_at_0830_shanghai():
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-daily-summary"]
+
+    assert entry["task"] == "reports.daily_summary"
+    assert entry["task"] in app.tasks
+    schedule = entry["schedule"]
+    assert isinstance(schedule, crontab)
+    assert (schedule.hour, schedule.minute) == ({8}, {30})
+    assert (schedule.day_of_week, schedule.day_of_month) == (set(range(7)), set(range(1, 32)))
+    assert str(app.conf.timezone) == "Asia/Shanghai"
