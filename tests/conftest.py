@@ -35,6 +35,7 @@ SEED_MIGRATIONS = [
     ("cases.migrations.0002_seed_queues_and_routing", "seed"),
     ("cases.migrations.0004_seed_sla", "seed"),
     ("cases.migrations.0008_seed_notification_templates", "seed"),
+    ("cases.migrations.0011_seed_risk_rules", "seed"),
     ("refunds.migrations.0002_database_guards", "seed_tiers"),
 ]
 

@@ -2,9 +2,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from cases.api.views import CaseViewSet, RechargeOrderView
+from cases.risk.api import FlaggedIpViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", CaseViewSet, basename="case")
+router.register("risk/flagged-ips", FlaggedIpViewSet, basename="flagged-ip")
 
 urlpatterns = [
     path("recharge-orders/", RechargeOrderView.as_view(), name="recharge-orders"),
