@@ -9,6 +9,7 @@ RabbitMQ and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -187,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
     },
+    "reports-daily-summary": {
+        "task": "reports.daily_summary",
+        "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai: the Celery app's timezone
+    },
 }
 
 REST_FRAMEWORK = {
@@ -197,7 +202,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backoffice.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

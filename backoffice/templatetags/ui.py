@@ -1,0 +1,88 @@
+"""Template helpers of the staff screens: money, times, the main navigation.
+
+Money is CNY with two places (`¥1,234.50`); times are shown in the project's zone (Asia/Shanghai)
+in the active language's own layout, inside a `<time>` element carrying the ISO instant.
+"""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.translation import get_language
+
+register = template.Library()
+
+SYMBOLS = {"CNY": "¥"}
+# Dense, unambiguous layouts per language (Django's own defaults use "p.m." in English).
+TIME_LAYOUTS = {"zh-hans": "Y年n月j日 H:i", "en": "j M Y, H:i"}
+DATE_LAYOUTS = {"zh-hans": "Y年n月j日", "en": "j M Y"}
+
+
+def format_money(value, currency: str = "CNY") -> str:
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):,.2f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+
+
+@register.filter
+def money(value, currency="CNY"):
+    """`{{ order.amount_paid|money:order.currency }}` → ¥50.00."""
+    return format_money(value, currency or "CNY")
+
+
+def _layout(table: dict) -> str:
+    language = (get_language() or "zh-hans").lower()
+    return table.get(language) or table["zh-hans" if language.startswith("zh") else "en"]
+
+
+def format_when(value: datetime) -> str:
+    return date_format(timezone.localtime(value), _layout(TIME_LAYOUTS))
+
+
+@register.filter
+def when(value):
+    """A `<time>` element with the local time in the language's layout; "—" for none."""
+    if not isinstance(value, datetime):
+        return "—"
+    return format_html(
+        '<time datetime="{}">{}</time>', value.isoformat(timespec="seconds"), format_when(value)
+    )
+
+
+@register.filter
+def day(value):
+    if not isinstance(value, datetime):
+        return "—"
+    return date_format(timezone.localtime(value), _layout(DATE_LAYOUTS))
+
+
+@register.inclusion_tag("partials/nav.html", takes_context=True)
+def staff_nav(context):
+    from backoffice.views import nav_items
+
+    request = context.get("request")
+    return {"items": nav_items(request) if request is not None else []}
+
+
+@register.simple_tag
+def role_label(code):
+    from django.utils.translation import gettext
+
+    from backoffice.roles import Role
+
+    if code == "admin":
+        return gettext("Administrator")
+    try:
+        return Role(code).label
+    except ValueError:
+        return code

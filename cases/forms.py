@@ -1,0 +1,204 @@
+"""Forms of the staff screens. They check the shape of the input only; the services decide."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import RootCause, Status, SubCause
+from cases.transitions import allowed_targets
+
+REFERENCE_SPLIT = re.compile(r"[\s,;，；]+")
+MAX_BULK = 100
+
+
+class PrefixedForm:
+    """Forms of one page get distinct element ids (`reply-body`, `status-to`) and plain names."""
+
+    id_prefix = "f"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def root_cause_choices(blank: bool = True):
+    choices = list(RootCause.choices)
+    return [("", _("— choose a root cause —")), *choices] if blank else choices
+
+
+class ReplyForm(PrefixedForm, forms.Form):
+    """A public reply or, with the other button (`kind=note`), an internal note."""
+
+    id_prefix = "reply"
+    body = forms.CharField(label=_("Message"), max_length=20_000, widget=_textarea(4))
+    kind = forms.ChoiceField(
+        choices=[("reply", _("Public reply")), ("note", _("Internal note"))], required=False
+    )
+
+    @property
+    def internal(self) -> bool:
+        return self.cleaned_data.get("kind") == "note"
+
+
+class AssignForm(PrefixedForm, forms.Form):
+    id_prefix = "assign"
+    assignee = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args, usernames=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("— choose an agent —"))] + [
+            (name, name) for name in usernames
+        ]
+
+
+def status_choices(current: str):
+    labels = dict(Status.choices)
+    choices = []
+    for target in allowed_targets(current):
+        label = labels[target]
+        if current == Status.RESOLVED and target == Status.IN_PROGRESS:
+            label = _("Reopen (back to in progress)")
+        choices.append((target, label))
+    return choices
+
+
+class StatusForm(PrefixedForm, forms.Form):
+    """Change the status; resolving needs a root cause; resolved → in progress is a reopen."""
+
+    id_prefix = "status"
+    to = forms.ChoiceField(label=_("New status"))
+    root_cause = forms.ChoiceField(
+        label=_("Root cause"),
+        required=False,
+        help_text=_("Required to resolve."),
+    )
+    note = forms.CharField(
+        label=_("Resolution or note"), max_length=5_000, required=False, widget=_textarea(2)
+    )
+
+    def __init__(self, *args, current: str = Status.NEW, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = status_choices(current)
+        self.fields["root_cause"].choices = root_cause_choices()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to") == Status.RESOLVED and not data.get("root_cause"):
+            self.add_error("root_cause", _("A root cause is required to resolve a case."))
+        return data
+
+
+class ExtendForm(PrefixedForm, forms.Form):
+    id_prefix = "extend"
+    reason = forms.CharField(
+        label=_("Reason for the extension"),
+        max_length=1_000,
+        widget=_textarea(2),
+        help_text=_("The customer is told."),
+    )
+
+
+class CaseIncidentForm(PrefixedForm, forms.Form):
+    id_prefix = "incident"
+    incident = forms.ChoiceField(label=_("Incident"))
+
+    def __init__(self, *args, incidents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].choices = [("", _("— choose an open incident —"))] + [
+            (i.code, f"{i.code} · {i.title}") for i in incidents
+        ]
+
+
+class SubCauseForm(PrefixedForm, forms.Form):
+    id_prefix = "subcause"
+    sub_cause = forms.ChoiceField(label=_("Sub-cause"), choices=SubCause.choices)
+
+
+class MergeForm(PrefixedForm, forms.Form):
+    id_prefix = "merge"
+    into = forms.ChoiceField(
+        label=_("Merge this case into"),
+        help_text=_("Another case of the same customer; this one is closed as its duplicate."),
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].choices = [("", _("— choose a case —"))] + [
+            (c.reference, f"{c.reference} · {c.subject}") for c in candidates
+        ]
+
+
+class IncidentForm(PrefixedForm, forms.Form):
+    id_prefix = "new"
+    code = forms.SlugField(
+        label=_("Code"), max_length=40, help_text=_("Letters, digits and hyphens, e.g. cm-outage-1")
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=20_000, widget=_textarea(3)
+    )
+
+
+def parse_references(text: str) -> list[str]:
+    refs = []
+    for part in REFERENCE_SPLIT.split(text or ""):
+        ref = part.strip().upper()
+        if ref and ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+class IncidentCasesForm(PrefixedForm, forms.Form):
+    id_prefix = "link"
+    references = forms.CharField(
+        label=_("Case references"),
+        widget=_textarea(3),
+        help_text=_("One or more, separated by spaces, commas or new lines."),
+    )
+
+    def clean_references(self):
+        refs = parse_references(self.cleaned_data["references"])
+        if not refs:
+            raise forms.ValidationError(_("Give at least one case reference."))
+        if len(refs) > MAX_BULK:
+            raise forms.ValidationError(_("At most %(n)d cases at once.") % {"n": MAX_BULK})
+        return refs
+
+
+class IncidentResolveForm(PrefixedForm, forms.Form):
+    id_prefix = "resolve"
+    root_cause = forms.ChoiceField(label=_("Root cause"))
+    note = forms.CharField(
+        label=_("Resolution note"), required=False, max_length=5_000, widget=_textarea(2)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"].choices = root_cause_choices()
+
+
+class BulkForm(forms.Form):
+    """Bulk claim or assign of the ticked cases of a list."""
+
+    action = forms.ChoiceField(choices=[("claim", _("Claim")), ("assign", _("Assign"))])
+    assignee = forms.CharField(required=False, max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.references = [
+            r.strip().upper() for r in (self.data.getlist("cases") if self.data else []) if r
+        ][:MAX_BULK]
+
+    def clean(self):
+        data = super().clean()
+        if not self.references:
+            raise forms.ValidationError(_("Tick at least one case."))
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", _("Choose who gets the cases."))
+        return data

@@ -1,0 +1,35 @@
+"""The staff screens of the cases app."""
+
+from django.urls import path
+
+from cases.views import actions, incidents, queues, workspace
+
+app_name = "cases"
+
+REF = "cases/<str:reference>/"
+
+urlpatterns = [
+    path("queues/", queues.QueueOverviewView.as_view(), name="queue_overview"),
+    path("queues/<slug:code>/", queues.QueueCasesView.as_view(), name="queue_cases"),
+    path("cases/", queues.AllCasesView.as_view(), name="case_list"),
+    path("cases/mine/", queues.MyCasesView.as_view(), name="my_cases"),
+    path(REF, workspace.CaseDetailView.as_view(), name="case_detail"),
+    path(REF + "claim/", actions.ClaimView.as_view(), name="case_claim"),
+    path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),
+    path(REF + "reply/", actions.ReplyView.as_view(), name="case_reply"),
+    path(REF + "status/", actions.StatusView.as_view(), name="case_status"),
+    path(REF + "extend/", actions.ExtendView.as_view(), name="case_extend"),
+    path(REF + "incident/", actions.LinkIncidentView.as_view(), name="case_incident"),
+    path(REF + "merge/", actions.MergeView.as_view(), name="case_merge"),
+    path(REF + "checklist/", actions.ChecklistTickView.as_view(), name="case_checklist"),
+    path(REF + "sub-cause/", actions.SubCauseView.as_view(), name="case_sub_cause"),
+    path("incidents/", incidents.IncidentListView.as_view(), name="incident_list"),
+    path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_create"),
+    path("incidents/<slug:code>/", incidents.IncidentDetailView.as_view(), name="incident_detail"),
+    path("incidents/<slug:code>/link/", incidents.IncidentLinkView.as_view(), name="incident_link"),
+    path(
+        "incidents/<slug:code>/resolve/",
+        incidents.IncidentResolveView.as_view(),
+        name="incident_resolve",
+    ),
+]

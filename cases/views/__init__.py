@@ -1,0 +1,1 @@
+"""The staff screens of the cases app (queues, the case workspace, incidents)."""

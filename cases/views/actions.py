@@ -1,0 +1,216 @@
+"""The workspace's actions. Each is a POST that calls one service.
+
+Without JavaScript: success or a refusal redirects back to the workspace with a message; invalid
+input re-renders the page with the errors next to the fields (400). With htmx the workspace
+fragment comes back instead, with the same messages and errors and the same status codes.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from backoffice.errors import DomainError, Invalid
+from cases import selectors, services
+from cases.choices import Status
+from cases.forms import (
+    AssignForm,
+    CaseIncidentForm,
+    ExtendForm,
+    MergeForm,
+    ReplyForm,
+    StatusForm,
+    SubCauseForm,
+)
+from cases.models import Case, Incident
+from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
+from cases.views.checklist import checklist_services_ready, triage_service
+from cases.views.workspace import _assignable, render_workspace
+
+
+class CaseActionView(StaffRequiredMixin, View):
+    """POST-only; subclasses give `form_key`, `make_form` and `perform` (returns the message)."""
+
+    http_method_names = ["get", "post"]
+    form_key: str | None = None
+
+    def get(self, request, *args, **kwargs):
+        """An action URL opened directly (a reload, the language switch): back to the case."""
+        return redirect("cases:case_detail", reference=self.kwargs["reference"].upper())
+
+    def make_form(self, case: Case):
+        return None
+
+    def perform(self, case: Case, form) -> str:
+        raise NotImplementedError
+
+    def get_case(self) -> Case:
+        try:
+            return selectors.case_for_update(self.request.user, self.kwargs["reference"].upper())
+        except DomainError as exc:
+            raise Http404(str(exc)) from exc
+
+    def post(self, request, *args, **kwargs):
+        case = self.get_case()
+        form = self.make_form(case)
+        if form is not None and not form.is_valid():
+            return self.invalid(case, form)
+        try:
+            text = self.perform(case, form)
+        except Invalid as exc:
+            if form is None:
+                report(request, exc)
+                return self.finish(case, status=400)
+            apply_invalid(form, exc)
+            return self.invalid(case, form)
+        except DomainError as exc:
+            report(request, exc)
+            return self.finish(case, status=exc.status)
+        messages.success(request, text)
+        return self.finish(case)
+
+    def success_url(self, case: Case) -> str:
+        return reverse("cases:case_detail", args=[case.reference])
+
+    def finish(self, case: Case, status: int = 200):
+        if is_partial(self.request):
+            return render_workspace(self.request, case, status=status)
+        return redirect(self.success_url(case))
+
+    def invalid(self, case: Case, form):
+        messages.error(self.request, _("Check the highlighted fields."))
+        return render_workspace(self.request, case, forms={self.form_key: form}, status=400)
+
+
+class ClaimView(CaseActionView):
+    def perform(self, case, form):
+        services.case_claim(actor=self.request.user, case=case)
+        return _("You took case %(ref)s.") % {"ref": case.reference}
+
+
+class AssignView(CaseActionView):
+    form_key = "assign"
+
+    def make_form(self, case):
+        return AssignForm(self.request.POST, usernames=_assignable(case))
+
+    def perform(self, case, form):
+        name = form.cleaned_data["assignee"]
+        services.case_assign(actor=self.request.user, case=case, assignee_username=name)
+        return _("Case %(ref)s is assigned to %(user)s.") % {"ref": case.reference, "user": name}
+
+
+class ReplyView(CaseActionView):
+    form_key = "reply"
+
+    def make_form(self, case):
+        return ReplyForm(self.request.POST)
+
+    def perform(self, case, form):
+        services.case_reply(
+            actor=self.request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            internal=form.internal,
+        )
+        return _("Internal note added.") if form.internal else _("Reply sent to the customer.")
+
+
+class StatusView(CaseActionView):
+    form_key = "status"
+
+    def make_form(self, case):
+        return StatusForm(self.request.POST, current=case.status)
+
+    def perform(self, case, form):
+        data = form.cleaned_data
+        actor = self.request.user
+        if case.status == Status.RESOLVED and data["to"] == Status.IN_PROGRESS:
+            services.case_reopen(actor=actor, case=case, note=data["note"])
+            return _("Case %(ref)s is reopened.") % {"ref": case.reference}
+        services.case_transition(
+            actor=actor, case=case, to=data["to"], root_cause=data["root_cause"], note=data["note"]
+        )
+        return _("Case %(ref)s is now “%(status)s”.") % {
+            "ref": case.reference,
+            "status": Status(data["to"]).label,
+        }
+
+
+class ExtendView(CaseActionView):
+    form_key = "extend"
+
+    def make_form(self, case):
+        return ExtendForm(self.request.POST)
+
+    def perform(self, case, form):
+        services.case_extend_deadline(
+            actor=self.request.user, case=case, reason=form.cleaned_data["reason"]
+        )
+        return _("The regulatory deadline is extended.")
+
+
+class LinkIncidentView(CaseActionView):
+    form_key = "incident"
+
+    def make_form(self, case):
+        return CaseIncidentForm(self.request.POST, incidents=Incident.objects.order_by("code"))
+
+    def perform(self, case, form):
+        incident = Incident.objects.get(code=form.cleaned_data["incident"])
+        services.incident_link(actor=self.request.user, incident=incident, cases=[case])
+        return _("Case %(ref)s is linked to incident %(code)s.") % {
+            "ref": case.reference,
+            "code": incident.code,
+        }
+
+
+class MergeView(CaseActionView):
+    form_key = "merge"
+
+    def make_form(self, case):
+        others = selectors.cases_visible_to(self.request.user).filter(customer_id=case.customer_id)
+        return MergeForm(self.request.POST, candidates=others.exclude(pk=case.pk))
+
+    def perform(self, case, form):
+        into = selectors.case_for_update(self.request.user, form.cleaned_data["into"])
+        services.case_merge(actor=self.request.user, duplicate=case, into=into)
+        return _("Case %(ref)s is merged into %(into)s.") % {
+            "ref": case.reference,
+            "into": into.reference,
+        }
+
+
+class TriageView(CaseActionView):
+    """Sub-cause and checklist: live once the risk work's services exist (cases.views.checklist)."""
+
+    def post(self, request, *args, **kwargs):
+        if not checklist_services_ready():
+            raise Http404("Checklist ticking is not available yet.")
+        return super().post(request, *args, **kwargs)
+
+
+class ChecklistTickView(TriageView):
+    def perform(self, case, form):
+        try:
+            item = int(self.request.POST.get("item", ""))
+        except ValueError as exc:
+            raise Invalid({"item": ["Choose a checklist item."]}) from exc
+        done = self.request.POST.get("done") == "1"
+        tick = triage_service("case_checklist_tick")
+        tick(actor=self.request.user, case=case, item=item, done=done)
+        return _("Checklist updated.")
+
+
+class SubCauseView(TriageView):
+    form_key = "sub_cause"
+
+    def make_form(self, case):
+        return SubCauseForm(self.request.POST)
+
+    def perform(self, case, form):
+        choose = triage_service("case_set_sub_cause")
+        choose(actor=self.request.user, case=case, sub_cause=form.cleaned_data["sub_cause"])
+        return _("The sub-cause is set.")

@@ -1,0 +1,211 @@
+"""SLA state as the screens show it: on track / at risk / breached, with the remaining business time.
+
+"At risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
+deadline); "breached" a clock that breached or is past due. The same rules, as SQL, count the
+queue overview (`queue_counts`), so a badge and a count never disagree.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from backoffice.calendars.services import calendar_spec
+from cases.choices import OPEN_STATUSES
+from cases.models import Case, SlaClock
+from cases.sla import engine
+from cases.sla.choices import ClockState, Metric, Threshold, Unit
+
+ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, STOPPED, NONE = (
+    "on_track",
+    "at_risk",
+    "breached",
+    "paused",
+    "met",
+    "stopped",
+    "none",
+)
+# Text + a glyph + a colour: the colour is never the only signal.
+BADGES = {
+    ON_TRACK: ("✓", gettext_lazy("On track"), "ok"),
+    AT_RISK: ("▲", gettext_lazy("At risk"), "warn"),
+    BREACHED: ("✕", gettext_lazy("Breached"), "bad"),
+    PAUSED: ("‖", gettext_lazy("Paused"), "muted"),
+    MET: ("✓", gettext_lazy("Met"), "ok"),
+    STOPPED: ("–", gettext_lazy("Stopped"), "muted"),
+    NONE: ("–", gettext_lazy("No SLA clock"), "muted"),
+}
+SEVERITY = [NONE, STOPPED, MET, PAUSED, ON_TRACK, AT_RISK, BREACHED]
+RISK_THRESHOLDS = (Threshold.WARN_75, Threshold.DUE_SOON)
+METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
+
+
+@dataclass
+class ClockView:
+    clock: SlaClock
+    state: str
+    remaining: str
+
+    @property
+    def badge(self):
+        return BADGES[self.state]
+
+    @property
+    def metric_label(self):
+        return self.clock.get_metric_display()
+
+
+@dataclass
+class CaseSla:
+    state: str
+    remaining: str
+    due_at: datetime | None
+
+    @property
+    def badge(self):
+        return BADGES[self.state]
+
+
+def clock_state(clock: SlaClock, now: datetime) -> str:
+    if clock.state == ClockState.BREACHED:
+        return BREACHED
+    if clock.state == ClockState.PAUSED:
+        return PAUSED
+    if clock.state == ClockState.MET:
+        return MET
+    if clock.state != ClockState.ACTIVE:
+        return STOPPED
+    if clock.due_at <= now:
+        return BREACHED
+    fired = clock.fired.split(",")
+    if any(code in fired for code in RISK_THRESHOLDS):
+        return AT_RISK
+    if (
+        clock.next_threshold in RISK_THRESHOLDS
+        and clock.next_threshold_at
+        and clock.next_threshold_at <= now
+    ):
+        return AT_RISK
+    return ON_TRACK
+
+
+def _with_hours(days_text: str, hours: int) -> str:
+    if not hours:
+        return days_text
+    return _("%(days)s %(h)d h") % {"days": days_text, "h": hours}
+
+
+def _span(seconds: float, unit: str, day_seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if unit == Unit.CALENDAR_DAYS and minutes >= 24 * 60:
+        days = minutes // 1440
+        text = ngettext("%(d)d day", "%(d)d days", days) % {"d": days}
+        return _with_hours(text, minutes % 1440 // 60)
+    if unit == Unit.WORKING_DAYS and day_seconds and seconds >= day_seconds:
+        days = int(seconds // day_seconds)
+        text = ngettext("%(d)d working day", "%(d)d working days", days) % {"d": days}
+        return _with_hours(text, int((seconds - days * day_seconds) // 3600))
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)d min") % {"m": rest}
+    return _("%(h)d h %(m)02d min") % {"h": hours, "m": rest}
+
+
+def remaining_text(clock: SlaClock, now: datetime, *, short: bool = False) -> str:
+    """Time left in the clock's own measure (business time unless calendar days); frozen while
+    paused; empty once stopped. `short` leaves out "(business time)" (lists say it once)."""
+    if clock.state not in (ClockState.ACTIVE, ClockState.PAUSED):
+        return ""
+    spec = calendar_spec(clock.calendar)
+    at = clock.paused_at if clock.state == ClockState.PAUSED else now
+    left = engine.remaining(spec, clock.unit, at, clock.due_at)
+    day = timedelta(
+        hours=spec.business_end.hour - spec.business_start.hour,
+        minutes=spec.business_end.minute - spec.business_start.minute,
+    ).total_seconds()
+    seconds = abs(left.total_seconds())
+    business = clock.unit != Unit.CALENDAR_DAYS and not short
+    if clock.due_at <= at:
+        if seconds < 60:
+            return ""  # overdue outside business hours: the badge and the due time say it
+        template = _("%(span)s overdue (business time)") if business else _("%(span)s overdue")
+    else:
+        template = _("%(span)s left (business time)") if business else _("%(span)s left")
+    return template % {"span": _span(seconds, clock.unit, day)}
+
+
+def current_clocks(case: Case) -> list[SlaClock]:
+    """The clocks of the case's current cycle (refund approval clocks belong to their refunds)."""
+    clocks = [
+        c
+        for c in case.sla_clocks.all()
+        if c.cycle == case.cycle and c.metric != Metric.REFUND_APPROVAL
+    ]
+    return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
+
+
+def clock_views(case: Case, now: datetime) -> list[ClockView]:
+    return [ClockView(c, clock_state(c, now), remaining_text(c, now)) for c in current_clocks(case)]
+
+
+def case_sla(case: Case, now: datetime, *, short: bool = True) -> CaseSla:
+    """The worst state among the current clocks, with the time on the clock that decides it:
+    the breached one, else the running one due first."""
+    clocks = current_clocks(case)
+    if not clocks:
+        return CaseSla(NONE, "", None)
+    states = {c.pk: clock_state(c, now) for c in clocks}
+    worst = max(states.values(), key=SEVERITY.index)
+    running = [c for c in clocks if c.state in (ClockState.ACTIVE, ClockState.PAUSED)]
+    if worst == BREACHED:
+        deciding = min((c for c in clocks if states[c.pk] == BREACHED), key=lambda c: c.due_at)
+    else:
+        deciding = min(running, key=lambda c: c.due_at) if running else None
+    if deciding is None:
+        return CaseSla(worst, "", None)
+    return CaseSla(worst, remaining_text(deciding, now, short=short), deciding.due_at)
+
+
+def single_clock(clock: SlaClock | None, now: datetime) -> ClockView | None:
+    return ClockView(clock, clock_state(clock, now), remaining_text(clock, now)) if clock else None
+
+
+# --- the same rules in SQL, for the counts of the queue overview --------------------------------
+
+
+def _case_clocks():
+    return SlaClock.objects.filter(case=OuterRef("pk")).exclude(metric=Metric.REFUND_APPROVAL)
+
+
+def at_risk_q(now: datetime) -> Q:
+    passed = Q(fired__contains=Threshold.WARN_75) | Q(fired__contains=Threshold.DUE_SOON)
+    due = Q(next_threshold__in=RISK_THRESHOLDS, next_threshold_at__lte=now)
+    clocks = _case_clocks().filter(state=ClockState.ACTIVE, due_at__gt=now).filter(passed | due)
+    return Q(Exists(clocks))
+
+
+def breached_q(now: datetime) -> Q:
+    clocks = _case_clocks().filter(
+        Q(state=ClockState.BREACHED, cycle=OuterRef("cycle"))
+        | Q(state=ClockState.ACTIVE, due_at__lte=now)
+    )
+    return Q(Exists(clocks))
+
+
+def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
+    """Open, unassigned, at-risk and breached open cases per queue: one grouped query over the
+    partial index of open cases by queue, each clock test an indexed lookup by case."""
+    rows = (
+        Case.objects.filter(status__in=OPEN_STATUSES, queue_id__in=queue_ids)
+        .order_by()
+        .values("queue_id")
+        .annotate(
+            open=Count("pk"),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+            at_risk=Count("pk", filter=at_risk_q(now) & ~breached_q(now)),
+            breached=Count("pk", filter=breached_q(now)),
+        )
+    )
+    return {row["queue_id"]: row for row in rows}

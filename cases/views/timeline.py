@@ -1,0 +1,233 @@
+"""The case timeline as the workspace shows it: every event (and those of merged duplicates) in
+order, with replies, notes and customer messages shown in full, refunds, SLA clocks and
+customer notifications summarised in the reader's language."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from backoffice.templatetags.ui import format_money, format_when
+from cases.choices import (
+    Category,
+    Channel,
+    EventType,
+    FlagCode,
+    Priority,
+    RootCause,
+    Status,
+    SubCause,
+)
+from cases.choices import ContactChannel as NotifyChannel
+from cases.models import Case, Message
+from cases.notifications.models import OutboxStatus, Purpose
+from cases.selectors import case_timeline
+from cases.sla.choices import Metric, Threshold
+from cases.triage import CHECKLISTS
+
+CHECKLIST_TICKED = "checklist_ticked"  # the risk work's event type (cases.risk.triage)
+
+KINDS = {
+    EventType.REPLY: ("reply", "↩"),
+    EventType.NOTE: ("note", "✎"),
+    EventType.CUSTOMER_MESSAGE: ("customer", "✉"),
+    EventType.REFUND: ("refund", "¥"),
+    EventType.SLA: ("sla", "◷"),
+    EventType.NOTIFICATION: ("notification", "➚"),
+    EventType.FLAG_RAISED: ("flag", "⚑"),
+    EventType.STATUS_CHANGED: ("status", "●"),
+    CHECKLIST_TICKED: ("checklist", "☑"),
+}
+REFUND_ACTIONS = {
+    "requested": pgettext_lazy("refund event", "requested"),
+    "approval": pgettext_lazy("refund event", "approved by one approver"),
+    "approved": pgettext_lazy("refund event", "approved"),
+    "rejected": pgettext_lazy("refund event", "rejected"),
+    "cancelled": pgettext_lazy("refund event", "cancelled"),
+    "retry": pgettext_lazy("refund event", "sent again"),
+    "settled": pgettext_lazy("refund event", "settled by finance"),
+    "attempt": pgettext_lazy("refund event", "sent to the provider"),
+    "processing": pgettext_lazy("refund event", "processing"),
+    "succeeded": pgettext_lazy("refund event", "paid"),
+    "failed": pgettext_lazy("refund event", "failed"),
+    "outcome_unknown": pgettext_lazy("refund event", "outcome unknown"),
+    "needs_review": pgettext_lazy("refund event", "needs review by finance"),
+}
+SLA_ACTIONS = {
+    "start": pgettext_lazy("sla event", "started"),
+    "pause": pgettext_lazy("sla event", "paused"),
+    "resume": pgettext_lazy("sla event", "resumed"),
+    "met": pgettext_lazy("sla event", "met"),
+    "breach": pgettext_lazy("sla event", "breached"),
+    "warn": pgettext_lazy("sla event", "warning"),
+    "extend": pgettext_lazy("sla event", "extended"),
+    "cancel": pgettext_lazy("sla event", "cancelled"),
+    "stop": pgettext_lazy("sla event", "stopped"),
+}
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str
+    glyph: str
+    title: str
+    actor: str = ""
+    lines: list[str] = field(default_factory=list)
+    body: str = ""
+    from_case: str = ""
+
+
+def _label(choices, value) -> str:
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _time(value) -> str:
+    try:
+        return format_when(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return ""
+
+
+def _status(p: dict) -> list[str]:
+    lines = [f"{_label(Status, p.get('from'))} → {_label(Status, p.get('to'))}"]
+    if p.get("root_cause"):
+        lines.append(_("Root cause: %(c)s") % {"c": _label(RootCause, p["root_cause"])})
+    if p.get("incident"):
+        lines.append(_("Incident: %(c)s") % {"c": p["incident"]})
+    if p.get("note"):
+        lines.append(p["note"])
+    return lines
+
+
+def _sla(p: dict) -> tuple[str, list[str]]:
+    metric = _label(Metric, p.get("metric"))
+    action = p.get("action", "")
+    title = _("SLA clock %(metric)s: %(action)s") % {
+        "metric": metric,
+        "action": SLA_ACTIONS.get(action, action),
+    }
+    lines = []
+    if action == "warn" and p.get("threshold"):
+        lines.append(_label(Threshold, p["threshold"]))
+    if action in ("start", "extend") and p.get("due_at"):
+        lines.append(_("Due %(t)s") % {"t": _time(p["due_at"])})
+    if p.get("reason"):
+        lines.append(p["reason"])
+    return title, lines
+
+
+def _refund(p: dict) -> tuple[str, list[str]]:
+    action = p.get("action", "")
+    ref = f"RF-{int(p.get('refund', 0)):06d}"
+    title = _("Refund %(ref)s of %(amount)s: %(action)s") % {
+        "ref": ref,
+        "amount": format_money(p.get("amount")),
+        "action": REFUND_ACTIONS.get(action, action),
+    }
+    lines = []
+    if action == "approval":
+        lines.append(
+            _("%(n)s of %(needed)s approvals")
+            % {"n": p.get("approvals"), "needed": p.get("needed")}
+        )
+    if p.get("reason"):
+        lines.append(p["reason"])
+    return title, lines
+
+
+def _notification(p: dict) -> tuple[str, list[str]]:
+    title = _("Customer notification: %(purpose)s") % {"purpose": _label(Purpose, p.get("purpose"))}
+    status = p.get("status", "")
+    text = (
+        _("no phone or e-mail on file") if status == "no_address" else _label(OutboxStatus, status)
+    )
+    line = " · ".join(x for x in (_label(NotifyChannel, p.get("channel")), text) if x)
+    return title, [line, *([p["error"]] if p.get("error") else [])]
+
+
+def _checklist_line(p: dict) -> str:
+    items = CHECKLISTS.get(p.get("sub_cause"), [])
+    item = p.get("item")
+    text = str(items[item]) if isinstance(item, int) and 0 <= item < len(items) else p.get("text")
+    return f"{'☑' if p.get('done') else '☐'} {text or ''}"
+
+
+def _simple(event_type: str, p: dict) -> list[str]:
+    if event_type == EventType.OPENED:
+        return [
+            " · ".join(
+                x
+                for x in (_label(Channel, p.get("channel")), _label(Category, p.get("category")))
+                if x
+            ),
+            *([_("Order %(o)s") % {"o": p["order_id"]}] if p.get("order_id") else []),
+        ]
+    if event_type == EventType.ROUTED:
+        return [f"{p.get('queue', '')} · {_label(Priority, p.get('priority'))}"]
+    if event_type in (EventType.CLAIMED, EventType.ASSIGNED):
+        return [_("Assignee: %(u)s") % {"u": p.get("assignee", "")}]
+    if event_type == EventType.PRIORITY_CHANGED:
+        return [f"{_label(Priority, p.get('from'))} → {_label(Priority, p.get('to'))}"]
+    if event_type in (EventType.FLAG_RAISED, EventType.FLAG_CLEARED):
+        return [x for x in (_label(FlagCode, p.get("code")), p.get("detail", "")) if x]
+    if event_type == EventType.SUB_CAUSE_SET:
+        code = p.get("to") or p.get("sub_cause") or p.get("suggested")
+        return [_label(SubCause, code), *p.get("evidence", [])]
+    if event_type == CHECKLIST_TICKED:
+        return [_checklist_line(p)]
+    value = (
+        p.get("duplicate_of")
+        or p.get("duplicate")
+        or p.get("into")
+        or p.get("incident")
+        or p.get("name")
+        or p.get("order_id")
+        or ""
+    )
+    return [str(value)] if value else []
+
+
+def _entry(event, messages: dict[int, Message], case: Case) -> Entry:
+    kind, glyph = KINDS.get(event.type, ("event", "•"))
+    p = event.payload or {}
+    entry = Entry(
+        at=event.created_at,
+        kind=kind,
+        glyph=glyph,
+        title=event.get_type_display(),
+        actor=event.actor.get_username() if event.actor_id else "",
+        from_case=event.case.reference if event.case_id != case.pk else "",
+    )
+    if event.type in (EventType.REPLY, EventType.NOTE, EventType.CUSTOMER_MESSAGE):
+        message = messages.get(p.get("message_id"))
+        entry.body = message.body if message else ""
+    elif event.type == EventType.STATUS_CHANGED:
+        entry.lines = _status(p)
+    elif event.type == EventType.SLA:
+        entry.title, entry.lines = _sla(p)
+    elif event.type == EventType.REFUND:
+        entry.title, entry.lines = _refund(p)
+    elif event.type == EventType.NOTIFICATION:
+        entry.title, entry.lines = _notification(p)
+    else:
+        entry.lines = _simple(event.type, p)
+    return entry
+
+
+def timeline_entries(case: Case) -> list[Entry]:
+    """Two queries: the events (with actors) and the messages they point at."""
+    events = list(case_timeline(case))
+    ids = {
+        e.payload.get("message_id")
+        for e in events
+        if isinstance(e.payload, dict) and e.payload.get("message_id")
+    }
+    messages = {m.pk: m for m in Message.objects.filter(pk__in=ids)} if ids else {}
+    return [_entry(e, messages, case) for e in events]

@@ -1,0 +1,171 @@
+"""The case workspace (`/cases/<reference>/`): every panel, the timeline and the actions the user's
+role allows. Actions re-render it whole (htmx swaps `#workspace`) or redirect back to it."""
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.generic import DetailView
+
+from backoffice.roles import CASE_WORKERS, Role, has_role
+from cases import permissions, selectors
+from cases.choices import IncidentStatus, Status
+from cases.forms import AssignForm, CaseIncidentForm, ExtendForm, MergeForm, ReplyForm, StatusForm
+from cases.models import Case, Incident
+from cases.sla.choices import ClockState, Metric
+from cases.transitions import allowed_targets
+from cases.views.base import StaffRequiredMixin, is_partial
+from cases.views.checklist import credit_panel
+from cases.views.sla import case_sla, clock_views
+from cases.views.timeline import timeline_entries
+
+# Panels other apps add to the workspace (`cases` never imports `refunds`): a provider
+# `provider(request, case, forms) -> dict | None` returns the context of its panel, with "template".
+_panels: dict[str, Callable] = {}
+
+
+def register_panel(name: str, provider: Callable) -> None:
+    _panels[name] = provider
+
+
+def case_or_404(user, reference: str) -> Case:
+    case = selectors.case_detail(user).filter(reference=reference.upper()).first()
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def _assignable(case: Case) -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(
+            queue_memberships__queue_id=case.queue_id,
+            is_active=True,
+            groups__name__in=[Role.AGENT, Role.SUPERVISOR],
+        )
+        .distinct()
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+
+
+def _customer_cases(user, case: Case) -> list[Case]:
+    return list(
+        selectors.cases_visible_to(user)
+        .filter(customer_id=case.customer_id)
+        .exclude(pk=case.pk)
+        .only("reference", "subject", "status", "category", "created_at", "queue_id", "merged_into")
+        .order_by("-created_at", "-id")[:10]
+    )
+
+
+def _merge_candidates(user, case: Case, others: list[Case]) -> list[Case]:
+    return [
+        c
+        for c in others
+        if c.status != Status.CLOSED
+        and c.merged_into_id is None
+        and permissions.can_work_case(user, c)
+    ]
+
+
+def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) -> dict:
+    """Each action the user may take on the case now, with its (possibly bound) form."""
+    user = request.user
+    can_work = permissions.can_work_case(user, case)
+    can_supervise = permissions.can_supervise_case(user, case)
+    is_open = case.is_open
+    actions = {"claim": can_work and is_open and case.assignee_id is None}
+    if can_supervise and is_open:
+        actions["assign"] = forms.get("assign") or AssignForm(usernames=_assignable(case))
+    if can_work and case.status != Status.CLOSED:
+        actions["reply"] = forms.get("reply") or ReplyForm()
+    if can_work and allowed_targets(case.status):
+        actions["status"] = forms.get("status") or StatusForm(current=case.status)
+    regulatory_running = any(
+        c.clock.metric == Metric.REGULATORY_DECISION
+        and c.clock.state in (ClockState.ACTIVE, ClockState.PAUSED)
+        for c in clocks
+    )
+    if can_supervise and regulatory_running:
+        actions["extend"] = forms.get("extend") or ExtendForm()
+    if has_role(user, Role.SUPERVISOR, Role.MANAGER) and is_open and case.incident_id is None:
+        incidents = list(Incident.objects.filter(status=IncidentStatus.OPEN).order_by("code"))
+        if incidents:
+            actions["incident"] = forms.get("incident") or CaseIncidentForm(incidents=incidents)
+    if can_work and is_open:
+        candidates = _merge_candidates(user, case, others)
+        if candidates:
+            actions["merge"] = forms.get("merge") or MergeForm(candidates=candidates)
+    return actions
+
+
+def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
+    forms = forms or {}
+    user = request.user
+    now = timezone.now()
+    can_work = permissions.can_work_case(user, case)
+    clocks = clock_views(case, now)
+    others = _customer_cases(user, case)
+    panels = []
+    for provider in _panels.values():
+        panel = provider(request, case, forms)
+        if panel:
+            panels.append(panel)
+    return {
+        "case": case,
+        "now": now,
+        "can_work": can_work,
+        "can_incidents": has_role(user, Role.SUPERVISOR, Role.MANAGER),
+        "full_phones": has_role(user, *CASE_WORKERS),
+        "flags": [f for f in case.flags.all() if f.cleared_at is None],
+        "clocks": clocks,
+        "sla": case_sla(case, now),
+        "customer_cases": others,
+        "credit": credit_panel(case, can_work=can_work, form=forms.get("sub_cause")),
+        "timeline": timeline_entries(case),
+        "actions": _action_forms(request, case, forms, others, clocks),
+        "panels": panels,
+    }
+
+
+def workspace_template(request) -> str:
+    return "cases/partials/workspace.html" if is_partial(request) else "cases/case_detail.html"
+
+
+def render_workspace(request, case: Case, *, forms: dict | None = None, status: int = 200):
+    """The workspace after an action: the fragment for htmx, the page otherwise."""
+    fresh = selectors.case_detail(request.user).filter(pk=case.pk).first()
+    if fresh is None:
+        raise Http404("No such case.")
+    response = render(
+        request,
+        workspace_template(request),
+        workspace_context(request, fresh, forms),
+        status=status,
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class CaseDetailView(StaffRequiredMixin, DetailView):
+    context_object_name = "case"
+
+    def get_object(self, queryset=None):
+        return case_or_404(self.request.user, self.kwargs["reference"])
+
+    def get_template_names(self):
+        return [workspace_template(self.request)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(workspace_context(self.request, self.object))
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        return response

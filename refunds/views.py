@@ -1,0 +1,215 @@
+"""Refund screens: the refunds panel and request form of the case workspace, and the approvals
+inbox (`/approvals/`) where approvers decide within their tier.
+
+The cases app never imports refunds: this module registers its workspace panel with
+`cases.views.workspace.register_panel` when the URLs load it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from backoffice.errors import DomainError, Invalid
+from backoffice.roles import Role, has_role
+from backoffice.templatetags.ui import format_money
+from cases import permissions as case_permissions
+from cases.choices import Status
+from cases.views.actions import CaseActionView
+from cases.views.base import apply_invalid, is_partial, report
+from cases.views.sla import single_clock
+from cases.views.workspace import register_panel
+from refunds import policy, selectors, services
+from refunds.choices import COUNTED_STATUSES, Decision
+from refunds.forms import ApproveForm, RefundRequestForm, RejectForm
+from refunds.models import Refund
+
+INBOX_LIMIT = 200
+
+
+def may_request(user, case) -> bool:
+    return (
+        (case_permissions.can_work_case(user, case) or has_role(user, Role.FINANCE))
+        and case.recharge_order_id is not None
+        and (case.is_open or case.status == Status.RESOLVED)
+    )
+
+
+def refunds_panel(request, case, forms) -> dict | None:
+    refunds = list(selectors.refunds_of_case(case))
+    can_request = may_request(request.user, case)
+    if not refunds and not can_request:
+        return None
+    order = case.recharge_order if case.recharge_order_id else None
+    refundable = None
+    if order is not None:
+        refundable = order.amount_paid - policy.counted_on_order(order)
+    if refundable is not None and refundable <= 0:
+        can_request = False
+    return {
+        "template": "refunds/partials/case_refunds.html",
+        "refunds": refunds,
+        "can_request": can_request,
+        "form": forms.get("refund") or RefundRequestForm(),
+        "refundable": refundable,
+        "currency": order.currency if order else "CNY",
+    }
+
+
+register_panel("refunds", refunds_panel)
+
+
+class RefundRequestView(CaseActionView):
+    form_key = "refund"
+
+    def make_form(self, case):
+        return RefundRequestForm(self.request.POST)
+
+    def perform(self, case, form):
+        data = form.cleaned_data
+        refund = services.refund_request(
+            actor=self.request.user,
+            case=case,
+            amount=data["amount"],
+            reason=data["reason"],
+            liability=data["liability"],
+            policy_basis=data["policy_basis"],
+        )
+        return _("Refund %(ref)s of %(amount)s is requested; it waits for approval.") % {
+            "ref": refund.reference,
+            "amount": format_money(refund.amount, refund.currency),
+        }
+
+
+class ApproverRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not policy.approver_limit(request.user, "CNY")[0]:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _inbox(user):
+    on_order = (
+        Refund.objects.filter(order=OuterRef("order"), status__in=COUNTED_STATUSES)
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        selectors.approvals_inbox(user)
+        .select_related("case__customer", "case__queue")
+        .annotate(order_counted=Subquery(on_order, output_field=DecimalField()))
+    )
+
+
+def _row(refund: Refund, user, now, limit, forms: dict) -> dict:
+    subject = f"refund:{refund.pk}"
+    clock = next((c for c in refund.case.sla_clocks.all() if c.subject == subject), None)
+    mine = refund.requester_id == user.pk
+    decided = any(a.approver_id == user.pk for a in refund.approvals.all())
+    approvals = sum(1 for a in refund.approvals.all() if a.decision == Decision.APPROVE)
+    if mine:
+        blocked = _("You asked for this refund; someone else must decide on it.")
+    elif decided:
+        blocked = _("You have approved it already; it needs another approver.")
+    elif limit is not None and refund.cumulative_amount > limit:
+        blocked = _("Above your approval limit of %(limit)s.") % {"limit": format_money(limit)}
+    else:
+        blocked = ""
+    return {
+        "refund": refund,
+        "clock": single_clock(clock, now),
+        "approvals": approvals,
+        "blocked": blocked,
+        "approve_form": forms.get(("approve", refund.pk))
+        or ApproveForm(auto_id=f"approve-{refund.pk}-%s"),
+        "reject_form": forms.get(("reject", refund.pk))
+        or RejectForm(auto_id=f"reject-{refund.pk}-%s"),
+    }
+
+
+def inbox_context(request, forms: dict | None = None) -> dict:
+    now = timezone.now()
+    user = request.user
+    refunds = list(_inbox(user)[:INBOX_LIMIT])
+    _may, limit = policy.approver_limit(user, "CNY")
+    return {
+        "rows": [_row(r, user, now, limit, forms or {}) for r in refunds],
+        "limit": limit,
+        "limit_text": format_money(limit) if limit is not None else _("no limit"),
+    }
+
+
+def render_inbox(request, *, forms=None, status: int = 200):
+    template = "refunds/partials/inbox.html" if is_partial(request) else "refunds/refund_list.html"
+    response = render(request, template, inbox_context(request, forms), status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class ApprovalsInboxView(ApproverRequiredMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        return render_inbox(request)
+
+
+class RefundDecisionView(ApproverRequiredMixin, View):
+    """Approve (optional comment) or reject (reason required) one refund."""
+
+    http_method_names = ["get", "post"]
+    decision = Decision.APPROVE
+
+    def get(self, request, *args, **kwargs):
+        return redirect("refunds:approvals")
+
+    def post(self, request, pk: int):
+        refund = selectors.refunds_visible_to(request.user).filter(pk=pk).first()
+        if refund is None:
+            raise Http404("No such refund.")
+        approve = self.decision == Decision.APPROVE
+        form = (
+            ApproveForm(request.POST, auto_id=f"approve-{pk}-%s")
+            if approve
+            else RejectForm(request.POST, auto_id=f"reject-{pk}-%s")
+        )
+        key = ("approve" if approve else "reject", refund.pk)
+        if form.is_valid():
+            try:
+                if approve:
+                    done = services.refund_approve(
+                        actor=request.user, refund=refund, comment=form.cleaned_data["comment"]
+                    )
+                    text = (
+                        _("Refund %(ref)s is approved and goes to the provider.")
+                        if done.status != "pending_approval"
+                        else _("Your approval of %(ref)s is recorded; it needs another one.")
+                    )
+                else:
+                    services.refund_reject(
+                        actor=request.user, refund=refund, reason=form.cleaned_data["reason"]
+                    )
+                    text = _("Refund %(ref)s is rejected.")
+                messages.success(request, text % {"ref": refund.reference})
+            except Invalid as exc:
+                apply_invalid(form, exc)
+            except DomainError as exc:
+                report(request, exc)
+                return self.finish(exc.status)
+        if form.errors:
+            messages.error(request, _("Check the highlighted fields."))
+            return render_inbox(request, forms={key: form}, status=400)
+        return self.finish()
+
+    def finish(self, status: int = 200):
+        if is_partial(self.request):
+            return render_inbox(self.request, status=status)
+        return redirect("refunds:approvals")
