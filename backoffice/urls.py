@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from backoffice import health, views
 
+handler404 = "backoffice.views.page_not_found"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -13,6 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backoffice.api.urls")),
+    path("reports/", include("cases.reports.urls")),
+    path("", include("cases.urls")),
+    path("", include("refunds.urls")),
     path("", views.home, name="home"),
 ]
 if settings.DEBUG:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFilter
 from cases.choices import Category, Channel, FlagCode, Priority, Status
 from cases.models import Case, CaseFlag, Queue, SlaClock
 from cases.phones import InvalidPhone, normalize_phone
@@ -31,12 +32,12 @@ class CaseFilterSet(filters.FilterSet):
     flag = filters.MultipleChoiceFilter(
         choices=FlagCode.choices, method="filter_flag", label=_("Risk flag")
     )
-    breached = filters.BooleanFilter(method="filter_breached", label=_("SLA breached"))
-    due_before = filters.IsoDateTimeFilter(
+    breached = StrictBooleanFilter(method="filter_breached", label=_("SLA breached"))
+    due_before = BoundedIsoDateTimeFilter(
         field_name="next_due_at", lookup_expr="lt", label=_("SLA due before")
     )
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = filters.CharFilter(
         method="filter_search",
         max_length=100,

@@ -1,5 +1,6 @@
 import django_filters as filters
 
+from backoffice.api.timefields import BoundedIsoDateTimeFilter
 from refunds.choices import Liability, RefundStatus
 from refunds.models import Refund
 
@@ -9,8 +10,8 @@ class RefundFilterSet(filters.FilterSet):
     liability = filters.MultipleChoiceFilter(choices=Liability.choices)
     case = filters.CharFilter(field_name="case__reference", max_length=24)
     requester = filters.CharFilter(field_name="requester__username", max_length=150)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Refund

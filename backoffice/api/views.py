@@ -1,8 +1,9 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import parsers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.renderers import JSONRenderer
 
+from backoffice.api.parsers import JSONParser
 from backoffice.api.schema import errors
 
 
@@ -10,6 +11,7 @@ class TokenView(ObtainAuthToken):
     """`POST {"username", "password"}` → `{"token"}`; 400 on bad credentials."""
 
     renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser, parsers.FormParser]
     throttle_scope = "login"
 
     @extend_schema(

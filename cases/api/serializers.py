@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
 from cases.api.sections import detail_section
 from cases.choices import (
@@ -24,17 +25,25 @@ from cases.sla import engine
 from cases.sla.choices import ClockState, Metric
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+# The oldest complaint intake accepts: the regulators' longest clock is 60 days; a year covers a
+# backlog imported late and keeps the SLA arithmetic within the calendar's years.
+MAX_RECEIVED_AGE = timedelta(days=366)
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an explicit offset; a time without one is refused, not guessed."""
 
-    default_error_messages = {"naive": "Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00."}
+    default_error_messages = {
+        "naive": "Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00.",
+        "offset": str(OFFSET_MESSAGE),
+    }
 
     def to_internal_value(self, value):
         result = super().to_internal_value(value)
         if isinstance(value, str) and not any(c in value[10:] for c in "+-Zz"):
             self.fail("naive")
+        if isinstance(value, str) and not offset_in_range(parse_datetime_or_none(value)):
+            self.fail("offset")  # checked on the text: DRF has converted `result` to our zone
         return result
 
 
@@ -107,8 +116,16 @@ class CaseIntakeInput(serializers.Serializer):
     credit_account = CreditAccountInput(required=False, allow_null=True, default=None)
 
     def validate_received_at(self, value):
-        if value is not None and value > timezone.now() + timedelta(minutes=5):
+        if value is None:
+            return value
+        now = timezone.now()
+        if value > now + timedelta(minutes=5):
             raise serializers.ValidationError("A complaint cannot be received in the future.")
+        if value < now - MAX_RECEIVED_AGE:
+            raise serializers.ValidationError(
+                "A complaint received more than a year ago cannot be opened: every deadline it "
+                "had has long passed. Record it with a supervisor instead."
+            )
         return value
 
     def to_kwargs(self) -> dict:
