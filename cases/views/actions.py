@@ -25,8 +25,8 @@ from cases.forms import (
     SubCauseForm,
 )
 from cases.models import Case, Incident
+from cases.risk.triage import case_checklist_tick, case_set_sub_cause
 from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
-from cases.views.checklist import checklist_services_ready, triage_service
 from cases.views.workspace import _assignable, render_workspace
 
 
@@ -183,34 +183,25 @@ class MergeView(CaseActionView):
         }
 
 
-class TriageView(CaseActionView):
-    """Sub-cause and checklist: live once the risk work's services exist (cases.views.checklist)."""
-
-    def post(self, request, *args, **kwargs):
-        if not checklist_services_ready():
-            raise Http404("Checklist ticking is not available yet.")
-        return super().post(request, *args, **kwargs)
-
-
-class ChecklistTickView(TriageView):
+class ChecklistTickView(CaseActionView):
     def perform(self, case, form):
         try:
             item = int(self.request.POST.get("item", ""))
         except ValueError as exc:
             raise Invalid({"item": ["Choose a checklist item."]}) from exc
         done = self.request.POST.get("done") == "1"
-        tick = triage_service("case_checklist_tick")
-        tick(actor=self.request.user, case=case, item=item, done=done)
+        case_checklist_tick(actor=self.request.user, case=case, item=item, done=done)
         return _("Checklist updated.")
 
 
-class SubCauseView(TriageView):
+class SubCauseView(CaseActionView):
     form_key = "sub_cause"
 
     def make_form(self, case):
         return SubCauseForm(self.request.POST)
 
     def perform(self, case, form):
-        choose = triage_service("case_set_sub_cause")
-        choose(actor=self.request.user, case=case, sub_cause=form.cleaned_data["sub_cause"])
+        case_set_sub_cause(
+            actor=self.request.user, case=case, sub_cause=form.cleaned_data["sub_cause"]
+        )
         return _("The sub-cause is set.")

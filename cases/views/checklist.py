@@ -1,45 +1,17 @@
-"""The diagnosis checklist of `credit_limit_unusable` cases (cases.triage.CHECKLISTS).
+"""The diagnosis checklist of `credit_limit_unusable` cases (cases.triage.CHECKLISTS): the panel of
+the workspace. Setting the sub-cause and ticking items are services of `cases.risk.triage`."""
 
-Setting the sub-cause and ticking items are the risk work's services,
-`case_set_sub_cause(actor=, case=, sub_cause=)` and `case_checklist_tick(actor=, case=, item=,
-done=)`, with `checklist_state(case)` (item index → done). They are looked up in `cases.services`
-first (where they are meant to be exported) and in `cases.risk.triage` otherwise; while neither has
-them, the workspace shows the checklist read-only.
-"""
-
-import importlib
 from dataclasses import dataclass
 
-from cases import services
 from cases.choices import Category, SubCause
 from cases.forms import SubCauseForm
+from cases.risk.triage import checklist_state
 from cases.triage import CHECKLISTS, suggest_sub_cause
-
-
-def triage_service(name: str):
-    """A triage service by name, or None while it does not exist yet."""
-    found = getattr(services, name, None)
-    if found is None:
-        try:
-            found = getattr(importlib.import_module("cases.risk.triage"), name, None)
-        except ImportError:
-            return None
-    return found
-
-
-def checklist_services_ready() -> bool:
-    return all(
-        triage_service(name)
-        for name in ("case_checklist_tick", "case_set_sub_cause", "checklist_state")
-    )
 
 
 def ticked_items(case) -> set[int]:
     """The indexes of the ticked items of the checklist the case follows now."""
-    state = triage_service("checklist_state")
-    if state is None:
-        return set()
-    return {item for item, done in state(case).items() if done}
+    return {item for item, done in checklist_state(case).items() if done}
 
 
 @dataclass
@@ -69,12 +41,7 @@ def credit_panel(case, *, can_work: bool, form=None) -> CreditPanel | None:
     code = (
         case.sub_cause or case.suggested_sub_cause or (suggestion.sub_cause if suggestion else "")
     )
-    editable = (
-        can_work
-        and case.is_open
-        and case.category == Category.CREDIT_LIMIT_UNUSABLE
-        and checklist_services_ready()
-    )
+    editable = can_work and case.is_open and case.category == Category.CREDIT_LIMIT_UNUSABLE
     ticked = ticked_items(case) if code else set()
     items = [
         ChecklistItem(index=i, text=str(text), done=i in ticked)

@@ -4,6 +4,7 @@ message, never a 500. On a refused path nothing changes and no event is written.
 
 import pytest
 from django.contrib.messages import get_messages
+from django.utils.html import escape
 
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent, Incident, Message
@@ -256,10 +257,6 @@ def test_incidents_open_link_and_resolve(login, people, case):
 
 
 def test_credit_case_checklist_and_sub_cause(login, people, credit_case):
-    from cases.views.checklist import checklist_services_ready
-
-    if not checklist_services_ready():
-        pytest.skip("the triage services (cases.risk.triage) are not there yet")
     client = login(people.credit_agent)
     page = client.get(detail(credit_case)).content.decode()
     assert "Suggested sub-cause" in page and 'aria-pressed="false"' in page
@@ -283,3 +280,26 @@ def test_opening_an_action_url_goes_back_to_the_page(login, people, case):
     response = client.get(detail(case) + "reply/")
     assert response.status_code == 302 and response["Location"] == detail(case)
     assert login(people.supervisor).get("/approvals/1/approve/")["Location"] == "/approvals/"
+
+
+def test_a_credit_case_without_a_snapshot_asks_for_one(login, people):
+    case = open_case(
+        customer_id="U3", order=None, category="credit_limit_unusable", subject="额度用不了"
+    )
+    assert (case.suggested_sub_cause, case.sub_cause) == ("", "")
+    assert events(case, "sub_cause_set") == 0
+
+    page = login(people.credit_agent).get(detail(case)).content.decode()
+
+    assert "No account snapshot came with the complaint; ask the app for one." in page
+    assert "Suggested sub-cause" not in page
+
+
+def test_the_workspace_shows_the_risk_flags_with_their_evidence(login, people):
+    case = open_case(customer_id="U4", order=order_data(order_id="R-4", carrier="china_unicom"))
+    flag = case.flags.get(code="carrier_mismatch")
+
+    page = login(people.agent).get(detail(case)).content.decode()
+
+    assert "Carrier mismatch" in page
+    assert flag.detail and escape(flag.detail) in page
