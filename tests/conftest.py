@@ -20,6 +20,17 @@ def pytest_report_header(config):
     ]
 
 
+# What the Celery round trip proved, printed at the end of the run (CI's log shows it).
+ROUND_TRIP = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    proof = config.stash.get(ROUND_TRIP, None)
+    terminalreporter.write_line(
+        f"celery worker round trip: {proof}" if proof else "celery worker round trip: not run"
+    )
+
+
 @pytest.fixture(autouse=True)
 def _services_required(request):
     """`@pytest.mark.postgres` and `@pytest.mark.redis`: skip without them, fail under CI=true."""
