@@ -8,14 +8,16 @@ seed's migrations; nothing is written). Each scenario runs once untimed (countin
 then `--repeat` times timed; the median, min and max wall time are printed as a Markdown table and
 written to `bench/results/reports.json`.
 
-`--snapshot` times the clock figures as they would cost if each clock kept, when it stops, its case's
-group fields and its business minutes (the model change docs/benchmarks.md proposes): a temporary
-table of the stopped clocks with those columns and an index on `stopped_at` stands in for it.
+The clock figures read the fact rows of the stopped clocks (`cases_slaclockstop`, filled by the
+seed with the migration's backfill). `--snapshot` (kept for comparison with the first measurement)
+times the same aggregate over a temporary table built from the clocks joined to their cases.
 
-`--indexes` runs every scenario a second time after creating the suggested indexes inside one
+`--indexes` runs every scenario a second time after creating the indexes in `INDEXES` inside one
 transaction that is rolled back at the end, so the database is left as it was (the builds hold a
-SHARE lock on the tables meanwhile: writes to them wait). `--python-path` also times the
-clock figures computed in Python over compact rows (the non-PostgreSQL implementation), once.
+SHARE lock on the tables meanwhile: writes to them wait); the indexes docs/benchmarks.md suggested
+are now in the models (migration `cases` 0012), so the list is empty until a new one is proposed.
+`--python-path` also times the clock figures ranked in Python over compact fact rows (the
+non-PostgreSQL implementation), once.
 """
 
 import argparse
@@ -31,27 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench"
 
-# name → SQL; the Django model Meta they stand for is in docs/benchmarks.md ("## Reports").
-INDEXES = {
-    "clock_stopped": (
-        "CREATE INDEX bench_clock_stopped ON cases_slaclock (stopped_at) "
-        "INCLUDE (state, metric, case_id, started_at, paused_seconds, calendar_id) "
-        "WHERE state IN ('met', 'breached')"
-    ),
-    "clock_breached": (
-        "CREATE INDEX bench_clock_breached ON cases_slaclock (breached_at) "
-        "WHERE breached_at IS NOT NULL"
-    ),
-    "clock_regulatory_due": (
-        "CREATE INDEX bench_clock_regulatory_due ON cases_slaclock (due_at) "
-        "WHERE metric = 'regulatory_decision' AND state IN ('active', 'paused')"
-    ),
-    "case_received": "CREATE INDEX bench_case_received ON cases_case (received_at)",
-    "case_resolved": (
-        "CREATE INDEX bench_case_resolved ON cases_case (resolved_at) "
-        "INCLUDE (category, root_cause) WHERE root_cause <> ''"
-    ),
-}
+# name → SQL of an index to try (rolled back). The earlier suggestions (clock_regulatory_due,
+# clock_breached, case_received, case_resolved_root_cause) are Meta.indexes now.
+INDEXES: dict[str, str] = {}
 
 
 def median_ms(samples: list[float]) -> float:
@@ -68,7 +52,7 @@ def scenarios(period):
         ("SLA report, month, by queue", sla("queue")),
         ("SLA report, month, by agent", sla("agent")),
         ("SLA report, month, by category", sla("category")),
-        ("- of which the clock statement (by queue)", lambda: durations.clock_figures(period, "case__queue_id")),
+        ("- of which the clock statement (by queue)", lambda: durations.clock_figures(period, "queue_id")),
         ("Root causes, month", lambda: queries.root_causes(period)),
         ("Backlog ageing, by queue", lambda: queries.ageing("queue")),
         ("Breach list, month: first 200 + count", lambda: (list(queries.breaches(period)[:200]), queries.breaches(period).count())),
@@ -190,10 +174,16 @@ def main() -> None:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
     cases, clocks = Case.objects.count(), SlaClock.objects.count()
-    stopped = durations.stopped_clocks(period).count()
+    stopped = durations.stopped(period).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size('cases_slaclockstop'), pg_relation_size('clock_stop_stopped')"
+        )
+        table_bytes, index_bytes = cursor.fetchone()
     print(
         f"{version}; {cases:,} cases, {clocks:,} clocks; {period.start} – {period.end}: "
-        f"{stopped:,} clocks stopped; load {os.getloadavg()[0]:.1f}",
+        f"{stopped:,} clocks stopped; fact table {table_bytes / 2**20:.0f} MB, its index "
+        f"{index_bytes / 2**20:.0f} MB; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     result = {
@@ -202,6 +192,8 @@ def main() -> None:
         "clocks": clocks,
         "period": [period.start.isoformat(), period.end.isoformat()],
         "stopped_clocks": stopped,
+        "fact_table_bytes": table_bytes,
+        "fact_index_bytes": index_bytes,
         "repeat": args.repeat,
         "machine": f"{platform.node()} {os.cpu_count()} cores",
         "load_before": os.getloadavg()[0],
@@ -212,7 +204,7 @@ def main() -> None:
 
     if args.python_path:
         started = time.perf_counter()
-        durations.in_python(period, "case__queue_id")
+        durations.in_python(period, "queue_id")
         seconds = time.perf_counter() - started
         print(f"\nClock figures in Python over compact rows (by queue, once): {seconds:.1f} s")
         result["python_path_s"] = round(seconds, 1)
@@ -220,7 +212,7 @@ def main() -> None:
     if args.snapshot:
         result["snapshot"] = snapshot(period, args.repeat)
 
-    if args.indexes:
+    if args.indexes and INDEXES:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 built = {}

@@ -4,8 +4,10 @@
 
 Creates the database if missing, runs `manage.py migrate` against it, then writes in one
 transaction: N/10 customers, N recharge orders, N cases (~35% open), three SLA clocks per case
-(first response, resolution, regulatory decision) and one `opened` timeline event per case, plus a
-small staff (agents, team leads, managers) for the escalation rules to notify.
+(first response, resolution, regulatory decision), the SLA report's fact row of every stopped clock
+(`cases_slaclockstop`, by the migration's own set-based backfill `cases.sla.facts`) and one
+`opened` timeline event per case, plus a small staff (agents, team leads, managers) for the
+escalation rules to notify.
 
 The SLA clocks of open cases are exact: their due times and thresholds come from the product's own
 arithmetic (`cases.sla.engine.compute` with the seeded business calendar), computed once per
@@ -38,6 +40,7 @@ LOADED_TABLES = [
     "cases_rechargeorder",
     "cases_case",
     "cases_slaclock",
+    "cases_slaclockstop",
     "cases_caseevent",
 ]
 RESET_TABLES = [
@@ -346,7 +349,7 @@ FROM s3
 SQL_ORDERS = """
 INSERT INTO cases_rechargeorder (id, order_id, customer_id, phone, intended_phone,
   declared_carrier, looked_up_carrier, face_value, amount_paid, currency, status, paid_at,
-  client_ip, amount_edits, created_at, updated_at)
+  client_ip, amount_edits, created_at, updated_at, placed_at)
 SELECT o.i,
   'RO' || to_char(o.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDDHH24MISS')
        || lpad(o.i::text, 9, '0'),
@@ -361,7 +364,7 @@ SELECT o.i,
        ELSE pfx.carrier END,
   pfx.carrier,
   o.face, round((o.face * (0.98 + random() * 0.02))::numeric, 2), 'CNY', o.ostatus,
-  CASE WHEN o.ostatus <> 'failed' THEN o.created_at + random() * interval '40 seconds' END,
+  CASE WHEN o.ostatus <> 'failed' THEN o.created_at + o.pay_delay END,
   CASE WHEN random() < 0.05 THEN NULL
        WHEN random() < 0.01 THEN ('223.104.' || (1 + o.i %% 4) || '.' || (10 + o.i %% 5))::inet
        ELSE ((ARRAY[36,39,42,58,59,60,61,101,106,110,111,112,113,114,115,116,117,118,119,120,
@@ -372,7 +375,9 @@ SELECT o.i,
   CASE WHEN random() < 0.3 THEN NULL
        WHEN o.category = 'recharge_wrong_amount' THEN 1 + floor(random() * 8)::int
        WHEN random() < 0.9 THEN 0 ELSE 1 + floor(random() * 3)::int END,
-  o.created_at, o.created_at + interval '1 minute'
+  o.created_at, o.created_at + interval '1 minute',
+  -- placed_at: paid_at, or else when the order was received (migration 0009)
+  o.created_at + CASE WHEN o.ostatus <> 'failed' THEN o.pay_delay ELSE interval '0' END
 FROM (
   SELECT c.i, c.customer_id, c.category,
     CASE WHEN random() < 0.85 THEN cu.phone
@@ -387,7 +392,8 @@ FROM (
            THEN (ARRAY['pending','pending','failed','succeeded','succeeded'])[1 + floor(random() * 5)::int]
          WHEN random() < 0.92 THEN 'succeeded' WHEN random() < 0.75 THEN 'failed' ELSE 'pending'
     END AS ostatus,
-    c.received_at - random() * interval '3 days' AS created_at
+    c.received_at - random() * interval '3 days' AS created_at,
+    random() * interval '40 seconds' AS pay_delay
   FROM seed_case c JOIN cases_customer cu ON cu.id = c.customer_id
 ) o
 JOIN seed_prefix pfx ON pfx.prefix = substr(o.phone, 4, 3)
@@ -591,6 +597,8 @@ ORDER BY c.id
 
 def seed(url: str, args) -> None:
     spec = load_calendar_spec(url)
+    from cases.sla import facts  # after django.setup()
+
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))
         cur = conn.cursor()
@@ -716,6 +724,8 @@ def seed(url: str, args) -> None:
         with Step("SLA clocks") as s:
             cur.execute(SQL_CLOCKS, params)
             s.rows = cur.rowcount
+        with Step("SLA clock stops (report facts)") as s:
+            s.rows = facts.backfill_postgresql(cur, {calendar: spec})
         with Step("timeline events (opened)") as s:
             cur.execute(SQL_EVENTS, params)
             s.rows = cur.rowcount

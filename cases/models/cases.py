@@ -117,6 +117,14 @@ class Case(models.Model):
             models.Index(fields=["next_due_at", "id"], name="case_due"),
             models.Index(fields=["customer", "created_at"], name="case_customer_time"),
             models.Index(fields=["created_at", "id"], name="case_created"),
+            # the reports: cases received, root causes (docs/benchmarks.md, "Reports")
+            models.Index(fields=["received_at"], name="case_received"),
+            models.Index(
+                fields=["resolved_at"],
+                include=["category", "root_cause"],
+                condition=~Q(root_cause=""),
+                name="case_resolved_root_cause",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,7 +7,7 @@ daily summary e-mail.
 | `params.py` | the report parameters (`from`, `to`, `group_by`, `format`), one form for API and pages |
 | `business.py` | business time of many clocks at once: one running total per calendar day |
 | `queries.py` | the reads, aggregated in SQL; nothing here loads a case into Python |
-| `durations.py` | median and 90th percentile of business minutes per group (SQL on PostgreSQL) |
+| `durations.py` | met, breached, median and 90th percentile of business minutes per group, from the clocks' fact rows (`SlaClockStop`) |
 | `tables.py` | report rows → display tables (headers, cells, chart data) for pages and exports |
 | `export.py` | CSV (UTF-8 with BOM) and XLSX, with formula injection escaped |
 | `api.py`, `api_urls.py` | the API endpoints (`/api/v1/reports/…`) |

@@ -113,9 +113,8 @@ def _messages(name: str) -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), required=False, help_text=name)
 
 
-# The 400 body as DRF answers it: each bad parameter by name with its messages. (The shared
-# `errors(400)` body declares a required property `field`, which no 400 has; see
-# tests/api/test_schemathesis.py, VALIDATION_BODY.)
+# The 400 body as DRF answers it, with the report's parameters named: each bad parameter with its
+# messages.
 BAD_PARAMETERS = OpenApiResponse(
     inline_serializer(
         name="ReportParameterErrors",

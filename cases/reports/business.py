@@ -8,8 +8,8 @@ then ``B(b) - B(a)``, which is exactly what ``timecalc.business_time_between`` w
 
 Each day of the span is one row (``DayRow``): the running total before the day, and the day's
 opening and closing as UTC epoch seconds (closing equals opening on a day off, so a day off adds
-nothing). ``cases.reports.durations`` hands the same rows to PostgreSQL, which then measures every
-clock in SQL; on other databases the same arithmetic runs here, in Python.
+nothing). ``cases.sla.facts`` hands the same rows to PostgreSQL to backfill the stopped clocks'
+business minutes in one statement; the ageing report counts working days with them.
 """
 
 from __future__ import annotations

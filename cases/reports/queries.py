@@ -7,9 +7,11 @@ Definitions (docs/benchmarks.md, "## Reports", says what each costs):
 * **met / breached / achievement**: SLA clocks of every metric *stopped* in the period
   (``stopped_at``), by state; achievement = met ÷ (met + breached) in percent, one decimal, ``None``
   when nothing stopped. Cancelled clocks and clocks still running (even if already breached) count
-  in neither (spec/SLA.md).
+  in neither (spec/SLA.md). They are grouped by the case's queue, assignee, category, priority or
+  channel **when the clock stopped** (the clock's fact row, ``SlaClockStop``).
 * **first response / resolution**: median and 90th percentile, in business minutes, of the
   ``first_response`` and ``resolution`` clocks stopped in the period (``cases.reports.durations``).
+* **cases received** and **open backlog** are grouped by the case's fields as they are now.
 * **open backlog**: cases open now (not limited to the period).
 * **breaches**: clocks whose ``breached_at`` is in the period, stopped or not.
 * **ageing**: open cases by working days since the local date they were received (that day not
@@ -130,7 +132,8 @@ def _counts(queryset, key: str, **aggregates) -> dict:
 
 
 def sla_report(period: Period, group_by: str) -> list[SlaRow]:
-    """One row per group: two aggregate queries on cases, one statement for the clocks."""
+    """One row per group: two aggregate queries on cases, one statement on the clocks' fact rows
+    (grouped by the case's field when each clock stopped)."""
     field_name = CASE_FIELD[group_by]
     start, end = period.bounds
     received = _counts(
@@ -139,7 +142,7 @@ def sla_report(period: Period, group_by: str) -> list[SlaRow]:
         n=Count("pk"),
     )
     backlog = _counts(Case.objects.filter(status__in=OPEN_STATUSES), field_name, n=Count("pk"))
-    clocks = durations.clock_figures(period, f"case__{field_name}")
+    clocks = durations.clock_figures(period, field_name)
     found = groups(group_by, {*received, *backlog, *clocks})
     rows = []
     for group in _sorted(found, group_by):

@@ -1,10 +1,10 @@
 """The daily summary e-mail to managers: yesterday's SLA figures, yesterday's breaches, and the
 regulatory deadlines due within three days. Plain text, a Chinese section then an English one.
 
-Staff e-mail goes through Django's ``send_mail`` (the customer outbox is for customers). One e-mail
-per active manager with an address. Each one sent is remembered in the cache for two days, so a
-redelivered or retried task does not send it again (best effort: as durable as the cache; with the
-local-memory cache only within one worker process).
+One e-mail per active manager with an address, through the notification outbox
+(`cases.notifications.services.notify_staff`): a row per (day, manager), unique in the database, so
+a redelivered or retried task never sends a second one, and the outbox's claim, retries and relay
+deliver it like every customer message.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from backoffice.roles import Role
+from cases.notifications.models import Purpose
+from cases.notifications.services import notify_staff
 from cases.reports import queries
 from cases.reports.params import Period, local_today
 from cases.sla.choices import Metric
@@ -28,8 +27,6 @@ from cases.sla.choices import Metric
 logger = logging.getLogger(__name__)
 
 LISTED = 20  # breaches and deadlines listed by name; the rest are counted
-SENT_KEY = "reports.daily_summary:{day}:{user}"
-SENT_FOR = 2 * 24 * 3600
 
 
 @dataclass
@@ -107,17 +104,19 @@ def managers():
 
 
 def send_daily_summary(*, day: date | None = None) -> int:
-    """E-mail the summary of ``day`` (default yesterday, local time) to every active manager with
-    an address who has not had it yet; returns how many were sent."""
+    """Queue the summary of ``day`` (default yesterday, local time) for every active manager with
+    an address who has not had it queued yet; returns how many were queued now."""
     day = day or local_today() - timedelta(days=1)
     subject, body = render(build(day))
-    sent = 0
+    queued = 0
     for user in managers():
-        key = SENT_KEY.format(day=day.isoformat(), user=user.pk)
-        if cache.get(key):
-            continue
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        cache.set(key, True, SENT_FOR)
-        sent += 1
-    logger.info("daily summary of %s sent to %d managers", day, sent)
-    return sent
+        _notification, created = notify_staff(
+            user=user,
+            purpose=Purpose.DAILY_SUMMARY,
+            subject_key=f"summary:{day.isoformat()}:user:{user.pk}",
+            subject=subject,
+            body=body,
+        )
+        queued += created
+    logger.info("daily summary of %s queued for %d managers", day, queued)
+    return queued

@@ -1,5 +1,6 @@
 """SLA policies, targets, clocks and escalation rules (spec/SLA.md)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -158,10 +159,90 @@ class SlaClock(models.Model):
                 condition=Q(state__in=[ClockState.ACTIVE, ClockState.PAUSED]),
                 name="clock_running_due",
             ),
+            # the reports' regulatory deadlines and breach list (docs/benchmarks.md, "Reports")
+            models.Index(
+                fields=["due_at"],
+                condition=Q(
+                    metric=Metric.REGULATORY_DECISION,
+                    state__in=[ClockState.ACTIVE, ClockState.PAUSED],
+                ),
+                name="clock_regulatory_due",
+            ),
+            models.Index(
+                fields=["breached_at"],
+                condition=Q(breached_at__isnull=False),
+                name="clock_breached",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.metric}#{self.cycle} {self.state}"
+
+
+class SlaClockStop(models.Model):
+    """The report's fact row of one stopped clock (met or breached), written by the SLA service in
+    the transaction that stops the clock (`cases.sla.facts`): when it stopped, how, its business
+    minutes, and the case's group fields *at that moment* (a later move to another queue does not
+    move the clock's figures). Reports read these rows without joining cases or calendars."""
+
+    clock = models.OneToOneField(
+        SlaClock, on_delete=models.CASCADE, primary_key=True, related_name="stop"
+    )
+    stopped_at = models.DateTimeField(_("stopped"))
+    state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
+    metric = models.CharField(_("metric"), max_length=24, choices=Metric.choices)
+    business_minutes = models.FloatField(
+        _("business minutes"),
+        help_text=_("Business time from start to stop less the time paused, never below zero"),
+    )
+    # No index of their own: reports reach these through the `stopped_at` range.
+    queue = models.ForeignKey(
+        "cases.Queue", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    category = models.CharField(_("category"), max_length=40, choices=Category.choices)
+    priority = models.CharField(_("priority"), max_length=2, choices=Priority.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("stopped SLA clock")
+        verbose_name_plural = _("stopped SLA clocks")
+        ordering = ["stopped_at", "clock"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[ClockState.MET, ClockState.BREACHED]),
+                name="clock_stop_met_or_breached",
+            ),
+            models.CheckConstraint(
+                condition=Q(business_minutes__gte=0), name="clock_stop_minutes_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["stopped_at"],
+                include=[
+                    "state",
+                    "metric",
+                    "business_minutes",
+                    "queue",
+                    "assignee",
+                    "category",
+                    "priority",
+                    "channel",
+                ],
+                name="clock_stop_stopped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id} {self.metric} {self.state} at {self.stopped_at:%Y-%m-%d %H:%M}"
 
 
 class EscalationRule(models.Model):

@@ -9,7 +9,7 @@ from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import business_time_between
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, Status
-from cases.models import Case, CaseEvent, SlaClock
+from cases.models import Case, CaseEvent, Queue, SlaClock
 from cases.services import (
     case_customer_message,
     case_extend_deadline,
@@ -17,7 +17,10 @@ from cases.services import (
     case_set_priority,
     case_transition,
 )
+from cases.sla import facts
+from cases.sla import services as sla_services
 from cases.sla.choices import ClockState
+from cases.sla.models import SlaClockStop
 from cases.sla.rebuild import rebuild_clock
 from cases.sla.sweep import sla_sweep
 from cases.tasks import send_staff_alert
@@ -276,3 +279,121 @@ def test_clock_state_can_be_rebuilt_from_its_events(agent, supervisor, freezer):
             stored.extension_level,
         ), stored.metric
         assert ",".join(rebuilt.fired) == stored.fired, stored.metric
+
+
+# --- the report's fact rows of stopped clocks (SlaClockStop) --------------------------------------
+
+
+def stop_row(case, metric, cycle=1):
+    return SlaClockStop.objects.get(clock=clock(case, metric, cycle))
+
+
+def test_a_met_clock_writes_its_report_row_in_the_stopping_transaction(agent, freezer):
+    freezer.move_to(sh(2026, 9, 29, 10, 0))
+    case = open_case(category="recharge_wrong_number")
+    assert not SlaClockStop.objects.exists()
+    freezer.move_to(sh(2026, 9, 29, 11, 30))
+    case_reply(actor=agent, case=case, body="您好")
+    case.refresh_from_db()
+
+    row = stop_row(case, "first_response")
+    assert SlaClockStop.objects.count() == 1  # the other clocks still run
+    assert (row.state, row.metric, row.stopped_at, row.business_minutes) == (
+        ClockState.MET,
+        "first_response",
+        sh(2026, 9, 29, 11, 30),
+        90.0,
+    )
+    groups = (row.queue_id, row.assignee_id, row.category, row.priority, row.channel)
+    assert groups == (
+        case.queue_id,
+        case.assignee_id,
+        "recharge_wrong_number",
+        case.priority,
+        "app",
+    )
+
+
+def test_a_late_reply_writes_a_breached_row(agent):
+    case = open_case(received_at=sh(2026, 1, 5, 9, 0))
+    case_reply(actor=agent, case=case, body="sorry for the wait")
+    c = clock(case, "first_response")
+    row = stop_row(case, "first_response")
+    expected = facts.business_minutes(calendar_spec(None), c.started_at, c.stopped_at, 0)
+    assert (row.state, row.business_minutes) == (ClockState.BREACHED, expected)
+    assert expected > 120
+
+
+def test_the_row_leaves_out_the_business_time_paused(agent, freezer):
+    freezer.move_to(sh(2026, 9, 28, 10, 0))
+    case = open_case()
+    case_transition(actor=agent, case=case, to=Status.WAITING_CUSTOMER)
+    freezer.move_to(sh(2026, 9, 29, 11, 30))  # 10.5 business hours paused
+    case_customer_message(actor=staff("intake", username="app"), case=case, body="我补充一下")
+    freezer.move_to(sh(2026, 9, 29, 12, 0))
+    case_reply(actor=agent, case=Case.objects.get(pk=case.pk), body="已处理")
+
+    # 10:00 → 18:00 and 09:00 → 12:00 = 660 business minutes, less 630 paused
+    assert stop_row(case, "first_response").business_minutes == 30.0
+    assert stop_row(case, "next_response").business_minutes == 30.0  # 11:30 → 12:00
+
+
+def test_rows_keep_the_groups_of_when_each_clock_stopped_through_a_reopen(agent, freezer):
+    """A clock's row says where the case was when that clock stopped; reopening starts a new
+    cycle and leaves the stopped clocks and their rows as they were."""
+    freezer.move_to(sh(2026, 9, 29, 10, 0))
+    case = open_case()
+    recharge = case.queue_id
+    freezer.move_to(sh(2026, 9, 29, 11, 0))
+    case_reply(actor=agent, case=case, body="您好")
+    credit = Queue.objects.get(code="credit").pk
+    Case.objects.filter(pk=case.pk).update(queue=credit)  # moved on to another queue
+    agent = staff("agent", "credit", username="credit_agent")
+    freezer.move_to(sh(2026, 9, 30, 10, 0))
+    case = case_transition(
+        actor=agent, case=Case.objects.get(pk=case.pk), to=Status.RESOLVED, root_cause="user_error"
+    )
+    rows = dict(SlaClockStop.objects.values_list("metric", "queue_id"))
+    assert rows == {
+        "first_response": recharge,
+        "resolution": credit,
+        "regulatory_decision": credit,
+    }
+    before = list(SlaClockStop.objects.order_by("pk").values())
+
+    freezer.move_to(sh(2026, 10, 8, 10, 0))
+    case = case_transition(actor=agent, case=case, to=Status.IN_PROGRESS)  # reopened: cycle 2
+    assert list(SlaClockStop.objects.order_by("pk").values()) == before
+    freezer.move_to(sh(2026, 10, 8, 11, 0))
+    case = case_transition(actor=agent, case=case, to=Status.RESOLVED, root_cause="user_error")
+    case_transition(actor=agent, case=case, to=Status.CLOSED)
+
+    again = stop_row(case, "resolution", cycle=2)
+    assert (again.state, again.business_minutes, again.queue_id) == (ClockState.MET, 60.0, credit)
+    assert SlaClockStop.objects.count() == 4
+    assert list(SlaClockStop.objects.exclude(clock__cycle=2).order_by("pk").values()) == before
+
+
+def test_a_cancelled_clock_has_no_row_and_a_rewritten_stop_replaces_it(agent):
+    case = open_case()
+    regulatory = clock(case, "regulatory_decision")
+    sla_services._stop(regulatory, regulatory.started_at + timedelta(hours=1), None, cancel=True)
+    assert regulatory.state == ClockState.CANCELLED
+    assert not SlaClockStop.objects.exists()
+
+    first = clock(case, "first_response")
+    sla_services._stop(first, first.started_at, None)
+    facts.record_stop(first)  # written twice: one row, the latest
+    assert SlaClockStop.objects.get().clock_id == first.pk
+    first.state = ClockState.ACTIVE  # should a clock ever run again, its row goes
+    facts.record_stop(first)
+    assert not SlaClockStop.objects.exists()
+
+
+def test_a_priority_change_after_the_stop_leaves_the_row(agent, supervisor):
+    case = open_case(category="recharge_wrong_amount")  # p3
+    case_reply(actor=agent, case=case, body="您好")
+    row = stop_row(case, "first_response")
+    case_set_priority(actor=supervisor, case=Case.objects.get(pk=case.pk), priority="p1")
+    assert stop_row(case, "first_response").priority == row.priority == "p3"
+    assert clock(case, "resolution").amount == 3  # the running clock was re-targeted

@@ -17,7 +17,9 @@ National Day holiday (10-01 … 10-07 off, Saturday 10-10 worked). Business hour
 | J | recharge | recharge_not_credited | p1 | app | alice | 09-01 09:00 | closed, resolved 10-31 23:30, system_fault |
 | K | recharge | recharge_not_credited | p1 | app | alice | 09-01 09:00 | closed, resolved 11-01 00:10, system_fault |
 
-Clocks (business minutes = business time from start to stop less the paused time):
+Clocks (business minutes = business time from start to stop less the paused time). The stopped
+ones get their report fact rows (`SlaClockStop`) from `cases.sla.facts.backfill`, the statement the
+migration runs, with the cases' group fields as below:
 
 | # | case | metric | start | stop | state | minutes | breached at |
 |---|---|---|---|---|---|---|---|
@@ -56,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 from backoffice.calendars.models import BusinessCalendar
 from cases.models import Case, SlaClock, SlaPolicy
+from cases.sla import facts
 from refunds.models import Refund
 from tests.factories import open_case, order_data, staff
 
@@ -202,6 +205,7 @@ def hand_built(**subjects) -> DataSet:
             breached_at=breached,
             stopped_at=stop,
         )
+    facts.backfill()
     for key, amount, liability, status, requested in REFUNDS:
         case = data.cases[key]
         refund = Refund.objects.create(

@@ -1,4 +1,5 @@
-"""The daily summary e-mail to managers (Celery task `reports.daily_summary`, beat at 08:30)."""
+"""The daily summary e-mail to managers (Celery task `reports.daily_summary`, beat at 08:30),
+queued in the notification outbox and delivered by its send task like every customer message."""
 
 from datetime import datetime
 
@@ -7,11 +8,22 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from backoffice.celery import app
+from cases.notifications import delivery
+from cases.notifications.models import Notification
 from cases.reports.tasks import daily_summary
 from tests.factories import staff
 from tests.reports.factories import SH
 
 pytestmark = pytest.mark.django_db
+
+
+def deliver_queued() -> list[str]:
+    """What the send tasks do once the queue is committed: deliver every summary row."""
+    return [delivery.deliver(pk) for pk in summaries().values_list("pk", flat=True)]
+
+
+def summaries():
+    return Notification.objects.filter(purpose="daily_summary")
 
 
 @pytest.fixture
@@ -32,9 +44,18 @@ def managers(data):
 def test_summary_of_a_day_goes_to_active_managers_with_an_address(managers, data, mailoutbox):
     """10-20: D received; B's resolution met at 12:00; D's first response breached at 15:00. The
     deadlines are those due within three days from now (11-20 10:00): D and H."""
-    sent = daily_summary("2026-10-20")
+    queued = daily_summary("2026-10-20")
 
-    assert sent == 1
+    assert queued == 1
+    row = summaries().get()
+    assert (row.case, row.purpose, row.channel, row.recipient, row.status) == (
+        None,
+        "daily_summary",
+        "email",
+        "boss@example.com",
+        "queued",
+    )
+    assert deliver_queued() == ["sent"]
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["boss@example.com"]
@@ -65,7 +86,31 @@ def test_summary_of_a_day_goes_to_active_managers_with_an_address(managers, data
 
 def test_a_second_delivery_sends_nothing(managers, mailoutbox):
     assert daily_summary("2026-10-20") == 1
+    assert deliver_queued() == ["sent"]
     assert daily_summary("2026-10-20") == 0
+    assert deliver_queued() == [None]
+    assert summaries().count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_an_smtp_failure_is_retried_by_the_outbox(managers, mailoutbox, monkeypatch):
+    from cases.notifications import channels
+
+    def refuse(notification):
+        raise channels.Transient("SMTP server not answering")
+
+    daily_summary("2026-10-20")
+    with monkeypatch.context() as patch:
+        patch.setitem(channels.SENDERS, "email", refuse)
+        assert deliver_queued() == ["retry"]
+    row = summaries().get()
+    assert (row.status, row.attempts, row.last_error) == (
+        "queued",
+        1,
+        "SMTP server not answering",
+    )
+    summaries().update(not_before=row.created_at)  # the backoff has passed
+    assert deliver_queued() == ["sent"]
     assert len(mailoutbox) == 1
 
 
@@ -73,12 +118,14 @@ def test_default_day_is_yesterday_in_shanghai(managers, mailoutbox, freezer):
     freezer.move_to(datetime(2026, 10, 21, 8, 30, tzinfo=SH))  # 00:30 UTC
 
     daily_summary()
+    deliver_queued()
 
     assert "Daily summary 2026-10-20" in mailoutbox[0].subject
 
 
 def test_a_quiet_day_says_so(managers, mailoutbox):
     daily_summary("2026-10-03")  # National Day: nothing happened
+    deliver_queued()
 
     body = mailoutbox[0].body
     assert "达成率 —" in body
