@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backoffice.api.fields import StrictCharField
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
 from cases.api.sections import detail_section
@@ -51,19 +52,17 @@ class OffsetDateTimeField(serializers.DateTimeField):
 
 
 class CustomerInput(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    external_id = StrictCharField(max_length=64)
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    phone = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=Language.choices, required=False, default="")
 
 
 class OrderInput(serializers.Serializer):
-    order_id = serializers.CharField(max_length=64)
-    phone = serializers.CharField(max_length=32)
-    intended_phone = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default=""
-    )
+    order_id = StrictCharField(max_length=64)
+    phone = StrictCharField(max_length=32)
+    intended_phone = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     carrier = serializers.ChoiceField(
         choices=Carrier.choices, required=False, allow_blank=True, default=""
     )
@@ -106,10 +105,8 @@ class CreditAccountInput(serializers.Serializer):
 class CaseIntakeInput(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(
-        max_length=20_000, required=False, allow_blank=True, default=""
-    )
+    subject = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=20_000, required=False, allow_blank=True, default="")
     received_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
     customer = CustomerInput()
     recharge_order = OrderInput(required=False, allow_null=True, default=None)
@@ -139,16 +136,16 @@ class CaseIntakeInput(serializers.Serializer):
 
 
 class AssignInput(serializers.Serializer):
-    assignee = serializers.CharField(max_length=150, allow_null=True, required=False, default=None)
+    assignee = StrictCharField(max_length=150, allow_null=True, required=False, default=None)
 
 
 class ReplyInput(serializers.Serializer):
-    body = serializers.CharField(max_length=20_000)
+    body = StrictCharField(max_length=20_000)
     internal = serializers.BooleanField(required=False, default=False)
 
 
 class CustomerMessageInput(serializers.Serializer):
-    body = serializers.CharField(max_length=20_000)
+    body = StrictCharField(max_length=20_000)
 
 
 class TransitionInput(serializers.Serializer):
@@ -156,11 +153,11 @@ class TransitionInput(serializers.Serializer):
     root_cause = serializers.ChoiceField(
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=5_000, required=False, allow_blank=True, default="")
 
 
 class ExtendInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=1_000)
+    reason = StrictCharField(max_length=1_000)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -228,12 +225,14 @@ def current_clocks(case) -> list:
 
 class CaseOutput(serializers.ModelSerializer):
     queue = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     customer = CustomerOutput(read_only=True)
     sla = serializers.SerializerMethodField()
     risk_flags = serializers.SerializerMethodField()
     next_due_at = serializers.SerializerMethodField()
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Case
@@ -317,7 +316,9 @@ class CreditAccountOutput(serializers.Serializer):
 
 
 class EventOutput(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system"
+    )
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
 
     class Meta:
@@ -326,7 +327,7 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class MessageOutput(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Message
@@ -336,10 +337,12 @@ class MessageOutput(serializers.ModelSerializer):
 class CaseDetailOutput(CaseOutput):
     description = serializers.CharField()
     resolution = serializers.CharField()
-    recharge_order = OrderOutput(read_only=True)
+    recharge_order = OrderOutput(read_only=True, allow_null=True)
     credit_account = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    incident = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+    incident = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     messages = MessageOutput(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
     notifications = serializers.SerializerMethodField()

@@ -1,25 +1,26 @@
 """Case endpoints: input serializer → service → output serializer (spec/API.md)."""
 
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.api.filters import FilterBackend, OrderingFilter
 from backoffice.api.idempotency import idempotent
 from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
-from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, errors
+from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
 from backoffice.errors import NotFound
 from backoffice.roles import CASE_WORKERS, Role, has_role
 from cases import selectors, services
+from cases.api import examples
 from cases.api import serializers as s
 from cases.filtersets import CaseFilterSet
 from cases.models import Case
@@ -44,7 +45,7 @@ def _full_phones(user) -> bool:
                 "ordering", enum=["created_at", "-created_at", "next_due_at", "-next_due_at"]
             ),
         ],
-        responses={200: s.CaseOutput(many=True), **errors(401, 403)},
+        responses={200: s.CaseOutput(many=True), **errors(400, 401, 403)},
     ),
     retrieve=extend_schema(
         summary="A case with its timeline, SLA clocks, messages and refunds",
@@ -65,7 +66,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "transition": AGENTS,
         "extend": {Role.SUPERVISOR},
     }
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = CaseFilterSet
     ordering_fields = ["created_at", "next_due_at"]
     ordering = ["-created_at", "-id"]
@@ -108,6 +109,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=s.CaseIntakeInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.CaseOutput, **errors(400, 401, 403, 409)},
+        examples=[
+            examples.INTAKE_REQUEST,
+            examples.CREDIT_INTAKE_REQUEST,
+            examples.INTAKE_RESPONSE,
+        ],
     )
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -214,9 +220,20 @@ class RechargeOrderView(APIView):
 
     @extend_schema(
         summary="Upsert recharge orders (one or a list of up to 1,000)",
-        request=s.OrderInput(many=True),
+        request=PolymorphicProxySerializer(
+            component_name="OrderInputOneOrList",
+            serializers=[s.OrderInput, s.OrderInput(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: OrderUpsertResult, 201: OrderUpsertResult, **errors(400, 401, 403, 409)},
+        examples=[examples.ORDERS_BULK_REQUEST, examples.ORDER_REQUEST],
+        responses={
+            200: OrderUpsertResult,
+            201: OrderUpsertResult,
+            400: LIST_BODY_400,
+            **errors(401, 403, 409),
+        },
     )
     @idempotent
     def post(self, request):

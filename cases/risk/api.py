@@ -1,14 +1,15 @@
 """The IP watch list over the API: list it (supervisors, managers, finance), clear an IP
 (supervisors). Input serializer → service → output serializer."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from backoffice.api.fields import StrictCharField
+from backoffice.api.filters import FilterBackend
+from backoffice.api.pagination import TotalOrderCursorPagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import errors
 from backoffice.roles import Role
@@ -44,10 +45,10 @@ class FlaggedIpOutput(serializers.ModelSerializer):
 
 
 class ClearInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)
 
 
-class WatchListPagination(CursorPagination):
+class WatchListPagination(TotalOrderCursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -74,7 +75,7 @@ class FlaggedIpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "clear": {Role.SUPERVISOR},
     }
     serializer_class = FlaggedIpOutput
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = FlaggedIpFilterSet
     pagination_class = WatchListPagination
 

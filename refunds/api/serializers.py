@@ -1,31 +1,30 @@
 from rest_framework import serializers
 
+from backoffice.api.fields import StrictCharField
 from refunds.choices import Liability, RefundStatus
 from refunds.models import Refund, RefundApproval, RefundAttempt
 
 
 class RefundRequestInput(serializers.Serializer):
-    case = serializers.CharField(max_length=24, help_text="the case reference")
+    case = StrictCharField(max_length=24, help_text="the case reference")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     currency = serializers.ChoiceField(choices=[("CNY", "CNY")], required=False, default="CNY")
-    reason = serializers.CharField(max_length=1000)
+    reason = StrictCharField(max_length=1000)
     liability = serializers.ChoiceField(choices=Liability.choices)
-    policy_basis = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
+    policy_basis = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ApproveInput(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    comment = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class RejectInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
 
 
 class SettleInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[RefundStatus.SUCCEEDED, RefundStatus.FAILED])
-    note = serializers.CharField(max_length=2000)
+    note = StrictCharField(max_length=2000)
 
 
 class ApprovalOutput(serializers.ModelSerializer):

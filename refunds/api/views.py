@@ -1,11 +1,11 @@
 """Refund endpoints (spec/API.md, Refunds): input serializer → service → output serializer."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from backoffice.api.filters import FilterBackend
 from backoffice.api.idempotency import idempotent
 from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
@@ -14,6 +14,7 @@ from backoffice.roles import CASE_WORKERS, Role
 from cases.selectors import case_for_update
 from refunds import selectors, services
 from refunds.api import serializers as s
+from refunds.api.examples import REFUND_REQUEST
 from refunds.filtersets import RefundFilterSet
 
 WORKERS = set(CASE_WORKERS)
@@ -26,7 +27,7 @@ class RefundPagination(CasePagination):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List refunds", responses={200: s.RefundOutput(many=True), **errors(401, 403)}
+        summary="List refunds", responses={200: s.RefundOutput(many=True), **errors(400, 401, 403)}
     ),
     retrieve=extend_schema(
         summary="A refund with its approvals and attempts",
@@ -46,7 +47,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "retry": {Role.SUPERVISOR, Role.FINANCE},
         "settle": {Role.FINANCE},
     }
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = RefundFilterSet
     pagination_class = RefundPagination
 
@@ -64,6 +65,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Ask for a refund (it waits for approval)",
         request=s.RefundRequestInput,
         parameters=[IDEMPOTENCY_HEADER],
+        examples=[REFUND_REQUEST],
         responses={201: s.RefundOutput, **errors(400, 401, 403, 404, 409)},
     )
     @idempotent

@@ -1,11 +1,11 @@
 """Query counts of the case list, the case detail and the refund list are pinned: a few rows cost
-what many rows cost (3 and 50 cases; 3 and 42 messages with their events; 1 and 14 refunds).
+what many rows cost (3 and 50 cases; 3 and 42 messages with their events; 1 and 14 refunds on a
+case; 3 and 50 refunds in the refund list).
 
 And the cursor pagination of the case list walks every case exactly once.
 """
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +16,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from cases.api.views import CaseViewSet
 from cases.models import Case, CaseEvent, Notification
 from cases.services import case_claim, case_customer_message, case_reply, case_transition
-from refunds.services import refund_approve, refund_request
+from refunds.services import refund_approve, refund_reject, refund_request
 from tests.factories import UserFactory, credit, open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
@@ -32,9 +32,9 @@ LISTS = {
     "/api/v1/cases/?page_size=100&ordering=-next_due_at&flag=carrier_mismatch": (5, 6),
 }
 # The detail adds messages, the timeline, notifications and refunds to the list's queries; refunds
-# bring their approvals, approvers and attempts when there are any.
+# bring their approvals (with their approvers) and attempts when there are any.
 DETAIL = {"manager": 9, "agent": 10}
-DETAIL_WITH_REFUNDS = {"manager": 12, "agent": 13}
+DETAIL_WITH_REFUNDS = {"manager": 11, "agent": 12}
 # Token and user, roles, refunds with their case, order and requester, approvals with their
 # approvers, attempts; an agent adds their queue memberships.
 REFUND_LIST = {"manager": 5, "agent": 6}
@@ -168,12 +168,6 @@ def test_case_detail_query_count_does_not_grow_with_messages_and_events(request,
     assert many == DETAIL[who], message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: N+1 in the refunds section of the case detail — "
-    "refunds.selectors.refunds_of_case does not select_related('case'), and RefundOutput.case "
-    "(SlugRelatedField 'reference') loads the case once per refund",
-)
 @pytest.mark.parametrize("who", WHO)
 def test_case_detail_query_count_does_not_grow_with_refunds(request, who, agent):
     client = client_for(request.getfixturevalue(who))
@@ -194,18 +188,39 @@ def test_case_detail_query_count_does_not_grow_with_refunds(request, who, agent)
     assert many == DETAIL_WITH_REFUNDS[who], message
 
 
+def add_refund_rows(start: int, stop: int, *, agent) -> None:
+    """One refund per case, in every state a list row shows before it is sent: pending, approved
+    (one approval), rejected (one rejection); each on its own order, in both of the agent's queues."""
+    supervisor = staff("supervisor", "recharge", "credit", username="supervisor")
+    for i in range(start, stop):
+        category = "credit_limit_unusable" if i % 4 == 3 else "recharge_not_credited"
+        case = open_case(customer_id=f"U{i}", order=order_data(order_id=f"R{i}"), category=category)
+        refund = refund_request(
+            actor=agent, case=case, amount="10.00", reason=f"退款 {i}", liability="company"
+        )
+        if i % 3 == 1:
+            refund_approve(actor=supervisor, refund=refund)
+        elif i % 3 == 2:
+            refund_reject(actor=supervisor, refund=refund, reason="不符合退款政策")
+
+
 @pytest.mark.parametrize("who", WHO)
 def test_refund_list_query_count_does_not_grow_with_rows(request, who, agent):
     client = client_for(request.getfixturevalue(who))
-    case = busy_case(customer_id="U1")
-    add_refunds(case, agent=agent, count=3)
+    add_refund_rows(0, 3, agent=agent)
     url = "/api/v1/refunds/?page_size=100"
     few, few_body = count_queries(client, url)
-    add_refunds(case, agent=agent, count=11)
+    add_refund_rows(3, 50, agent=agent)
     many, many_body = count_queries(client, url)
 
-    assert (len(few_body["results"]), len(many_body["results"])) == (3, 14)
-    message = f"GET {url} as {who}: {few} queries for 3 rows, {many} for 14 rows"
+    assert (len(few_body["results"]), len(many_body["results"])) == (3, 50)
+    assert {row["status"] for row in many_body["results"]} == {
+        "pending_approval",
+        "approved",
+        "rejected",
+    }
+    assert sum(len(row["approvals"]) for row in many_body["results"]) == 50 - 17
+    message = f"GET {url} as {who}: {few} queries for 3 rows, {many} for 50 rows"
     assert few == many, message
     assert many == REFUND_LIST[who], message
 
@@ -225,17 +240,8 @@ def walk(client, url: str) -> tuple[list[str], int]:
     return references, pages
 
 
-CURSOR_BUG = (
-    "product bug: `?ordering=` replaces the list's ordering (-created_at, -id) with the one field "
-    "asked for, so cursor pagination pages through a non-total order: cases that tie on "
-    "next_due_at (common: every case opened after hours is due at the same 11:00) come back in "
-    "an order PostgreSQL may change between the page queries, and the walk repeats some and "
-    "skips others. Fix: an OrderingFilter that appends the id (same direction) as a tiebreaker"
-)
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-# Which tie order PostgreSQL picks depends on the data's physical order, so the walk fails there
-# often but not always: non-strict. `test_the_cursor_ordering_is_total` is the strict one.
-TIES_BREAK_THE_WALK = pytest.mark.xfail(ON_POSTGRES, reason=CURSOR_BUG, strict=False)
+# Cases tie on next_due_at (every case opened after hours is due at the same 11:00): the walks
+# below only pass if the pagination breaks the ties the same way on every page.
 
 
 @pytest.mark.parametrize(
@@ -244,8 +250,8 @@ TIES_BREAK_THE_WALK = pytest.mark.xfail(ON_POSTGRES, reason=CURSOR_BUG, strict=F
         "",
         "?ordering=created_at",
         "?ordering=-created_at",
-        pytest.param("?ordering=next_due_at", marks=TIES_BREAK_THE_WALK),
-        pytest.param("?ordering=-next_due_at", marks=TIES_BREAK_THE_WALK),
+        "?ordering=next_due_at",
+        "?ordering=-next_due_at",
     ],
 )
 def test_cursor_pagination_returns_every_case_once(query, agent):
@@ -265,7 +271,7 @@ def test_cursor_pagination_returns_every_case_once(query, agent):
 
 @pytest.mark.parametrize(
     "query",
-    ["?page_size=7", pytest.param("?page_size=7&ordering=next_due_at", marks=TIES_BREAK_THE_WALK)],
+    ["?page_size=7", "?page_size=7&ordering=next_due_at", "?page_size=7&ordering=-next_due_at"],
 )
 def test_small_pages_walk_every_case_once(query, agent):
     add_cases(0, 30, agent=agent)
@@ -277,18 +283,8 @@ def test_small_pages_walk_every_case_once(query, agent):
     assert sorted(references) == sorted(Case.objects.values_list("reference", flat=True))
 
 
-STRICT_CURSOR_BUG = pytest.mark.xfail(strict=True, reason=CURSOR_BUG)
-
-
 @pytest.mark.parametrize(
-    "ordering",
-    [
-        None,
-        pytest.param("created_at", marks=STRICT_CURSOR_BUG),
-        pytest.param("-created_at", marks=STRICT_CURSOR_BUG),
-        pytest.param("next_due_at", marks=STRICT_CURSOR_BUG),
-        pytest.param("-next_due_at", marks=STRICT_CURSOR_BUG),
-    ],
+    "ordering", [None, "created_at", "-created_at", "next_due_at", "-next_due_at"]
 )
 def test_the_cursor_ordering_is_total(ordering):
     """What cursor pagination orders by ends in a unique field, whatever `?ordering=` asks for."""
@@ -300,3 +296,18 @@ def test_the_cursor_ordering_is_total(ordering):
 
     assert fields[0].lstrip("-") == (ordering or "-created_at").lstrip("-")
     assert fields[-1].lstrip("-") in {"id", "pk", "reference"}, fields
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("next_due_at", ("next_due_at", "id")),
+        ("-next_due_at", ("-next_due_at", "-id")),
+        ("created_at", ("created_at", "id")),
+    ],
+)
+def test_the_tiebreaker_runs_in_the_direction_of_the_ordering(ordering, expected):
+    request = Request(APIRequestFactory().get("/api/v1/cases/", {"ordering": ordering}))
+    view = CaseViewSet(action="list", request=request, format_kwarg=None)
+
+    assert view.paginator.get_ordering(request, Case.objects.all(), view) == expected
