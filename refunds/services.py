@@ -46,7 +46,11 @@ def refund_audit(refund: Refund, action: str, actor=None, **payload) -> None:
 
 
 def _locked(refund: Refund) -> Refund:
-    return Refund.objects.select_for_update().select_related("case", "order").get(pk=refund.pk)
+    return (
+        Refund.objects.select_for_update(no_key=True)
+        .select_related("case", "order")
+        .get(pk=refund.pk)
+    )
 
 
 def _clean_amount(amount) -> Decimal:
@@ -101,7 +105,7 @@ def refund_request(
         raise Invalid(errors)
     if not case.is_open and case.status != "resolved":
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
-    order = RechargeOrder.objects.select_for_update().get(pk=case.recharge_order_id)
+    order = RechargeOrder.objects.select_for_update(no_key=True).get(pk=case.recharge_order_id)
     refundable = order.amount_paid - policy.counted_on_order(order)
     if amount > refundable:
         raise Invalid(
@@ -277,7 +281,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
             f"Refund {refund.reference} is {refund.status}; only failed refunds are retried.",
             code="not_failed",
         )
-    order = RechargeOrder.objects.select_for_update().get(pk=refund.order_id)
+    order = RechargeOrder.objects.select_for_update(no_key=True).get(pk=refund.order_id)
     refundable = order.amount_paid - policy.counted_on_order(order, exclude_pk=refund.pk)
     if refund.amount > refundable:
         raise Conflict(

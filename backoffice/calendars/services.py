@@ -209,7 +209,9 @@ def seed_calendar_from_chinesecalendar(
         raise ValueError("no years to seed")
     wanted = {day.date: day for day in chinesecalendar_days(years)}
     with transaction.atomic():
-        calendar, created_calendar = calendar_model.objects.select_for_update().get_or_create(
+        calendar, created_calendar = calendar_model.objects.select_for_update(
+            no_key=True
+        ).get_or_create(
             code=code,
             defaults={
                 "name": DEFAULT_NAME,

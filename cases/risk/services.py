@@ -94,7 +94,7 @@ def _serialize(ips: list[str]) -> None:
 def _locked_entries(ips: list[str]) -> dict[str, FlaggedIp]:
     return {
         engine.ip_key(e.ip): e
-        for e in FlaggedIp.objects.select_for_update().filter(ip__in=ips).order_by("ip")
+        for e in FlaggedIp.objects.select_for_update(no_key=True).filter(ip__in=ips).order_by("ip")
     }
 
 
@@ -124,7 +124,7 @@ def _watch(entry: FlaggedIp | None, burst: engine.Burst) -> tuple[FlaggedIp, boo
         with transaction.atomic():
             entry.save()
     except IntegrityError:  # another feed put it on the list a moment ago
-        return _watch(FlaggedIp.objects.select_for_update().get(ip=burst.ip), burst)
+        return _watch(FlaggedIp.objects.select_for_update(no_key=True).get(ip=burst.ip), burst)
     return entry, True
 
 
@@ -174,7 +174,7 @@ def risk_orders_received(*, actor, orders: list[RechargeOrder]) -> list[engine.B
     hits = _cases_in_bursts(bursts)
     flagged: dict[str, list[dict]] = {b.ip: [] for b in bursts}
     cases = list(  # locked first, then checked: a concurrent feed's flags are seen
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(no_key=True, of=("self",))
         .select_related("queue")
         .filter(pk__in=list(hits), status__in=OPEN_STATUSES)
         .order_by("pk")
@@ -265,7 +265,7 @@ def _entry_for_update(ip: str) -> FlaggedIp:
         key = str(ipaddress.ip_address(raw))
     except ValueError:
         raise NotFound(f"{raw} is not an IP address on the watch list.") from None
-    entry = FlaggedIp.objects.select_for_update().filter(ip=key).first()
+    entry = FlaggedIp.objects.select_for_update(no_key=True).filter(ip=key).first()
     if entry is None:
         raise NotFound(f"{key} is not on the watch list.")
     return entry
@@ -274,7 +274,7 @@ def _entry_for_update(ip: str) -> FlaggedIp:
 def _clear_flags(ip: str, *, actor, reason: str, at: datetime) -> list[str]:
     flag_ids = list(linked_open_flags(ip).order_by("case_id").values_list("pk", flat=True))
     flags = (
-        CaseFlag.objects.select_for_update(of=("self",))
+        CaseFlag.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=flag_ids, cleared_at__isnull=True)
         .select_related("case")
         .order_by("case_id")

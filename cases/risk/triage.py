@@ -17,7 +17,7 @@ from cases.triage import CHECKLISTS
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
+    return Case.objects.select_for_update(no_key=True).get(pk=case.pk)
 
 
 def _require_open_credit_case(case: Case) -> None:

@@ -52,7 +52,7 @@ def _clean_body(body: str) -> str:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
+    return Case.objects.select_for_update(no_key=True).get(pk=case.pk)
 
 
 @transaction.atomic

@@ -45,12 +45,14 @@ def incident_open(
 def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     """Link open cases to the incident; returns how many were newly linked."""
     _require_supervisor(actor)
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
         raise Conflict(f"Incident {incident.code} is resolved.", code="incident_resolved")
     linked = 0
     for case in (
-        Case.objects.select_for_update().filter(pk__in=[c.pk for c in cases]).order_by("pk")
+        Case.objects.select_for_update(no_key=True)
+        .filter(pk__in=[c.pk for c in cases])
+        .order_by("pk")
     ):
         if case.incident_id == incident.pk:
             continue
@@ -77,12 +79,14 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
         raise Invalid(
             {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
         )
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
         raise Conflict(f"Incident {incident.code} is resolved already.", code="incident_resolved")
     now = timezone.now()
     resolved = 0
-    cases = Case.objects.select_for_update().filter(incident=incident, status__in=OPEN_STATUSES)
+    cases = Case.objects.select_for_update(no_key=True).filter(
+        incident=incident, status__in=OPEN_STATUSES
+    )
     for case in cases.order_by("pk"):
         previous = case.status
         case.status, case.root_cause, case.resolved_at = Status.RESOLVED, root_cause, now

@@ -84,7 +84,7 @@ def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[st
 def _round_robin_member(queue):
     """The active member of a round-robin queue assigned longest ago (row-locked, so fair)."""
     membership = (
-        QueueMembership.objects.select_for_update()
+        QueueMembership.objects.select_for_update(no_key=True)
         .filter(queue=queue, active=True, user__is_active=True)
         .order_by(F("last_assigned_at").asc(nulls_first=True), "id")
         .select_related("user")

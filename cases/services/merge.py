@@ -18,7 +18,7 @@ def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
         raise Invalid({"into": ["A case cannot be merged into itself."]})
     locked = {
         c.pk: c
-        for c in Case.objects.select_for_update()
+        for c in Case.objects.select_for_update(no_key=True)
         .filter(pk__in=[duplicate.pk, into.pk])
         .order_by("pk")
     }

@@ -132,7 +132,7 @@ def _bulk_upsert(
     now = timezone.now()
     existing = {
         o.order_id: o
-        for o in RechargeOrder.objects.select_for_update()
+        for o in RechargeOrder.objects.select_for_update(no_key=True)
         .filter(order_id__in=list(cleaned))
         .order_by("pk")
     }

@@ -19,7 +19,7 @@ from cases.transitions import allowed, allowed_targets
 
 def _locked(case: Case) -> Case:
     """The case re-read under a row lock: decisions are made on the current state only."""
-    return Case.objects.select_for_update().select_related("queue").get(pk=case.pk)
+    return Case.objects.select_for_update(no_key=True).select_related("queue").get(pk=case.pk)
 
 
 @transaction.atomic

@@ -87,7 +87,7 @@ def _notify(clock: SlaClock, rule: EscalationRule, threshold: str, rules: Rules)
 
 
 def _move(clock: SlaClock, rule: EscalationRule, rules: Rules) -> None:
-    case = Case.objects.select_for_update().select_related("queue").get(pk=clock.case_id)
+    case = Case.objects.select_for_update(no_key=True).select_related("queue").get(pk=clock.case_id)
     queue = rule.queue or rules.escalation_queue()
     if queue is None or case.queue_id == queue.pk or not case.is_open:
         return
@@ -105,7 +105,7 @@ def _move(clock: SlaClock, rule: EscalationRule, rules: Rules) -> None:
 def _raise_priority(clock: SlaClock, rule: EscalationRule) -> None:
     from cases.sla.services import clocks_retarget
 
-    case = Case.objects.select_for_update().get(pk=clock.case_id)
+    case = Case.objects.select_for_update(no_key=True).get(pk=clock.case_id)
     new = RAISE.get(case.priority)
     if new is None or not case.is_open:
         return

@@ -15,7 +15,7 @@ from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import past_verified
 from cases.choices import Channel, EventType, FlagCode, Status
 from cases.events import record_event
-from cases.sla import engine
+from cases.sla import engine, facts
 from cases.sla.choices import RUNNING_STATES, ClockState, Metric, PolicyKind, Threshold
 from cases.sla.models import SlaClock, SlaPolicy, SlaTarget
 
@@ -247,7 +247,7 @@ def clock_start_metric(
 
 
 def _running(case, metrics=None, subject: str | None = ""):
-    qs = SlaClock.objects.select_for_update().filter(case=case, state__in=RUNNING_STATES)
+    qs = SlaClock.objects.select_for_update(no_key=True).filter(case=case, state__in=RUNNING_STATES)
     if metrics is not None:
         qs = qs.filter(metric__in=metrics)
     if subject is not None:
@@ -274,7 +274,7 @@ def _resume(clock: SlaClock, at: datetime, actor) -> None:
 
 def _unstopped(case, metrics=None, subject: str | None = ""):
     """Running clocks and breached ones not stopped yet (a breach is final, the stop time counts)."""
-    qs = SlaClock.objects.select_for_update().filter(
+    qs = SlaClock.objects.select_for_update(no_key=True).filter(
         Q(state__in=RUNNING_STATES) | Q(state=ClockState.BREACHED, stopped_at__isnull=True),
         case=case,
     )
@@ -299,6 +299,7 @@ def _stop(clock: SlaClock, at: datetime, actor, *, cancel: bool = False) -> None
     clock.stopped_at = at
     clock.next_threshold, clock.next_threshold_at = "", None
     clock.save()
+    facts.record_stop(clock)  # the report's row: minutes and the case's groups as they are now
     extra = {"at": at, "stopped_at": at}
     if action == "breach":
         extra["breached_at"] = clock.breached_at
@@ -395,7 +396,7 @@ def clock_extend(*, clock: SlaClock, actor, reason: str) -> SlaClock:
 
 def running_regulatory_clock(case) -> SlaClock | None:
     return (
-        SlaClock.objects.select_for_update()
+        SlaClock.objects.select_for_update(no_key=True)
         .filter(case=case, metric=Metric.REGULATORY_DECISION, state__in=RUNNING_STATES)
         .order_by("pk")
         .first()

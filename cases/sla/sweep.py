@@ -55,7 +55,7 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:
         # re-checked under its lock, so a threshold fires once however many sweeps run.
         with transaction.atomic():
             clocks = (
-                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                SlaClock.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
                 .select_related("case", "case__queue", "case__assignee", "calendar", "policy")
                 .filter(due_filter(now), pk__in=due_ids[start : start + BATCH])
                 .order_by("pk")
