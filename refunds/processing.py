@@ -7,6 +7,8 @@ that attempt, so a lost response or a killed worker can never cause a second pay
 """
 
 import logging
+import os
+import signal
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +35,17 @@ OUTCOME_PURPOSE = {
 
 def lease_seconds() -> float:
     return float(getattr(settings, "REFUND_LEASE_SECONDS", 60))
+
+
+def crash_point(name: str) -> None:
+    """Chaos tests only: under the test settings, `REFUND_TEST_CRASH_AT=<name>` makes this process
+    SIGKILL itself here, as when the machine dies; anywhere else it does nothing."""
+    if (
+        settings.SETTINGS_MODULE == "backoffice.settings_test"
+        and os.environ.get("REFUND_TEST_CRASH_AT") == name
+    ):
+        logger.warning("refund pipeline: crash point %r reached; killing this process", name)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,7 @@ def submit(refund_id: int) -> str | None:
     taken = claim(refund_id)
     if taken is None:
         return None
+    crash_point("after_claim")  # the claim is committed; the provider has not been called
     refund = Refund.objects.select_related("order").get(pk=refund_id)
     try:
         result = client.submit_refund(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cases.notifications.models import Notification, NotificationTemplate
+from cases.phones import mask_phone
 
 
 @admin.register(NotificationTemplate)
@@ -24,6 +25,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = (
         "case",
+        "recipient_shown",
         "purpose",
         "channel",
         "language",
@@ -40,6 +42,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Notification._meta.fields]
+
+    @admin.display(description=_("to"))
+    def recipient_shown(self, obj) -> str:
+        """Staff addresses in full; a customer's masked like everywhere else."""
+        if obj.case_id is None:
+            return obj.recipient
+        return mask_phone(obj.recipient) if "@" not in obj.recipient else obj.recipient
 
     def has_add_permission(self, request):
         return False

@@ -20,7 +20,12 @@ from cases.notifications import channels
 from cases.notifications.models import Notification, OutboxStatus
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(seconds=120)
+
+
+def lease() -> timedelta:
+    """How long a claimed message is the claimer's; after that the relay may hand it to another
+    worker (the claimer died). Keyed sends make a second attempt harmless."""
+    return timedelta(seconds=float(settings.NOTIFY_LEASE_SECONDS))
 
 
 def backoff(attempts: int) -> float:
@@ -38,7 +43,7 @@ def claim(pk: int) -> tuple[Notification, uuid.UUID] | None:
     token = uuid.uuid4()
     with transaction.atomic():
         won = Notification.objects.filter(_claimable(now), pk=pk).update(
-            status=OutboxStatus.SENDING, lease_token=token, lease_expires_at=now + LEASE
+            status=OutboxStatus.SENDING, lease_token=token, lease_expires_at=now + lease()
         )
     if not won:
         return None
@@ -60,7 +65,7 @@ def _record(notification, token, **updates) -> bool:
             }
             if updates.get("last_error"):
                 payload["error"] = updates["last_error"][:300]
-            if status != OutboxStatus.QUEUED:
+            if status != OutboxStatus.QUEUED and notification.case_id:
                 record_event(case=notification.case, type=EventType.NOTIFICATION, payload=payload)
     return bool(won)
 

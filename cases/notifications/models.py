@@ -15,6 +15,7 @@ class Purpose(models.TextChoices):
     REFUND_PAID = "refund_paid", _("Refund paid")
     REFUND_FAILED = "refund_failed", _("Refund failed")
     CASE_RESOLVED = "case_resolved", _("Case resolved")
+    DAILY_SUMMARY = "daily_summary", _("Daily summary (managers)")
 
 
 class OutboxStatus(models.TextChoices):
@@ -53,10 +54,18 @@ class NotificationTemplate(models.Model):
 
 
 class Notification(models.Model):
-    """One message to a customer. Written in the transaction of the event that causes it; unique per
-    (subject, purpose, channel), so a repeated event never makes a second message."""
+    """One message to a customer (or, without a case, to a member of staff). Written in the
+    transaction of the event that causes it; unique per (subject, purpose, channel), so a repeated
+    event never makes a second message."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        help_text=_("Empty for staff messages (the managers' daily summary)"),
+    )
     subject_key = models.CharField(_("about"), max_length=60, help_text=_("e.g. case:12, refund:3"))
     purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=ContactChannel.choices)

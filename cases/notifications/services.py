@@ -172,10 +172,54 @@ def notify(
         },
     )
     if status == OutboxStatus.QUEUED:
-        from cases.notifications.tasks import send_notification
-
-        publish_on_commit(send_notification, notification.pk)
+        send_when_due(notification)
     return notification
+
+
+def notify_staff(
+    *, user, purpose: str, subject_key: str, subject: str, body: str
+) -> tuple[Notification | None, bool]:
+    """Queue one e-mail to a member of staff (no case): (the row, whether it is new). The row
+    queued before for the same subject and purpose if there is one; None without an address. It is
+    sent like every customer message: claimed, retried, relayed."""
+    if not user.email:
+        return None, False
+    try:
+        with transaction.atomic():
+            notification, created = Notification.objects.get_or_create(
+                subject_key=subject_key,
+                purpose=purpose,
+                channel=ContactChannel.EMAIL,
+                defaults={
+                    "language": Language.ZH_HANS,
+                    "recipient": user.email,
+                    "subject": subject[:200],
+                    "body": body,
+                    "not_before": timezone.now(),
+                },
+            )
+    except IntegrityError:  # raced by a second delivery of the same task: the first one stands
+        existing = Notification.objects.get(
+            subject_key=subject_key, purpose=purpose, channel=ContactChannel.EMAIL
+        )
+        return existing, False
+    if created:
+        send_when_due(notification)
+    return notification, created
+
+
+def send_when_due(notification: Notification) -> None:
+    """After commit, publish the send task; a held message's task waits (eta) for `not_before`.
+
+    A task message is only a wake-up call: if it is lost (or fires early), the relay on beat sends
+    the message once `not_before` has passed.
+    """
+    from cases.notifications.tasks import send_notification
+
+    task = send_notification
+    if notification.not_before > timezone.now():
+        task = send_notification.signature(options={"eta": notification.not_before})
+    publish_on_commit(task, notification.pk)
 
 
 # --- the events that notify -----------------------------------------------------------------------

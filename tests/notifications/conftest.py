@@ -18,3 +18,37 @@ def sms_gateway(settings):
     settings.SMS_GATEWAY_URL = gateway.url
     yield gateway
     gateway.stop()
+
+
+@pytest.fixture
+def quiet_hours_ending(monkeypatch):
+    """Quiet hours that end `seconds` from now (in the calendar's zone): a p2 SMS opened now is
+    held that long. Returns the end, which is the held message's `not_before`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.notifications import services
+
+    def end_in(seconds: float):
+        local = timezone.localtime()
+        end = local + timedelta(seconds=seconds)
+        monkeypatch.setattr(services, "QUIET_START", (local - timedelta(hours=1)).time())
+        monkeypatch.setattr(services, "QUIET_END", end.time())
+        return end
+
+    return end_in
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The send tasks published, as (args, options), kept here instead of going to the broker."""
+    from cases.notifications.tasks import send_notification
+
+    calls: list[tuple[tuple, dict]] = []
+
+    def apply_async(args=None, kwargs=None, **options):
+        calls.append((tuple(args or ()), options))
+
+    monkeypatch.setattr(send_notification, "apply_async", apply_async)
+    return calls

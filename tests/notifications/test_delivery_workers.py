@@ -72,3 +72,22 @@ def test_broker_down_when_the_case_commits_the_relay_sends_it_later(sms_gateway,
     assert delivery.relay() == 1  # beat's relay, once the broker is back
     assert wait_for(lambda: status() == "sent"), worker.output()
     assert len(sms_gateway.messages) == 1
+
+
+def test_a_sms_held_by_quiet_hours_is_sent_by_its_own_task_when_they_end(
+    sms_gateway, worker, quiet_hours_ending
+):
+    ends = quiet_hours_ending(4)
+    open_case(category="recharge_wrong_number")  # p2: held until the quiet hours end
+    notification = Notification.objects.get()
+    assert notification.not_before == ends
+    time.sleep(2)
+    assert status() == "queued"  # its task is waiting on the worker for `not_before`
+    assert sms_gateway.messages == []
+    assert wait_for(lambda: status() == "sent"), worker.output()
+    notification.refresh_from_db()
+    assert notification.sent_at >= ends
+    assert notification.attempts == 1
+    assert len(sms_gateway.messages) == 1
+    # one task, published when the case committed, held by the worker until `not_before`
+    assert worker.output().count("Task notifications.send[") == 2  # received, then succeeded

@@ -117,6 +117,38 @@ def test_quiet_hours_hold_a_p2_sms_until_eight(sms_gateway, freezer):
     assert len(sms_gateway.messages) == 1
 
 
+def test_a_held_sms_has_its_task_set_for_eight_and_the_relay_picks_it_up_then(
+    sms_gateway, freezer, published, django_capture_on_commit_callbacks
+):
+    freezer.move_to(sh(2026, 9, 30, 23, 0))
+    case = open_case(category="recharge_wrong_number")  # p2
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify_case_received(case)
+    assert published == [((notification.pk,), {"eta": sh(2026, 10, 1, 8, 0)})]
+    assert delivery.relay() == 0  # not due: the relay leaves it alone
+    freezer.move_to(sh(2026, 10, 1, 7, 59, 59))
+    assert delivery.relay() == 0
+    freezer.move_to(sh(2026, 10, 1, 8, 0))
+    assert delivery.relay() == 1  # due now: published again at once, in case its task was lost
+    assert published[1:] == [((notification.pk,), {})]
+    assert send_all() == ["sent"]
+    assert delivery.relay() == 0
+    assert len(sms_gateway.messages) == 1
+
+
+def test_a_message_due_now_is_published_at_once_without_an_eta(
+    published, freezer, django_capture_on_commit_callbacks
+):
+    freezer.move_to(sh(2026, 9, 30, 23, 0))
+    case = open_case()  # p1: not held at night
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify_case_received(case)
+    assert notification.not_before == sh(2026, 9, 30, 23, 0)
+    assert published == [((notification.pk,), {})]
+
+
 def test_a_p1_sms_goes_at_once_even_at_night(sms_gateway, freezer):
     freezer.move_to(sh(2026, 9, 30, 23, 0))
     open_case()  # not credited: p1

@@ -66,11 +66,11 @@ def sandbox(start_provider_sandbox):
     assert_ledger_agrees(box)
 
 
-def start_worker(sandbox, name="w1") -> Worker:
+def start_worker(sandbox, name="w1", **env) -> Worker:
     connection.close()
     return Worker(
         name=name,
-        extra_env={"REFUND_PROVIDER_URL": sandbox.url, "REFUND_LEASE_SECONDS": LEASE},
+        extra_env={"REFUND_PROVIDER_URL": sandbox.url, "REFUND_LEASE_SECONDS": LEASE, **env},
     ).start()
 
 
@@ -180,6 +180,45 @@ def test_worker_killed_after_the_claim_before_the_call(people, sandbox, settings
     finally:
         second.stop()
     assert len(sandbox.ledger(reference=f"refund:{refund.pk}")) == 1
+
+
+def test_worker_dies_right_after_the_claim_commit_before_any_provider_call(
+    people, sandbox, settings
+):
+    settings.REFUND_LEASE_SECONDS = float(LEASE)
+    purge_queue()
+    doomed = start_worker(sandbox, "doomed", REFUND_TEST_CRASH_AT="after_claim")
+    refund = approved_refund(people)
+    try:
+        doomed.proc.wait(30)  # it SIGKILLs itself as soon as its claim is committed
+    finally:
+        doomed.stop()
+    assert doomed.proc.returncode == -9, doomed.output()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PROCESSING
+    attempt = RefundAttempt.objects.get(refund=refund)
+    assert (attempt.idempotency_key, attempt.status, attempt.calls) == (
+        f"{refund.pk}:1",
+        "started",
+        1,
+    )
+    assert sandbox.ledger(reference=f"refund:{refund.pk}") == []  # the provider never heard of it
+    rescuer = start_worker(sandbox, "rescuer")
+    try:
+        time.sleep(float(LEASE) + 0.5)  # the dead worker's claim expires
+        assert reconcile()["redriven"] == 1
+        assert wait_for(lambda: status_of(refund) == RefundStatus.SUCCEEDED), rescuer.output()
+    finally:
+        rescuer.stop()
+    attempt.refresh_from_db()
+    assert (attempt.idempotency_key, attempt.status, attempt.calls) == (
+        f"{refund.pk}:1",
+        "succeeded",
+        2,
+    )  # the same attempt and key: claimed twice, one provider call
+    [paid] = sandbox.ledger(reference=f"refund:{refund.pk}")
+    assert paid["status"] == "succeeded"
+    assert reconcile() == {"resubmitted": 0, "redriven": 0, "to_review": 0}
 
 
 def test_provider_commits_then_drops_the_response(people, sandbox, worker):
