@@ -188,6 +188,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
     },
+    "refunds-reconcile": {
+        "task": "refunds.reconcile",
+        "schedule": env.float("REFUND_RECONCILE_SECONDS", default=60.0),
+    },
+    "notifications-relay": {
+        "task": "notifications.relay",
+        "schedule": env.float("NOTIFY_RELAY_SECONDS", default=60.0),
+    },
     "reports-daily-summary": {
         "task": "reports.daily_summary",
         "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai: the Celery app's timezone
@@ -269,9 +277,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler gets `scrub`: no phone number, API token or password reaches a log line.
+    "filters": {"scrub": {"()": "backoffice.logging.ScrubFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Named here so that Django's default handlers on them (an unscrubbed console, mail to
+        # ADMINS) are replaced: their records reach the scrubbed root handler like every other.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # `manage.py demo` calls each of these (dotted paths) to seed the demo data; apps append theirs.
@@ -291,6 +310,7 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default=f"file://{VAR_DIR / 'sms'}"
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_LEASE_SECONDS = env.float("NOTIFY_LEASE_SECONDS", default=120.0)
 
 # Seconds a process keeps configuration read on every intake (SLA policies, routing rules, templates).
 CONFIG_CACHE_SECONDS = env.float("CONFIG_CACHE_SECONDS", default=30.0)
