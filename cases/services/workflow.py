@@ -89,9 +89,10 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
     if case.assignee_id == user.pk:
         return case
     previous = case.assignee.get_username() if case.assignee_id else None
+    was_new = case.status == Status.NEW
     case.assignee = user
     fields = ["assignee", "updated_at"]
-    if case.status == Status.NEW:
+    if was_new:
         case.status = Status.IN_PROGRESS
         fields.append("status")
     case.save(update_fields=fields)
@@ -101,6 +102,13 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
         actor=actor,
         payload={"assignee": user.get_username(), "previous": previous},
     )
+    if was_new:
+        record_event(
+            case=case,
+            type=EventType.STATUS_CHANGED,
+            actor=actor,
+            payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
+        )
     audit_case(
         actor=actor, action="case.assign", case=case, payload={"assignee": user.get_username()}
     )

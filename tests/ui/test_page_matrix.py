@@ -1,0 +1,355 @@
+"""Who may open which staff page: one table of every staff HTML route × role → status, and the
+routes it must cover.
+
+The expectations come from the views' role gates (`cases/views/base.py` `StaffRequiredMixin`: the
+login page for anonymous users, 403 for a role not listed; `refunds/views.py`: approvers are the
+roles of an approval tier; `cases/reports/views.py`: managers), the object scope of
+`cases/permissions.py` (agents and supervisors see their queues' cases, finance and managers all of
+them; a case, queue or refund outside the caller's scope is a 404, never revealed) and then the
+services' own rules, which the screens show as a message; the POSTs are sent as htmx requests, so
+the answer carries the service's status (403 refused, 409 conflict) instead of a redirect.
+
+Every call runs against fresh data: a recharge case with a pending 20.00 refund asked for by another
+agent of the queue, a second case of the same customer (to merge into), a credit-limit case (the
+sub-cause and checklist routes) and an open incident. "The case's queue" is recharge and credit:
+`agent` and `supervisor` are members of both, `agent_elsewhere` and `supervisor_elsewhere` of the
+general queue only.
+
+A refused POST (302 to the login page, 403, 404, 405, 409, or a 200 that only shows a refusal —
+`NOOP`, the lists' bulk claim) changes nothing: no row is created or altered anywhere. An accepted
+one changes something. A staff route without a row in the table fails
+`test_every_staff_route_is_in_the_table`.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from backoffice.audit.models import AuditEntry
+from cases.models import (
+    Case,
+    CaseEvent,
+    Incident,
+    Message,
+    Notification,
+    SlaClock,
+)
+from cases.services import incident_open
+from refunds.models import Refund, RefundApproval
+from refunds.services import refund_request
+from tests.api.test_permission_matrix import _as_path, _methods, _walk
+from tests.factories import UserFactory, credit, open_case, order_data, staff
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "anonymous",
+    "agent",  # agent of the case's queue
+    "agent_elsewhere",  # agent of another queue
+    "supervisor",  # supervisor of the case's queue
+    "supervisor_elsewhere",  # supervisor of another queue
+    "finance",
+    "manager",
+    "intake",
+    "superuser",
+)
+LOGIN = "login"  # 302 to the login page
+NOOP = "noop"  # 200, the page shows a refusal, nothing changes
+
+CASE, TWIN, CREDIT, REFUND, INCIDENT = "{case}", "{twin}", "{credit}", "{refund}", "{incident}"
+INCIDENT_CODE = "cm-outage-1"
+
+# The object each route's placeholders are filled with (by route prefix; the case otherwise).
+FILL = {
+    "/cases/{reference}/checklist/": CREDIT,
+    "/cases/{reference}/sub-cause/": CREDIT,
+    "/incidents/{code}/": INCIDENT,
+    "/queues/{code}/": "recharge",
+}
+
+
+def filler(route: str) -> str:
+    return next((FILL[p] for p in FILL if route.startswith(p)), CASE)
+
+
+BULK = {"action": "claim", "cases": [CASE]}
+REFUND_BODY = {"amount": "10.00", "liability": "company", "reason": "充值失败，部分退款"}
+RESOLVE = {"root_cause": "system_fault", "note": "The carrier's gateway is fixed."}
+
+# fmt: off
+# (method, route, form body): anonymous, agent, agent_elsewhere, supervisor,
+#                             supervisor_elsewhere, finance, manager, intake, superuser
+TABLE = [
+    ("GET", "/", None, (LOGIN, 302, 302, 302, 302, 302, 302, 200, 302)),
+    ("GET", "/queues/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("GET", "/queues/{code}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
+    ("POST", "/queues/{code}/", BULK, (LOGIN, 200, 404, 200, 404, NOOP, NOOP, 403, 200)),
+    ("GET", "/cases/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
+    ("POST", "/cases/", BULK, (LOGIN, 403, 403, 200, NOOP, NOOP, NOOP, 403, 200)),
+    ("GET", "/cases/mine/", None, (LOGIN, 200, 200, 200, 200, 403, 403, 403, 200)),
+    ("POST", "/cases/mine/", BULK, (LOGIN, 200, NOOP, 200, NOOP, 403, 403, 403, 200)),
+    ("GET", "/cases/{reference}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
+    # The case's actions: a GET (a reload) goes back to the workspace, which decides who sees it.
+    *[
+        ("GET", f"/cases/{{reference}}/{action}/", None,
+            (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
+        for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
+                       "checklist", "sub-cause", "refunds")
+    ],
+    ("POST", "/cases/{reference}/claim/", {},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/assign/", {"assignee": "teammate"},
+        (LOGIN, 403, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/reply/", {"body": "We are looking into it.", "kind": "reply"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/status/", {"to": "waiting_customer"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/extend/", {"reason": "Waiting for the carrier's records."},
+        (LOGIN, 403, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/incident/", {"incident": INCIDENT_CODE},
+        (LOGIN, 403, 404, 200, 404, 403, 200, 403, 200)),
+    ("POST", "/cases/{reference}/merge/", {"into": TWIN},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/checklist/", {"item": "0", "done": "1"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/sub-cause/", {"sub_cause": "system_error"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/refunds/", REFUND_BODY,
+        (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    ("GET", "/approvals/", None, (LOGIN, 200, 200, 200, 200, 200, 403, 403, 200)),
+    ("GET", "/approvals/{pk}/approve/", None, (LOGIN, 302, 302, 302, 302, 302, 403, 403, 302)),
+    ("POST", "/approvals/{pk}/approve/", {"comment": "ok"},
+        (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    ("GET", "/approvals/{pk}/reject/", None, (LOGIN, 302, 302, 302, 302, 302, 403, 403, 302)),
+    ("POST", "/approvals/{pk}/reject/", {"reason": "非平台责任"},
+        (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    ("GET", "/incidents/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
+    ("GET", "/incidents/new/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
+    ("POST", "/incidents/new/", {"code": "cm-outage-2", "title": "China Mobile top-ups fail"},
+        (LOGIN, 403, 403, 302, 302, 403, 302, 403, 302)),
+    # FormView answers PUT like POST, but reads no form from a PUT body: the form is invalid.
+    ("PUT", "/incidents/new/", {"code": "cm-outage-2", "title": "China Mobile top-ups fail"},
+        (LOGIN, 403, 403, 400, 400, 403, 400, 403, 400)),
+    ("GET", "/incidents/{code}/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
+    ("GET", "/incidents/{code}/link/", None, (LOGIN, 403, 403, 302, 302, 403, 302, 403, 302)),
+    ("POST", "/incidents/{code}/link/", {"references": CASE},
+        (LOGIN, 403, 403, 200, 400, 403, 200, 403, 200)),
+    ("GET", "/incidents/{code}/resolve/", None, (LOGIN, 403, 403, 302, 302, 403, 302, 403, 302)),
+    ("POST", "/incidents/{code}/resolve/", RESOLVE,
+        (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
+    *[
+        ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
+        for page in ("", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/")
+    ],
+]
+# fmt: on
+
+REFUSED = {LOGIN, NOOP, 400, 403, 404, 405, 409}
+COUNTED = (
+    Case,
+    CaseEvent,
+    Message,
+    AuditEntry,
+    Refund,
+    RefundApproval,
+    Incident,
+    SlaClock,
+    Notification,
+)
+
+
+ROWS = {f"{method} {route}": (method, route, body, row) for method, route, body, row in TABLE}
+assert len(ROWS) == len(TABLE), "two rows for one route"
+
+
+@dataclass
+class World:
+    case: Case
+    twin: Case
+    credit: Case
+    refund: Refund
+    incident: Incident
+
+    def fill(self, route: str) -> str:
+        target = filler(route)
+        values = {
+            CASE: self.case.reference,
+            TWIN: self.twin.reference,
+            CREDIT: self.credit.reference,
+            INCIDENT: self.incident.code,
+        }
+        key = values.get(target, target)
+        return route.format(reference=key, code=key, pk=self.refund.pk)
+
+    def substitute(self, value):
+        if isinstance(value, dict):
+            return {k: self.substitute(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.substitute(v) for v in value]
+        return {CASE: self.case.reference, TWIN: self.twin.reference}.get(value, value)
+
+    def state(self) -> tuple:
+        """Every counted table's size and every column of the objects under test."""
+        return (
+            {model.__name__: model.objects.count() for model in COUNTED},
+            *(
+                columns(obj)
+                for obj in (self.case, self.twin, self.credit, self.refund, self.incident)
+            ),
+        )
+
+
+def columns(instance) -> dict:
+    instance.refresh_from_db()
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def make_user(role: str):
+    if role == "anonymous":
+        return None
+    if role == "superuser":
+        return UserFactory(username="root", is_superuser=True, is_staff=True)
+    if role in ("agent_elsewhere", "supervisor_elsewhere"):
+        return staff(role.partition("_")[0], "general", username=role)
+    if role in ("agent", "supervisor"):
+        return staff(role, "recharge", "credit", username=role)
+    return staff(role, username=role)
+
+
+def build_world() -> World:
+    staff("agent", "recharge", username="teammate")
+    requester = staff("agent", "recharge", username="requester")
+    case = open_case(customer_id="U1", order=order_data(order_id="R-1"))
+    twin = open_case(customer_id="U1", order=order_data(order_id="R-2"))
+    credit_case = open_case(
+        customer_id="U2",
+        order=None,
+        category="credit_limit_unusable",
+        subject="额度显示有但用不了",
+        credit=credit(available="0.00", overdue_days=3),
+    )
+    assert (case.queue.code, twin.queue.code, credit_case.queue.code) == (
+        "recharge",
+        "recharge",
+        "credit",
+    )
+    refund = refund_request(
+        actor=requester, case=case, amount="20.00", reason="充值失败", liability="company"
+    )
+    assert (refund.status, refund.approvals_needed) == ("pending_approval", 1)
+    incident = incident_open(
+        actor=staff("supervisor", username="incident-owner"),
+        code=INCIDENT_CODE,
+        title="China Mobile gateway down",
+    )
+    return World(case=case, twin=twin, credit=credit_case, refund=refund, incident=incident)
+
+
+def client_for(user) -> Client:
+    client = Client(headers={"accept-language": "en"})
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def request(client: Client, method: str, path: str, body):
+    if method == "GET":
+        return client.get(path)
+    hx = {"hx-request": "true"}  # as htmx sends it: the answer carries the service's status
+    if method == "PUT":
+        return client.put(
+            path,
+            urlencode(body, doseq=True),
+            headers=hx,
+            content_type="application/x-www-form-urlencoded",
+        )
+    return client.post(path, body, headers=hx)
+
+
+def check(world: World, method: str, route: str, body, role: str, expected) -> str | None:
+    """One call; what went wrong, or None."""
+    client = client_for(make_user(role))
+    path = world.fill(route)
+    before = world.state()
+    response = request(client, method, path, world.substitute(body))
+    status = {LOGIN: 302, NOOP: 200}.get(expected, expected)
+    if response.status_code != status:
+        return f"{role}: {response.status_code}, expected {expected}"
+    if expected == LOGIN and not response["Location"].startswith(f"{reverse('login')}?next="):
+        return f"{role}: redirected to {response['Location']}, not to the login page"
+    if method != "GET":
+        changed = world.state() != before
+        if expected in REFUSED and changed:
+            return f"{role}: refused with {expected} but changed data"
+        if expected not in REFUSED and not changed:
+            return f"{role}: accepted with {expected} but changed nothing"
+    return None
+
+
+@pytest.mark.parametrize("key", ROWS)
+def test_page_matrix(key: str):
+    """Each role's call in a savepoint rolled back afterwards: every call sees the same data."""
+    method, route, body, row = ROWS[key]
+    world = build_world()
+    problems = []
+    for role, expected in zip(ROLES, row, strict=True):
+        with transaction.atomic():
+            problems.append(check(world, method, route, body, role, expected))
+            transaction.set_rollback(True)
+    assert [p for p in problems if p] == [], key
+
+
+def test_get_only_pages_refuse_a_post_and_change_nothing():
+    """A superuser passes every role gate: a POST to a page without one is 405, nothing else."""
+    world = build_world()
+    client = client_for(make_user("superuser"))
+    get_only = [
+        route
+        for route, methods in staff_routes().items()
+        if methods == {"GET"} and route != "/"  # `home` is a function view: any method
+    ]
+    assert len(get_only) >= 10
+    for route in get_only:
+        before = world.state()
+        response = client.post(world.fill(route), {})
+        assert response.status_code == 405, route
+        assert world.state() == before, route
+
+
+# --- every staff route has a row -----------------------------------------------------------------
+
+EXCLUDED_PREFIXES = ("/api/", "/admin/", "/i18n/", "/healthz", "/login/", "/logout/")
+
+
+def staff_routes() -> dict[str, set[str]]:
+    """The staff HTML routes with their methods (function views answer GET)."""
+    skipped = (*EXCLUDED_PREFIXES, settings.STATIC_URL, settings.MEDIA_URL)
+    skipped = tuple(p if p.startswith("/") else f"/{p}" for p in skipped)
+    routes = {}
+    for pattern, callback in _walk(get_resolver().url_patterns):
+        path = _as_path(pattern)
+        if path.startswith(skipped):
+            continue
+        has_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        routes[path] = _methods(callback) if has_class else {"GET"}
+    return routes
+
+
+def test_every_staff_route_is_in_the_table():
+    routes = {(method, path) for path, methods in staff_routes().items() for method in methods}
+    table = {(method, path) for method, path, _, _ in TABLE}
+
+    assert routes - table == set(), "staff routes without a row in the page matrix"
+    assert table - routes == set(), "rows in the page matrix for routes that do not exist"
+
+
+def test_the_route_check_notices_a_missing_row():
+    routes = {(method, path) for path, methods in staff_routes().items() for method in methods}
+    assert ("GET", "/cases/{reference}/") in routes
+    assert ("POST", "/approvals/{pk}/approve/") in routes
+    assert not any(path.startswith(EXCLUDED_PREFIXES) for _, path in routes)
