@@ -19,18 +19,25 @@ class QueueCodeFilter(filters.ModelMultipleChoiceFilter):
 
 
 class CaseFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=Status.choices)
-    category = filters.MultipleChoiceFilter(choices=Category.choices)
-    channel = filters.MultipleChoiceFilter(choices=Channel.choices)
-    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    """Every filter joins at most one row per case (or tests with EXISTS), so none needs DISTINCT:
+    django-filter's default `distinct=True` would make PostgreSQL sort every matching case before
+    the first page (1.9 s at 1,000,000 cases) instead of walking the keyset index."""
+
+    status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    category = filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
+    channel = filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     queue = QueueCodeFilter(
-        field_name="queue__code", to_field_name="code", queryset=Queue.objects.all()
+        field_name="queue__code",
+        to_field_name="code",
+        queryset=Queue.objects.all(),
+        distinct=False,
     )
     assignee = filters.CharFilter(
         method="filter_assignee", label=_("Assignee (user name, or “none”)"), max_length=150
     )
     flag = filters.MultipleChoiceFilter(
-        choices=FlagCode.choices, method="filter_flag", label=_("Risk flag")
+        choices=FlagCode.choices, method="filter_flag", label=_("Risk flag"), distinct=False
     )
     breached = StrictBooleanFilter(method="filter_breached", label=_("SLA breached"))
     due_before = BoundedIsoDateTimeFilter(

@@ -17,6 +17,14 @@ def sla_sweep() -> int:
     return run_sweep()
 
 
+@shared_task(name="cases.queue_counts")
+def queue_counts() -> int:
+    """Every minute (beat): the queue overview's counts, stored per queue."""
+    from cases.sla.counts import refresh_queue_counts
+
+    return len(refresh_queue_counts())
+
+
 @shared_task(
     name="cases.send_staff_alert",
     autoretry_for=(ConnectionError, TimeoutError, OSError),

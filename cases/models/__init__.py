@@ -10,7 +10,7 @@ from cases.models.customers import Customer
 from cases.models.incidents import Incident
 from cases.models.messages import Attachment, Message
 from cases.models.orders import RechargeOrder
-from cases.models.queues import Queue, QueueMembership, RoutingRule
+from cases.models.queues import Queue, QueueCount, QueueMembership, RoutingRule
 from cases.notifications.models import Notification, NotificationTemplate
 from cases.risk.models import FlaggedIp, RiskRule
 from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
@@ -30,6 +30,7 @@ __all__ = [
     "Notification",
     "NotificationTemplate",
     "Queue",
+    "QueueCount",
     "QueueMembership",
     "RechargeOrder",
     "ReferenceCounter",

@@ -19,9 +19,10 @@ from cases.choices import OPEN_STATUSES
 from cases.filtersets import CaseFilterSet
 from cases.forms import BulkForm
 from cases.models import Queue
+from cases.sla.counts import overview_counts
 from cases.views.base import StaffRequiredMixin, error_text, is_partial
 from cases.views.paging import ORDERINGS, keyset_page
-from cases.views.sla import case_sla, queue_counts
+from cases.views.sla import case_sla
 
 CHECKBOX_FILTERS = ("status", "priority", "category", "flag", "channel", "queue")
 SORTS = [
@@ -44,7 +45,7 @@ class QueueOverviewView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         queues = list(visible_queues(self.request.user))
-        counts = queue_counts([q.pk for q in queues], timezone.now())
+        counts, context["counted_at"] = overview_counts([q.pk for q in queues])
         empty = {"open": 0, "unassigned": 0, "at_risk": 0, "breached": 0}
         context["rows"] = [(q, counts.get(q.pk, empty)) for q in queues]
         context["totals"] = {

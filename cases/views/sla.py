@@ -2,21 +2,22 @@
 
 "At risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
 deadline); "breached" a clock that breached or is past due. The same rules, as SQL, count the
-queue overview (`queue_counts`), so a badge and a count never disagree.
+queue overview (`cases.sla.counts`), so a badge and a count never disagree.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from backoffice.calendars.services import calendar_spec
-from cases.choices import OPEN_STATUSES
 from cases.models import Case, SlaClock
 from cases.sla import engine
-from cases.sla.choices import ClockState, Metric, Threshold, Unit
+from cases.sla.choices import ClockState, Metric, Unit
+from cases.sla.counts import RISK_THRESHOLDS, queue_counts
+
+__all__ = ["RISK_THRESHOLDS", "queue_counts"]  # the counts' rules live beside the sweep
 
 ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, STOPPED, NONE = (
     "on_track",
@@ -38,7 +39,6 @@ BADGES = {
     NONE: ("–", gettext_lazy("No SLA clock"), "muted"),
 }
 SEVERITY = [NONE, STOPPED, MET, PAUSED, ON_TRACK, AT_RISK, BREACHED]
-RISK_THRESHOLDS = (Threshold.WARN_75, Threshold.DUE_SOON)
 METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
 
 
@@ -170,42 +170,3 @@ def case_sla(case: Case, now: datetime, *, short: bool = True) -> CaseSla:
 
 def single_clock(clock: SlaClock | None, now: datetime) -> ClockView | None:
     return ClockView(clock, clock_state(clock, now), remaining_text(clock, now)) if clock else None
-
-
-# --- the same rules in SQL, for the counts of the queue overview --------------------------------
-
-
-def _case_clocks():
-    return SlaClock.objects.filter(case=OuterRef("pk")).exclude(metric=Metric.REFUND_APPROVAL)
-
-
-def at_risk_q(now: datetime) -> Q:
-    passed = Q(fired__contains=Threshold.WARN_75) | Q(fired__contains=Threshold.DUE_SOON)
-    due = Q(next_threshold__in=RISK_THRESHOLDS, next_threshold_at__lte=now)
-    clocks = _case_clocks().filter(state=ClockState.ACTIVE, due_at__gt=now).filter(passed | due)
-    return Q(Exists(clocks))
-
-
-def breached_q(now: datetime) -> Q:
-    clocks = _case_clocks().filter(
-        Q(state=ClockState.BREACHED, cycle=OuterRef("cycle"))
-        | Q(state=ClockState.ACTIVE, due_at__lte=now)
-    )
-    return Q(Exists(clocks))
-
-
-def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
-    """Open, unassigned, at-risk and breached open cases per queue: one grouped query over the
-    partial index of open cases by queue, each clock test an indexed lookup by case."""
-    rows = (
-        Case.objects.filter(status__in=OPEN_STATUSES, queue_id__in=queue_ids)
-        .order_by()
-        .values("queue_id")
-        .annotate(
-            open=Count("pk"),
-            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-            at_risk=Count("pk", filter=at_risk_q(now) & ~breached_q(now)),
-            breached=Count("pk", filter=breached_q(now)),
-        )
-    )
-    return {row["queue_id"]: row for row in rows}
