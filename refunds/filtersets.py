@@ -6,8 +6,8 @@ from refunds.models import Refund
 
 
 class RefundFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=RefundStatus.choices)
-    liability = filters.MultipleChoiceFilter(choices=Liability.choices)
+    status = filters.MultipleChoiceFilter(choices=RefundStatus.choices, distinct=False)
+    liability = filters.MultipleChoiceFilter(choices=Liability.choices, distinct=False)
     case = filters.CharFilter(field_name="case__reference", max_length=24)
     requester = filters.CharFilter(field_name="requester__username", max_length=150)
     created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
