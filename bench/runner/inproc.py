@@ -1,0 +1,224 @@
+"""Measurements inside the Django process: reads through the test clients, intake through DRF's
+APIClient beside the baseline, the SLA sweep (rolled back) and the reports."""
+
+import os
+import time
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from bench.runner.common import Timer, ms, summary
+
+MANAGER = "bench_manager_1"  # made by bench/seed.py
+INTAKE = "bench_intake"
+FINANCE = "bench_finance"
+PRODUCT_URL = "/api/v1/cases/"
+BASELINE_URL = "/bench/baseline/tickets/"
+
+
+def prepare() -> dict:
+    """Migrate (the product's pending migrations too: the benchmark measures the working tree as it
+    is, on this size's own database) and the baseline app; the users and their credentials."""
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("create_staff", INTAKE, role="intake", stdout=quiet)
+        call_command("create_staff", FINANCE, role="finance", stdout=quiet)
+    approval_tiers()
+    User = get_user_model()
+    manager = User.objects.get(username=MANAGER)
+    intake = User.objects.get(username=INTAKE)
+    html = Client()
+    html.force_login(manager)
+    finance = Client()
+    finance.force_login(User.objects.get(username=FINANCE))
+    return {
+        "manager": manager,
+        "html": html,
+        "finance": finance,
+        "finance_session": finance.cookies["sessionid"].value,
+        "session": html.cookies["sessionid"].value,
+        "manager_token": Token.objects.get_or_create(user=manager)[0].key,
+        "intake_token": Token.objects.get_or_create(user=intake)[0].key,
+    }
+
+
+def approval_tiers() -> None:
+    """The seed makes no approval tiers (and no refunds): without a tier nobody may open the
+    approvals inbox. Two tiers, as an operator would configure them, if there are none."""
+    from refunds.models import ApprovalTier
+
+    if not ApprovalTier.objects.filter(currency="CNY", enabled=True).exists():
+        ApprovalTier.objects.create(name="Supervisor", role="supervisor", max_amount=500)
+        ApprovalTier.objects.create(name="Finance", role="finance", max_amount=None)
+
+
+def api_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def read_urls(api: APIClient, *, depth: int, references: list[str]) -> list[tuple[str, str, list]]:
+    """(scenario, kind, urls): the pages timed at every size. The deep cursor page is reached by
+    following `next` `depth` times from the first page."""
+    url = PRODUCT_URL
+    for _ in range(depth):
+        url = api.get(url).json()["next"]
+    deep = url.split("testserver", 1)[-1]
+    detail = [f"/cases/{ref}/" for ref in references]
+    return [
+        ("Queue overview (HTML)", "html", ["/queues/"]),
+        ("Queue cases, general (HTML)", "html", ["/queues/general/"]),
+        ("All cases (HTML)", "html", ["/cases/"]),
+        ("Case detail (HTML)", "html", detail),
+        ("Approvals inbox (HTML, finance)", "finance", ["/approvals/"]),
+        ("API case list, first page", "api", [PRODUCT_URL]),
+        ("API case list, status=new&priority=p1", "api", [PRODUCT_URL + "?status=new&priority=p1"]),
+        (f"API case list, cursor page {depth + 1}", "api", [deep]),
+        ("API case detail", "api", [f"/api/v1/cases/{ref}/" for ref in references]),
+    ]
+
+
+def sample_references(n: int) -> list[str]:
+    from cases.models import Case
+
+    top = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    step = max(1, top // (n + 1))
+    ids = [step * (i + 1) for i in range(n)]
+    return list(Case.objects.filter(id__in=ids).order_by("id").values_list("reference", flat=True))
+
+
+def time_reads(clients: dict, scenarios, *, repeat: int, warmup: int) -> list[dict]:
+    rows = []
+    for label, kind, urls in scenarios:
+        try:
+            rows.append({"scenario": label, **time_read(clients[kind], urls, repeat, warmup)})
+        except Exception as exc:
+            rows.append({"scenario": label, "error": f"{type(exc).__name__}: {exc}"[:300]})
+        print(f"    {label}: {rows[-1]}", flush=True)
+    return rows
+
+
+def time_read(client, urls: list[str], repeat: int, warmup: int) -> dict:
+    """Queries counted on the first `warmup` URLs (untimed, also the warm-up), then `repeat`
+    timed requests cycling through the URLs."""
+    counts = set()
+    for url in urls[: max(warmup, 3)]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        counts.add(len(captured.captured_queries))
+    samples = []
+    for i in range(repeat):
+        url = urls[i % len(urls)]
+        with Timer() as t:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        samples.append(t.seconds)
+    return {
+        "urls": len(urls),
+        "queries": sorted(counts),
+        "bytes": len(response.content),
+        **summary(samples),
+    }
+
+
+def intake(creds: dict, payloads, *, count: int) -> dict:
+    """`count` product intakes and `count` baseline inserts through APIClient, alternating (so the
+    host's noise hits both alike); queries counted on the first five of each, untimed."""
+    client = api_client(creds["intake_token"])
+    result = {}
+    for name, url, body in (
+        ("product", PRODUCT_URL, payloads.case),
+        ("baseline", BASELINE_URL, payloads.ticket),
+    ):
+        counts = []
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.post(url, body(), format="json")
+            assert response.status_code == 201, (url, response.status_code, response.content[:500])
+            counts.append(len(captured.captured_queries))
+        result[name] = {"queries": sorted(set(counts)), "samples": []}
+    for _ in range(count):
+        for name, url, body in (
+            ("product", PRODUCT_URL, payloads.case),
+            ("baseline", BASELINE_URL, payloads.ticket),
+        ):
+            data = body()
+            with Timer() as t:
+                response = client.post(url, data, format="json")
+            assert response.status_code == 201, (url, response.status_code)
+            result[name]["samples"].append(t.seconds)
+    for row in result.values():
+        samples = row.pop("samples")
+        row.update(summary(samples))
+        row["per_second"] = round(len(samples) / sum(samples), 1)
+    result["ratio"] = round(result["product"]["per_second"] / result["baseline"]["per_second"], 3)
+    return result
+
+
+def sweep(*, repeat: int) -> dict:
+    """`sla_sweep()` over every running clock, inside a transaction rolled back after each run (so
+    every run finds the same clocks due; the batches' commits are savepoints here)."""
+    from cases.models import SlaClock
+    from cases.sla.sweep import due_filter, sla_sweep
+
+    now = timezone.now()
+    running = SlaClock.objects.filter(state__in=["active", "paused"]).count()
+    due = SlaClock.objects.filter(due_filter(now)).count()
+    samples, fired, queries = [], [], []
+    for _ in range(repeat):
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as captured, Timer() as t:
+                fired.append(sla_sweep(now=now))
+            transaction.set_rollback(True)
+        samples.append(t.seconds)
+        queries.append(len(captured.captured_queries))
+    return {
+        "running_clocks": running,
+        "due": due,
+        "fired": fired[0],
+        "queries": queries[0],
+        **summary(samples),
+    }
+
+
+def last_month(today: date | None = None):
+    from cases.reports.params import Period
+
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    return Period(end.replace(day=1), end)
+
+
+def reports() -> list[dict]:
+    """The monthly SLA report by queue and the root causes, for last month: one untimed run
+    (counting queries), then one timed run each, as bench/bench_reports.py does."""
+    from cases.reports import queries
+
+    period = last_month()
+    rows = []
+    for label, work in (
+        ("SLA report, month, by queue", lambda: queries.sla_report(period, "queue")),
+        ("Root causes, month", lambda: queries.root_causes(period)),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            work()
+        started = time.perf_counter()
+        work()
+        rows.append(
+            {
+                "scenario": f"{label} ({period.start:%Y-%m})",
+                "ms": ms(time.perf_counter() - started),
+                "queries": len(captured.captured_queries),
+            }
+        )
+        print(f"    {rows[-1]['scenario']}: {rows[-1]['ms']} ms", flush=True)
+    return rows

@@ -1,0 +1,130 @@
+"""One size, in its own process (Django is set up once per database): gunicorn up for the whole
+run, reads, sweep, reports, then intake (the only writes, last)."""
+
+import json
+import os
+import sys
+import time
+import traceback
+import uuid
+
+from bench.runner import web
+from bench.runner.common import ROOT, load
+
+
+def setup(database_url: str) -> None:
+    os.environ.update(web.environment(database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def database_facts() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM cases_case), "
+            "(SELECT count(*) FROM cases_case WHERE status IN "
+            "('new','in_progress','waiting_customer','waiting_third_party')), "
+            "(SELECT count(*) FROM cases_customer), "
+            "(SELECT count(*) FROM refunds_refund), "
+            "pg_database_size(current_database()), version()"
+        )
+        cases, open_cases, customers, refunds, size, version = cursor.fetchone()
+    return {
+        "cases": cases,
+        "open_cases": open_cases,
+        "customers": customers,
+        "refunds": refunds,
+        "database_mb": round(size / 2**20),
+        "postgresql": version.split(" on ")[0],
+    }
+
+
+def purge_broker() -> None:
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def section(result: dict, key: str, work) -> None:
+    """result[key] = work(), or {"error": …} if the product raised (the working tree changes under
+    the benchmark: one broken section must not lose the others)."""
+    try:
+        result[key] = work()
+        print(f"    {key}: {result[key]}", flush=True)
+    except Exception as exc:
+        result[key] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        traceback.print_exc()
+
+
+def run(size: int, database_url: str, opts: dict, result: dict) -> None:
+    setup(database_url)
+    from bench.runner import inproc
+    from bench.runner.payloads import Payloads
+
+    result.update(size=size, database_url=database_url, load_start=load())
+    result["data"] = database_facts()
+    print(f"  {size:,}: {result['data']}", flush=True)
+    creds = inproc.prepare()
+    payloads = Payloads(customers=result["data"]["customers"], tag=uuid.uuid4().hex[:8])
+    with web.Gunicorn(web.environment(database_url), workers=2) as server:
+        print(f"  gunicorn on 127.0.0.1:{server.port}, workers {server.pids()}", flush=True)
+        api = inproc.api_client(creds["manager_token"])
+        scenarios = inproc.read_urls(
+            api, depth=opts["depth"], references=inproc.sample_references(opts["repeat"])
+        )
+        print("  reads (in-process, then over HTTP)", flush=True)
+        clients = {"html": creds["html"], "finance": creds["finance"], "api": api}
+        result["reads"] = inproc.time_reads(clients, scenarios, repeat=opts["repeat"], warmup=3)
+        http_reads = web.reads(server.port, scenarios, creds, repeat=opts["http_repeat"])
+        for row in result["reads"]:
+            row["http_median_ms"] = http_reads[row["scenario"]]
+        print("  SLA sweep, reports", flush=True)
+        section(result, "sweep", lambda: inproc.sweep(repeat=opts["sweep_repeat"]))
+        section(result, "reports", inproc.reports)
+        print("  intake (in-process, APIClient)", flush=True)
+        section(
+            result,
+            "intake_inprocess",
+            lambda: inproc.intake(creds, payloads, count=opts["intakes"]),
+        )
+        print(f"  intake over HTTP ({opts['threads']} threads, {opts['seconds']} s each)")
+        section(
+            result,
+            "intake_http",
+            lambda: web.intake(
+                server.port, payloads, creds, threads=opts["threads"], seconds=opts["seconds"]
+            ),
+        )
+        time.sleep(0.5)  # one more RSS sample after the last request
+    result["memory"] = server.memory()
+    result["load_samples"] = server.loads
+    result["load_end"] = load()
+    purge_broker()
+
+
+def main() -> None:
+    size, database_url, opts, out = (
+        int(sys.argv[1]),
+        sys.argv[2],
+        json.loads(sys.argv[3]),
+        sys.argv[4],
+    )
+    result: dict = {"size": size}
+    try:
+        run(size, database_url, opts, result)
+    except Exception as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        traceback.print_exc()
+    finally:
+        with open(out, "w") as fh:
+            json.dump(result, fh, indent=2, ensure_ascii=False, default=str)
+
+
+if __name__ == "__main__":
+    main()
