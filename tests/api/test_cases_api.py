@@ -165,6 +165,17 @@ BRIEF_SCENARIOS = [
 ]
 
 
+# Received Wednesday 2026-09-30 10:00, the day before the National Day holiday (10-01..10-07 off,
+# Saturday 10-10 a makeup working day), hand-checked against SLA.md's defaults: first response 2 /
+# 4 business hours or 1 working day; resolution 3 / 7 / 10 working days after the day of receipt;
+# the regulatory decision 15 calendar days, whatever the priority.
+DUE_BY_PRIORITY = {
+    "p1": ("2026-09-30T12:00:00+08:00", "2026-10-10T18:00:00+08:00"),
+    "p2": ("2026-09-30T14:00:00+08:00", "2026-10-15T18:00:00+08:00"),
+    "p3": ("2026-10-08T18:00:00+08:00", "2026-10-20T18:00:00+08:00"),
+}
+
+
 @pytest.mark.parametrize(
     ("category", "channel", "order", "queue", "priority", "flags"), BRIEF_SCENARIOS
 )
@@ -179,8 +190,12 @@ def test_intake_of_the_brief_scenarios(intake, category, channel, order, queue, 
     result = response.json()
     assert (result["queue"], result["priority"]) == (queue, priority)
     assert [f["code"] for f in result["risk_flags"]] == flags
-    metrics = [c["metric"] for c in result["sla"]]
-    assert metrics == ["first_response", "resolution", "regulatory_decision"]
+    first, resolution = DUE_BY_PRIORITY[priority]
+    assert [(c["metric"], c["due_at"], c["state"]) for c in result["sla"]] == [
+        ("first_response", first, "active"),
+        ("resolution", resolution, "active"),
+        ("regulatory_decision", "2026-10-15T23:59:59+08:00", "active"),
+    ]
 
 
 def test_credit_limit_case_gets_suggested_sub_cause(intake):
