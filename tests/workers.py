@@ -127,6 +127,17 @@ class Beat(Worker):
         ]
 
 
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2) -> bool:
+    """Poll until `predicate()` holds (True) or the time is up (False): for work done by another
+    process (a worker, beat, the browser's server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
 def purge_queue() -> None:
     """Forget messages an earlier run left on this run's queue."""
     with celery_app.connection_for_write() as conn:

@@ -2,8 +2,6 @@
 and the case shows it paid (a real worker and the sandbox provider behind it); resolve with a root
 cause; the whole workspace in Chinese and in English; and the same actions without JavaScript."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
@@ -13,6 +11,7 @@ from refunds.choices import RefundStatus
 from refunds.models import Refund
 from tests.browser.data import Team, seed_queue
 from tests.refunds.factories import request_refund
+from tests.workers import wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -29,15 +28,6 @@ def shoot(page, path) -> None:
     page.reload()
     page.screenshot(path=path, full_page=True)
     page.reload()
-
-
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_claim_reply_refund_then_approve_and_paid(open_session, refund_worker, screenshots):

@@ -1,6 +1,5 @@
 """The SLA sweep driven by a real `celery beat` through a real worker on Redis."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,18 +9,9 @@ from cases.models import CaseEvent, SlaClock
 from cases.sla.sweep import sla_sweep
 from tests.concurrency import run_concurrently
 from tests.factories import open_case, order_data
-from tests.workers import Beat, Worker, purge_queue
+from tests.workers import Beat, Worker, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def threshold_events(clock):

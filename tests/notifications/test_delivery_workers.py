@@ -9,18 +9,9 @@ from cases.models import Notification
 from cases.notifications import delivery
 from tests.concurrency import run_concurrently
 from tests.factories import open_case
-from tests.workers import Worker, broker_down, purge_queue
+from tests.workers import Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def status() -> str:

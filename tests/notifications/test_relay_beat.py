@@ -8,20 +8,11 @@ from django.db import connection
 
 from cases.models import Notification
 from tests.factories import open_case, order_data
-from tests.workers import Beat, Worker, broker_down, purge_queue
+from tests.workers import Beat, Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 BEAT_ENV = {"NOTIFY_RELAY_SECONDS": "1", "REFUND_RECONCILE_SECONDS": "1"}
-
-
-def wait_for(predicate, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_beat_relays_lost_messages_and_a_held_sms_when_its_hour_comes(

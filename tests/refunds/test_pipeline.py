@@ -17,20 +17,11 @@ from refunds.services import refund_approve
 from tests.concurrency import run_concurrently
 from tests.factories import staff
 from tests.refunds.factories import People, approved_refund, paid_case, request_refund
-from tests.workers import Worker, broker_down, purge_queue
+from tests.workers import Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 LEASE = "2"
-
-
-def wait_for(predicate, timeout=40.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def status_of(refund) -> str:

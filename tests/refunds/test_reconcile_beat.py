@@ -2,7 +2,6 @@
 `reconcile()` by hand. The relay on the same beat delivers the messages whose tasks were lost."""
 
 import json
-import time
 
 import pytest
 from django.db import connection
@@ -11,20 +10,11 @@ from cases.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundAttempt
 from tests.refunds.factories import People, approved_refund
-from tests.workers import Beat, Worker, broker_down, purge_queue
+from tests.workers import Beat, Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 BEAT_ENV = {"REFUND_RECONCILE_SECONDS": "1", "NOTIFY_RELAY_SECONDS": "1"}
-
-
-def wait_for(predicate, timeout=45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_beat_pays_an_approved_refund_whose_submit_task_was_lost(
