@@ -314,4 +314,6 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
     refund_event(refund, "settled", actor, outcome=outcome)
     refund_audit(refund, "settle", actor, outcome=outcome)
+    purpose = Purpose.REFUND_PAID if outcome == RefundStatus.SUCCEEDED else Purpose.REFUND_FAILED
+    notify_refund(refund.case, refund, purpose, actor)
     return refund
