@@ -33,9 +33,13 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 def case_list(user) -> QuerySet[Case]:
     """The visible cases with what a list row shows: customer, queue, assignee, flags, clocks."""
+    return with_list_related(cases_visible_to(user))
+
+
+def with_list_related(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """What a list row (and the API's case output) shows, loaded with the cases."""
     return (
-        cases_visible_to(user)
-        .select_related("customer", "queue", "assignee", "duplicate_of")
+        cases.select_related("customer", "queue", "assignee", "duplicate_of")
         .prefetch_related(
             Prefetch(
                 "flags", queryset=CaseFlag.objects.filter(cleared_at__isnull=True).order_by("code")

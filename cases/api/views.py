@@ -99,9 +99,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.case_for_update(request.user, reference)
 
     def _case_response(self, request, case: Case, code=status.HTTP_200_OK) -> Response:
-        case = selectors.case_list(request.user).filter(pk=case.pk).first() or (
-            Case.objects.select_related("customer", "queue", "assignee").get(pk=case.pk)
-        )
+        """The case after an action its caller was allowed to take (and so may see), or that they
+        opened (intake clients see the case they created, nothing else)."""
+        case = selectors.with_list_related(Case.objects.filter(pk=case.pk)).get()
         return Response(s.CaseOutput(case, context=_context(request)).data, status=code)
 
     @extend_schema(
