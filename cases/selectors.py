@@ -38,17 +38,14 @@ def case_list(user) -> QuerySet[Case]:
 
 def with_list_related(cases: QuerySet[Case]) -> QuerySet[Case]:
     """What a list row (and the API's case output) shows, loaded with the cases."""
-    return (
-        cases.select_related("customer", "queue", "assignee", "duplicate_of")
-        .prefetch_related(
-            Prefetch(
-                "flags", queryset=CaseFlag.objects.filter(cleared_at__isnull=True).order_by("code")
-            ),
-            Prefetch(
-                "sla_clocks",
-                queryset=SlaClock.objects.select_related("calendar").order_by("metric", "pk"),
-            ),
-        )
+    return cases.select_related("customer", "queue", "assignee", "duplicate_of").prefetch_related(
+        Prefetch(
+            "flags", queryset=CaseFlag.objects.filter(cleared_at__isnull=True).order_by("code")
+        ),
+        Prefetch(
+            "sla_clocks",
+            queryset=SlaClock.objects.select_related("calendar").order_by("metric", "pk"),
+        ),
     )
 
 
