@@ -42,22 +42,12 @@ from cases.models import (
 from cases.services import incident_open
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
-from tests.api.test_permission_matrix import _as_path, _methods, _walk
+from tests.api.test_permission_matrix import ROLES, _as_path, _methods, _walk
 from tests.factories import UserFactory, credit, open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 
-ROLES = (
-    "anonymous",
-    "agent",  # agent of the case's queue
-    "agent_elsewhere",  # agent of another queue
-    "supervisor",  # supervisor of the case's queue
-    "supervisor_elsewhere",  # supervisor of another queue
-    "finance",
-    "manager",
-    "intake",
-    "superuser",
-)
+# The columns of the table: the API matrix's roles, in its order.
 LOGIN = "login"  # 302 to the login page
 NOOP = "noop"  # 200, the page shows a refusal, nothing changes
 
