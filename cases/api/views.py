@@ -119,8 +119,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request, *args, **kwargs):
         data = s.CaseIntakeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_open(actor=request.user, **data.to_kwargs())
-        return self._case_response(request, case, status.HTTP_201_CREATED)
+        opened = services.case_intake(actor=request.user, **data.to_kwargs())
+        case = selectors.case_as_loaded(opened.case, flags=opened.flags, clocks=opened.clocks)
+        return Response(
+            s.CaseOutput(case, context=_context(request)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Assign the case (null: the caller claims it)",

@@ -64,14 +64,14 @@ def _local(moment) -> str:
     return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def base_context(case, language: str) -> dict:
-    """Plain strings only: the case, its deadlines and the basis of each."""
+def base_context(case, language: str, clocks=None) -> dict:
+    """Plain strings only: the case, its deadlines and the basis of each (from `clocks`, the case's
+    clocks when the caller has them in hand, else read)."""
     from cases.models import SlaClock
 
-    clocks = {
-        c.metric: c
-        for c in SlaClock.objects.filter(case=case, cycle=case.cycle, subject="").order_by("pk")
-    }
+    if clocks is None:
+        clocks = SlaClock.objects.filter(case=case, cycle=case.cycle, subject="").order_by("pk")
+    clocks = {c.metric: c for c in clocks if c.cycle == case.cycle and not c.subject}
     resolution, regulatory = clocks.get("resolution"), clocks.get("regulatory_decision")
     with translation.override(language):
         return {
@@ -106,9 +106,20 @@ def _template(purpose: str, language: str, channel: str) -> NotificationTemplate
 
 
 def notify(
-    *, case, purpose: str, subject_key: str, extra: dict | None = None, actor=None
+    *,
+    case,
+    purpose: str,
+    subject_key: str,
+    extra: dict | None = None,
+    actor=None,
+    new_subject: bool = False,
+    clocks=None,
 ) -> Notification | None:
-    """Queue one message for the case's customer; None if they have no address (a timeline note)."""
+    """Queue one message for the case's customer; None if they have no address (a timeline note).
+
+    `new_subject`: the subject was created in this transaction (a new case), so no other
+    transaction can have queued its message: no lookup and no savepoint. `clocks`: the case's
+    clocks, when the caller has them (see `base_context`)."""
     customer = case.customer
     chosen = choose_channel(customer)
     if chosen is None:
@@ -125,40 +136,48 @@ def notify(
         return None
     channel, address = chosen
     language = customer.language or Language.ZH_HANS
-    existing = Notification.objects.filter(
-        subject_key=subject_key, purpose=purpose, channel=channel
-    ).first()
-    if existing is not None:
-        return existing
+    if not new_subject:
+        existing = Notification.objects.filter(
+            subject_key=subject_key, purpose=purpose, channel=channel
+        ).first()
+        if existing is not None:
+            return existing
     status, error, subject, body = OutboxStatus.QUEUED, "", "", ""
     template = _template(purpose, language, channel)
     if template is None:
         status, error = OutboxStatus.FAILED, f"no template for {purpose}/{language}/{channel}"
     else:
         try:
-            subject, body = render(template, {**base_context(case, language), **(extra or {})})
+            context = base_context(case, language, clocks)
+            subject, body = render(template, {**context, **(extra or {})})
         except Exception as exc:  # any rendering failure is the template's, not a crash
             status, error = OutboxStatus.FAILED, f"template error: {exc}"
             NotificationTemplate.objects.filter(pk=template.pk).update(
                 render_error=f"{timezone.now():%Y-%m-%d %H:%M}: {exc}"[:2000]
             )
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                case=case,
-                subject_key=subject_key,
-                purpose=purpose,
-                channel=channel,
-                language=language,
-                recipient=address,
-                subject=subject,
-                body=body,
-                status=status,
-                last_error=error,
-                not_before=not_before(channel=channel, priority=case.priority),
+    notification = Notification(
+        case=case,
+        subject_key=subject_key,
+        purpose=purpose,
+        channel=channel,
+        language=language,
+        recipient=address,
+        subject=subject,
+        body=body,
+        status=status,
+        last_error=error,
+        not_before=not_before(channel=channel, priority=case.priority),
+    )
+    if new_subject:
+        notification.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                notification.save(force_insert=True)
+        except IntegrityError:  # the same event, raced: the first message stands
+            return Notification.objects.get(
+                subject_key=subject_key, purpose=purpose, channel=channel
             )
-    except IntegrityError:  # the same event, raced: the first message stands
-        return Notification.objects.get(subject_key=subject_key, purpose=purpose, channel=channel)
     record_event(
         case=case,
         type=EventType.NOTIFICATION,
@@ -225,9 +244,16 @@ def send_when_due(notification: Notification) -> None:
 # --- the events that notify -----------------------------------------------------------------------
 
 
-def notify_case_received(case, actor=None):
+def notify_case_received(case, actor=None, *, opened_now: bool = False, clocks=None):
+    """The acknowledgement of a case; `opened_now`: the case was inserted in this transaction
+    (intake), `clocks`: its clocks (see `notify`)."""
     return notify(
-        case=case, purpose=Purpose.CASE_RECEIVED, subject_key=f"case:{case.pk}", actor=actor
+        case=case,
+        purpose=Purpose.CASE_RECEIVED,
+        subject_key=f"case:{case.pk}",
+        actor=actor,
+        new_subject=opened_now,
+        clocks=clocks,
     )
 
 

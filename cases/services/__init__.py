@@ -2,7 +2,13 @@
 
 from cases.services.conversation import attachment_add, case_customer_message, case_reply
 from cases.services.incidents import incident_link, incident_open, incident_resolve
-from cases.services.intake import CreditAccountData, CustomerData, case_open, customer_upsert
+from cases.services.intake import (
+    CreditAccountData,
+    CustomerData,
+    case_intake,
+    case_open,
+    customer_upsert,
+)
 from cases.services.merge import case_merge
 from cases.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
 from cases.services.workflow import (
@@ -24,6 +30,7 @@ __all__ = [
     "case_claim",
     "case_customer_message",
     "case_extend_deadline",
+    "case_intake",
     "case_merge",
     "case_open",
     "case_reopen",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,15 +19,22 @@ from cases.choices import (
     FlagCode,
     Status,
 )
-from cases.events import audit_case, record_event
-from cases.models import Case, CaseFlag, CreditAccountSnapshot, Customer, QueueMembership
+from cases.events import audit_case, events_batched, record_event
+from cases.models import (
+    Case,
+    CaseFlag,
+    CreditAccountSnapshot,
+    Customer,
+    QueueMembership,
+    SlaClock,
+)
 from cases.notifications.services import notify_case_received
 from cases.phones import InvalidPhone, normalize_phone
 from cases.risk import engine as risk
 from cases.services.orders import OrderData, recharge_order_upsert
 from cases.services.references import next_reference
 from cases.services.routing import route_case
-from cases.sla.services import clocks_start_for_case
+from cases.sla.services import clocks_plan_for_case, clocks_start_planned
 from cases.triage import suggest_sub_cause
 
 
@@ -61,14 +68,38 @@ def customer_upsert(*, data: CustomerData) -> Customer:
         except InvalidPhone as exc:
             raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
     fields = {k: v for k, v in fields.items() if v}
-    customer, created = Customer.objects.get_or_create(external_id=external_id, defaults=fields)
-    if not created:
-        changed = [k for k, v in fields.items() if getattr(customer, k) != v]
-        if changed:
-            for name in changed:
-                setattr(customer, name, fields[name])
-            customer.save(update_fields=[*changed, "updated_at"])
+    customer = Customer.objects.filter(external_id=external_id).first()
+    if customer is None:
+        return _customer_insert(external_id, fields)
+    changed = [k for k, v in fields.items() if getattr(customer, k) != v]
+    if changed:
+        for name in changed:
+            setattr(customer, name, fields[name])
+        customer.save(update_fields=[*changed, "updated_at"])
     return customer
+
+
+def _customer_insert(external_id: str, fields: dict) -> Customer:
+    """A new customer, in one statement with no savepoint. A customer inserted by a concurrent
+    intake since our lookup is updated with the fields given instead, and its row is returned as
+    it now stands (so the other columns are the database's, not our defaults)."""
+    customer = Customer(external_id=external_id, **fields)
+    for field in Customer._meta.concrete_fields:
+        if not field.primary_key:
+            setattr(customer, field.attname, field.pre_save(customer, add=True))
+    columns = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+    updated = [f for f in columns if f.name in fields or f.name == "updated_at"]
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('external_id')}) DO UPDATE SET "
+        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in updated)
+        + f" RETURNING {', '.join(quote(f.column) for f in Customer._meta.concrete_fields)}"
+    )
+    params = [f.get_db_prep_save(getattr(customer, f.attname), connection) for f in columns]
+    return next(iter(Customer.objects.raw(sql, params)))
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:
@@ -107,8 +138,17 @@ def _validate_choices(*, channel: str, category: str) -> None:
         raise Invalid(errors)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A case just opened, with the flags and clocks its intake wrote."""
+
+    case: Case
+    flags: list[CaseFlag]
+    clocks: list[SlaClock]
+
+
 @transaction.atomic
-def case_open(
+def case_intake(
     *,
     actor,
     channel: str,
@@ -119,7 +159,7 @@ def case_open(
     received_at: datetime | None = None,
     recharge_order: OrderData | None = None,
     credit_account: CreditAccountData | None = None,
-) -> Case:
+) -> Opened:
     _validate_choices(channel=channel, category=category)
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
@@ -153,8 +193,10 @@ def case_open(
     suggestion = None
     if category == Category.CREDIT_LIMIT_UNUSABLE:
         suggestion = suggest_sub_cause(credit_account)
-    case = Case.objects.create(
-        reference=next_reference(),
+    assignee = None
+    if outcome.queue.assignment_mode == AssignmentMode.ROUND_ROBIN:
+        assignee = _round_robin_member(outcome.queue)
+    case = Case(
         customer=cust,
         recharge_order=order,
         channel=channel,
@@ -162,23 +204,62 @@ def case_open(
         priority=outcome.priority,
         status=Status.NEW,
         queue=outcome.queue,
+        assignee=assignee,
         subject=subject,
         description=description,
         received_at=received_at,
         duplicate_of=duplicate_of,
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
     )
-    if credit_account is not None:
-        CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)
-    CaseFlag.objects.bulk_create([CaseFlag(case=case, code=c, detail=d) for c, d in flags])
+    referral = channel == Channel.REGULATOR or FlagCode.REGULATOR_REFERRAL in flag_codes
+    clocks = clocks_plan_for_case(case=case, referral=referral)  # sets case.next_due_at
+    # The day's reference counter row stays locked until commit: take it as late as possible.
+    case.reference = next_reference()
+    case.save(force_insert=True)
+    with events_batched():  # one INSERT for the whole timeline of the intake
+        if credit_account is not None:
+            CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)
+        case_flags = CaseFlag.objects.bulk_create(
+            [CaseFlag(case=case, code=c, detail=d) for c, d in flags]
+        )
+        _opening_events(
+            case=case,
+            actor=actor,
+            order=order,
+            route=route,
+            outcome=outcome,
+            flags=flags,
+            suggestion=suggestion,
+        )
+        clocks_start_planned(clocks=clocks, actor=actor)
+        notify_case_received(case, actor, opened_now=True, clocks=clocks)
+    audit_case(
+        actor=actor,
+        action="case.open",
+        case=case,
+        payload={
+            "queue": outcome.queue.code,
+            "priority": outcome.priority,
+            "flags": sorted(flag_codes),
+        },
+    )
+    return Opened(case=case, flags=case_flags, clocks=clocks)
+
+
+def case_open(**kwargs) -> Case:
+    """Open a case (`case_intake`'s arguments); the case."""
+    return case_intake(**kwargs).case
+
+
+def _opening_events(*, case, actor, order, route, outcome, flags, suggestion) -> None:
     record_event(
         case=case,
         type=EventType.OPENED,
         actor=actor,
         payload={
-            "channel": channel,
-            "category": category,
-            "received_at": received_at.isoformat(),
+            "channel": case.channel,
+            "category": case.category,
+            "received_at": case.received_at.isoformat(),
             "order_id": order.order_id if order else None,
         },
     )
@@ -200,12 +281,12 @@ def case_open(
             actor=actor,
             payload={"code": code, "detail": detail},
         )
-    if duplicate_of is not None:
+    if case.duplicate_of is not None:
         record_event(
             case=case,
             type=EventType.DUPLICATE_LINKED,
             actor=actor,
-            payload={"duplicate_of": duplicate_of.reference},
+            payload={"duplicate_of": case.duplicate_of.reference},
         )
     if suggestion is not None:
         record_event(
@@ -214,27 +295,10 @@ def case_open(
             actor=actor,
             payload={"suggested": suggestion.sub_cause, "evidence": suggestion.evidence},
         )
-    if outcome.queue.assignment_mode == AssignmentMode.ROUND_ROBIN:
-        member = _round_robin_member(outcome.queue)
-        if member is not None:
-            Case.objects.filter(pk=case.pk).update(assignee=member)
-            case.assignee = member
-            record_event(
-                case=case,
-                type=EventType.ASSIGNED,
-                actor=actor,
-                payload={"assignee": member.get_username(), "how": "round_robin"},
-            )
-    clocks_start_for_case(case=case, actor=actor)
-    notify_case_received(case, actor)
-    audit_case(
-        actor=actor,
-        action="case.open",
-        case=case,
-        payload={
-            "queue": outcome.queue.code,
-            "priority": outcome.priority,
-            "flags": sorted(flag_codes),
-        },
-    )
-    return case
+    if case.assignee is not None:
+        record_event(
+            case=case,
+            type=EventType.ASSIGNED,
+            actor=actor,
+            payload={"assignee": case.assignee.get_username(), "how": "round_robin"},
+        )

@@ -160,20 +160,33 @@ def _bulk_upsert(
     return {o.order_id: o for o in (*updated, *new)}, len(new)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def recharge_order_upsert(
     *, data: OrderData, customer: Customer | None = None, actor=None
 ) -> tuple[RechargeOrder, bool]:
     """Create or update the order with this `order_id` (and run the feed's risk rule on it);
-    returns (order, created). `placed_at` is `paid_at`, or else when the order was first received."""
+    returns (order, created). `placed_at` is `paid_at`, or else when the order was first received.
+
+    No savepoint: a lookup under a row lock, then one UPDATE, or one INSERT whose ON CONFLICT
+    updates an order inserted concurrently since the lookup."""
     fields = clean_order(data)
     if customer is not None:
         fields["customer"] = customer
-    updates = {**fields, "placed_at": data.paid_at} if data.paid_at else fields
-    order, created = RechargeOrder.objects.update_or_create(
-        order_id=data.order_id.strip(),
-        defaults=updates,
-        create_defaults={**fields, "placed_at": data.paid_at or timezone.now()},
-    )
+    order_id = data.order_id.strip()
+    order = RechargeOrder.objects.select_for_update(no_key=True).filter(order_id=order_id).first()
+    created = order is None
+    if created:
+        order = RechargeOrder(order_id=order_id, placed_at=data.paid_at or timezone.now(), **fields)
+        RechargeOrder.objects.bulk_create(
+            [order],
+            update_conflicts=True,
+            unique_fields=["order_id"],
+            update_fields=[*fields, *(["placed_at"] if data.paid_at else []), "updated_at"],
+        )
+    else:
+        for name, value in fields.items():
+            setattr(order, name, value)
+        order.placed_at = data.paid_at or order.placed_at
+        order.save(update_fields=[*fields, "placed_at", "updated_at"])
     risk_orders_received(actor=actor, orders=[order])
     return order, created

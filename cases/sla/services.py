@@ -69,7 +69,10 @@ def _policy_matches(policy: SlaPolicy, case, referral: bool) -> bool:
 
 def policies_for(case) -> tuple[SlaPolicy | None, list[SlaPolicy]]:
     """The first matching service policy (by position) and every matching regulatory policy."""
-    referral = _is_regulator_referral(case)
+    return _select_policies(case, _is_regulator_referral(case))
+
+
+def _select_policies(case, referral: bool) -> tuple[SlaPolicy | None, list[SlaPolicy]]:
     service, regulatory = None, []
     for policy in _policies():
         if not _policy_matches(policy, case, referral):
@@ -164,10 +167,11 @@ def _event(clock: SlaClock, action: str, actor=None, **extra) -> None:
 # --- starting -------------------------------------------------------------------------------------
 
 
-def clock_start(
-    *, case, metric: str, policy: SlaPolicy, at: datetime, actor=None, subject: str = ""
+def _new_clock(
+    *, case, metric: str, policy: SlaPolicy, at: datetime, subject: str = ""
 ) -> SlaClock | None:
-    """Start one clock from `at` (the policy's target for the case's priority); None if no target."""
+    """An unsaved, scheduled clock from `at` (the policy's target for the case's priority); None
+    if the policy has no target for it."""
     target = target_for(policy, metric, case.priority)
     if target is None:
         return None
@@ -185,38 +189,71 @@ def clock_start(
     )
     _schedule(clock)
     clock.original_due_at = clock.due_at
-    clock.save()
+    return clock
+
+
+def _start_event(clock: SlaClock, actor) -> None:
     _event(
         clock,
         "start",
         actor,
-        started_at=at,
+        started_at=clock.started_at,
         amount=clock.amount,
         unit=clock.unit,
-        policy=policy.name,
+        policy=clock.policy.name,
         past_verified=clock.past_verified,
     )
+
+
+def clock_start(
+    *, case, metric: str, policy: SlaPolicy, at: datetime, actor=None, subject: str = ""
+) -> SlaClock | None:
+    """Start one clock from `at` (the policy's target for the case's priority); None if no target."""
+    clock = _new_clock(case=case, metric=metric, policy=policy, at=at, subject=subject)
+    if clock is None:
+        return None
+    clock.save()
+    _start_event(clock, actor)
     return clock
 
 
-def clocks_start_for_case(*, case, actor=None, at: datetime | None = None) -> list[SlaClock]:
-    """On intake: first response and resolution (service policy), every regulatory clock."""
+def clocks_plan_for_case(*, case, referral: bool, at: datetime | None = None) -> list[SlaClock]:
+    """A new case's clocks, unsaved: first response and resolution (service policy) and every
+    regulatory clock, from `at` (the receipt). Sets `case.next_due_at` from them, so the case can
+    be inserted with it; `clocks_start_planned` saves them once the case has its id."""
+    from cases.models.cases import NO_DUE
+
     at = at or case.received_at
-    service, regulatory = policies_for(case)
-    started = []
+    service, regulatory = _select_policies(case, referral)
+    planned = []
     if service is not None:
         for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
-            started.append(
-                clock_start(case=case, metric=metric, policy=service, at=at, actor=actor)
-            )
+            planned.append(_new_clock(case=case, metric=metric, policy=service, at=at))
     for policy in regulatory:
-        started.append(
-            clock_start(
-                case=case, metric=Metric.REGULATORY_DECISION, policy=policy, at=at, actor=actor
-            )
+        planned.append(
+            _new_clock(case=case, metric=Metric.REGULATORY_DECISION, policy=policy, at=at)
         )
-    refresh_next_due(case)
-    return [c for c in started if c is not None]
+    clocks = [c for c in planned if c is not None]
+    case.next_due_at = min((c.due_at for c in clocks), default=NO_DUE)
+    return clocks
+
+
+def clocks_start_planned(*, clocks: list[SlaClock], actor=None) -> None:
+    """Insert the clocks of `clocks_plan_for_case` (their case saved by now) in one statement and
+    write their start events."""
+    SlaClock.objects.bulk_create(clocks)
+    for clock in clocks:
+        _start_event(clock, actor)
+
+
+def clocks_start_for_case(*, case, actor=None, at: datetime | None = None) -> list[SlaClock]:
+    """Start a saved case's intake clocks (`clocks_plan_for_case`) and keep `next_due_at` true."""
+    from cases.models import Case
+
+    clocks = clocks_plan_for_case(case=case, referral=_is_regulator_referral(case), at=at)
+    clocks_start_planned(clocks=clocks, actor=actor)
+    Case.objects.filter(pk=case.pk).update(next_due_at=case.next_due_at)
+    return clocks
 
 
 def clock_start_metric(
