@@ -8,6 +8,8 @@ statement, so the lock is held only from that insert to the commit.
 
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +21,7 @@ from backoffice.audit.models import AuditEntry
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x6175646974  # "audit"
+_deferred: ContextVar[list[AuditEntry] | None] = ContextVar("audit_deferred", default=None)
 
 
 def _json_default(value):
@@ -60,21 +63,16 @@ def audit_record(
     object_type: str = "",
     object_id="",
     payload: dict | None = None,
-) -> AuditEntry:
-    """Append one entry. Must run inside the transaction of the change it records."""
+) -> AuditEntry | None:
+    """Append one entry. Must run inside the transaction of the change it records. Inside
+    `audit_deferred` the entry is held and appended when that block ends (None is returned)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or target.pk
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     user = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
-        seq=seq,
         occurred_at=timezone.now(),
         actor=user,
         actor_label=user.get_username() if user else (str(actor) if actor else "system"),
@@ -82,11 +80,51 @@ def audit_record(
         object_type=object_type,
         object_id=str(object_id),
         payload=json.loads(canonical_json(payload or {})),
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(prev_hash, entry_content(entry))
-    entry.save(force_insert=True)
+    held = _deferred.get()
+    if held is not None:
+        held.append(entry)
+        return None
+    _append([entry])
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain the entries after the head, under the chain's lock (held to commit)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    for entry in entries:
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.hash = entry_hash(prev_hash, entry_content(entry))
+        seq, prev_hash = seq + 1, entry.hash
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries)
+
+
+@contextmanager
+def audit_deferred():
+    """Hold the entries the block records and append them, in order, when it ends without an
+    exception. The chain's lock is then taken once and last, however deep in the block (say, in a
+    rule run by a service the block calls) an entry was recorded: a service that also takes
+    other locks (a counter row) never holds the chain's lock while waiting for them, so it cannot
+    deadlock with a writer that holds such a lock and waits for the chain. Nested blocks join the
+    outer one."""
+    if _deferred.get() is not None:
+        yield
+        return
+    entries: list[AuditEntry] = []
+    token = _deferred.set(entries)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if entries:
+        _append(entries)
 
 
 @dataclass(frozen=True)

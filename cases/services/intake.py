@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from backoffice.audit.services import audit_deferred
 from backoffice.errors import Invalid
 from cases.choices import (
     RECHARGE_CATEGORIES,
@@ -148,6 +149,7 @@ class Opened:
 
 
 @transaction.atomic
+@audit_deferred()  # the audit chain's lock last: after the reference counter's row lock
 def case_intake(
     *,
     actor,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from backoffice.admin import verification_warning
 from backoffice.calendars import timecalc
@@ -242,6 +243,7 @@ def test_validation_of_zone_and_day_kinds():
 # --- Admin ---------------------------------------------------------------------------------------
 
 
+@translation.override("en")  # the wording is checked in English, whatever ran before
 def test_verification_warning_thresholds():
     today = date(2026, 11, 22)
     calendar = BusinessCalendar(code="x", name="X", verified_through=None)
