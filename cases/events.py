@@ -1,9 +1,9 @@
 """Timeline events: every state change of a case writes one, in the same transaction."""
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 from backoffice.audit.services import audit_record
+from backoffice.holding import holding
 from cases.models import Case, CaseEvent
 
 _batch: ContextVar[list[CaseEvent] | None] = ContextVar("case_events_batch", default=None)
@@ -21,22 +21,11 @@ def record_event(*, case: Case, type: str, actor=None, payload: dict | None = No
     return event
 
 
-@contextmanager
 def events_batched():
     """Collect the events the block records and insert them in one statement, in the order they
     were recorded, when it ends without an exception (inside the caller's transaction). Nothing in
     the block may read those events back. Nested blocks join the outer one."""
-    if _batch.get() is not None:
-        yield
-        return
-    events: list[CaseEvent] = []
-    token = _batch.set(events)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if events:
-        CaseEvent.objects.bulk_create(events)
+    return holding(_batch, CaseEvent.objects.bulk_create)
 
 
 def audit_case(*, actor, action: str, case: Case, payload: dict | None = None) -> None:

@@ -8,7 +8,6 @@ statement, so the lock is held only from that insert to the commit.
 
 import hashlib
 import json
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.models import AuditEntry
+from backoffice.holding import holding
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x6175646974  # "audit"
@@ -106,7 +106,6 @@ def _append(entries: list[AuditEntry]) -> None:
         AuditEntry.objects.bulk_create(entries)
 
 
-@contextmanager
 def audit_deferred():
     """Hold the entries the block records and append them, in order, when it ends without an
     exception. The chain's lock is then taken once and last, however deep in the block (say, in a
@@ -114,17 +113,7 @@ def audit_deferred():
     other locks (a counter row) never holds the chain's lock while waiting for them, so it cannot
     deadlock with a writer that holds such a lock and waits for the chain. Nested blocks join the
     outer one."""
-    if _deferred.get() is not None:
-        yield
-        return
-    entries: list[AuditEntry] = []
-    token = _deferred.set(entries)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if entries:
-        _append(entries)
+    return holding(_deferred, _append)
 
 
 @dataclass(frozen=True)
