@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from cases.choices import OPEN_STATUSES, Category, Channel, EventType, Status
 from cases.demo import seed
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
 from cases.notifications.models import Notification, OutboxStatus
+from tests.workers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_ROLES = {
@@ -122,12 +122,6 @@ def test_demo_reset_refuses_a_database_that_is_not_sqlite(monkeypatch):
     assert Case.objects.count() == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _alive(pid: int) -> bool:
     """Running (a zombie no one has reaped yet counts as gone)."""
     try:
@@ -165,7 +159,7 @@ class Output:
 
 @pytest.mark.slow
 def test_demo_serves_the_product_and_ctrl_c_stops_every_process(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",

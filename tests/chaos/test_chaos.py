@@ -41,7 +41,7 @@ from refunds.services import refund_approve, refund_retry
 from tests.notifications.servers import SmsGateway
 from tests.refunds.factories import People, paid_case, request_refund
 from tests.refunds.test_pipeline import assert_ledger_agrees
-from tests.workers import Worker
+from tests.workers import Worker, free_port
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,12 +55,6 @@ SEED = int(os.environ.get("CHAOS_SEED", "2026"))
 LEASE_SECONDS = "2"
 REDIS_FLAGS = ("--save", "", "--appendonly", "no", "--dir")
 DRAIN_SECONDS = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRedis:

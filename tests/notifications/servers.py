@@ -1,11 +1,12 @@
 """Real local peers for the notification tests: an SMTP server and an HTTP SMS gateway."""
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+from tests.workers import free_port
 
 
 class SmtpSink:
@@ -13,9 +14,7 @@ class SmtpSink:
 
     def __init__(self):
         self.messages: list[dict] = []
-        with socket.socket() as probe:  # aiosmtpd's start-up check needs a real port, not 0
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()  # aiosmtpd's start-up check needs a real port, not 0
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):

@@ -1,6 +1,5 @@
 """The refund provider client against the sandbox provider, a real process over real HTTP."""
 
-import socket
 import threading
 import time
 import uuid
@@ -12,6 +11,7 @@ import requests
 
 from refunds.providers import client
 from refunds.providers.client import ProviderRejected, ProviderUnavailable
+from tests.workers import free_port
 
 
 def new_ref() -> str:
@@ -155,10 +155,7 @@ def test_latency_beyond_the_client_timeout_is_unavailable(provider_sandbox, sett
 
 
 def test_a_provider_that_is_not_running_is_unavailable(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.REFUND_PROVIDER_URL = f"http://127.0.0.1:{port}"
+    settings.REFUND_PROVIDER_URL = f"http://127.0.0.1:{free_port()}"
 
     with pytest.raises(ProviderUnavailable):
         submit("k:1", "R-1")
