@@ -52,16 +52,14 @@ def with_list_related(cases: QuerySet[Case]) -> QuerySet[Case]:
 def case_as_loaded(case: Case, *, flags: list[CaseFlag], clocks: list[SlaClock]) -> Case:
     """The case as `with_list_related` loads it, from its flags and clocks already in hand (e.g.
     those its intake just wrote): no reads."""
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, rows in (
         ("flags", sorted((f for f in flags if f.cleared_at is None), key=lambda f: f.code)),
         ("sla_clocks", sorted(clocks, key=lambda c: (c.metric, c.pk))),
     ):
         loaded = getattr(case, name).get_queryset()
         loaded._result_cache, loaded._prefetch_done = rows, True
-        case._prefetched_objects_cache = {
-            **getattr(case, "_prefetched_objects_cache", {}),
-            name: loaded,
-        }
+        cache[name] = loaded
     return case
 
 

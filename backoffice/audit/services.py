@@ -100,10 +100,7 @@ def _append(entries: list[AuditEntry]) -> None:
         entry.seq, entry.prev_hash = seq, prev_hash
         entry.hash = entry_hash(prev_hash, entry_content(entry))
         seq, prev_hash = seq + 1, entry.hash
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)
-    else:
-        AuditEntry.objects.bulk_create(entries)
+    AuditEntry.objects.bulk_create(entries)  # inserts only: the trail stays append-only
 
 
 def audit_deferred():

@@ -90,8 +90,8 @@ def _customer_insert(external_id: str, fields: dict) -> Customer:
             setattr(customer, field.attname, field.pre_save(customer, add=True))
     columns = [f for f in Customer._meta.concrete_fields if not f.primary_key]
     updated = [f for f in columns if f.name in fields or f.name == "updated_at"]
-    table = connection.ops.quote_name(Customer._meta.db_table)
     quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
@@ -213,8 +213,7 @@ def case_intake(
         duplicate_of=duplicate_of,
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
     )
-    referral = channel == Channel.REGULATOR or FlagCode.REGULATOR_REFERRAL in flag_codes
-    clocks = clocks_plan_for_case(case=case, referral=referral)  # sets case.next_due_at
+    clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at
     # The day's reference counter row stays locked until commit: take it as late as possible.
     case.reference = next_reference()
     case.save(force_insert=True)

@@ -52,9 +52,13 @@ def refresh_next_due(case) -> None:
 # --- choosing policies and targets ---------------------------------------------------------------
 
 
-def _is_regulator_referral(case) -> bool:
+def _is_regulator_referral(case, flag_codes=None) -> bool:
+    """From the channel, then the case's open flags: `flag_codes` when the caller has them (a case
+    being opened), else read."""
     if case.channel == Channel.REGULATOR:
         return True
+    if flag_codes is not None:
+        return FlagCode.REGULATOR_REFERRAL in flag_codes
     return case.flags.filter(code=FlagCode.REGULATOR_REFERRAL, cleared_at__isnull=True).exists()
 
 
@@ -217,14 +221,15 @@ def clock_start(
     return clock
 
 
-def clocks_plan_for_case(*, case, referral: bool, at: datetime | None = None) -> list[SlaClock]:
+def clocks_plan_for_case(*, case, flag_codes, at: datetime | None = None) -> list[SlaClock]:
     """A new case's clocks, unsaved: first response and resolution (service policy) and every
-    regulatory clock, from `at` (the receipt). Sets `case.next_due_at` from them, so the case can
-    be inserted with it; `clocks_start_planned` saves them once the case has its id."""
+    regulatory clock, from `at` (the receipt); `flag_codes`: the flags it is being opened with.
+    Sets `case.next_due_at` from them, so the case can be inserted with it;
+    `clocks_start_planned` saves them once the case has its id."""
     from cases.models.cases import NO_DUE
 
     at = at or case.received_at
-    service, regulatory = _select_policies(case, referral)
+    service, regulatory = _select_policies(case, _is_regulator_referral(case, flag_codes))
     planned = []
     if service is not None:
         for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
@@ -244,16 +249,6 @@ def clocks_start_planned(*, clocks: list[SlaClock], actor=None) -> None:
     SlaClock.objects.bulk_create(clocks)
     for clock in clocks:
         _start_event(clock, actor)
-
-
-def clocks_start_for_case(*, case, actor=None, at: datetime | None = None) -> list[SlaClock]:
-    """Start a saved case's intake clocks (`clocks_plan_for_case`) and keep `next_due_at` true."""
-    from cases.models import Case
-
-    clocks = clocks_plan_for_case(case=case, referral=_is_regulator_referral(case), at=at)
-    clocks_start_planned(clocks=clocks, actor=actor)
-    Case.objects.filter(pk=case.pk).update(next_due_at=case.next_due_at)
-    return clocks
 
 
 def clock_start_metric(
