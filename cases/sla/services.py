@@ -6,7 +6,8 @@ clock (`cases.sla.rebuild`). Callers hold the case's transaction; nothing here c
 
 from datetime import datetime, timedelta
 
-from django.db.models import Min, Q
+from django.db.models import Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backoffice.cache import cached
@@ -47,6 +48,26 @@ def refresh_next_due(case) -> None:
     if case.next_due_at != due:
         Case.objects.filter(pk=case.pk).update(next_due_at=due)
         case.next_due_at = due
+
+
+def cases_next_due_refresh(case_ids) -> None:
+    """`refresh_next_due` for many cases in one statement (the in-memory cases are not updated)."""
+    from cases.models import Case
+    from cases.models.cases import NO_DUE
+
+    if not case_ids:
+        return
+    earliest = (
+        SlaClock.objects.filter(case=OuterRef("pk"), state=ClockState.ACTIVE)
+        .exclude(metric=Metric.REFUND_APPROVAL)
+        .order_by()
+        .values("case")
+        .annotate(due=Min("due_at"))
+        .values("due")
+    )
+    Case.objects.filter(pk__in=case_ids).update(
+        next_due_at=Coalesce(Subquery(earliest), Value(NO_DUE))
+    )
 
 
 # --- choosing policies and targets ---------------------------------------------------------------

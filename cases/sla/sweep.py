@@ -1,8 +1,14 @@
 """The periodic sweep: clocks whose next threshold has passed get their warn/breach events and
 escalations, once each, found through the partial index on `next_threshold_at`.
 
-Two sweeps at once are safe: each clock is handled in its own transaction under a row lock taken
-with SKIP LOCKED, and re-checked under that lock, so a threshold fires exactly once.
+Two sweeps at once are safe: each batch of clocks is handled in one transaction under row locks
+taken with SKIP LOCKED, and each clock is re-checked under its lock, so a threshold fires exactly
+once.
+
+A batch is written in a fixed number of statements whatever its size: the clocks' new schedules
+in one `UPDATE`, the cases' `next_due_at` in one, the timeline events in one `INSERT`
+(`events_batched`). Escalations run after the clocks are written, so a rule that re-targets a
+case's clocks reads them as the sweep left them.
 """
 
 import logging
@@ -11,17 +17,31 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.bulk import rows_update
+from cases.events import events_batched
 from cases.sla import escalation
 from cases.sla.models import SlaClock
-from cases.sla.services import _schedule, _times, due_filter, fire_threshold, refresh_next_due
+from cases.sla.services import _schedule, _times, cases_next_due_refresh, due_filter, fire_threshold
 
 logger = logging.getLogger(__name__)
 
 
 BATCH = 100
 
+# What firing a threshold and rescheduling can change on a clock.
+SWEPT_FIELDS = [
+    "fired",
+    "state",
+    "breached_at",
+    "due_at",
+    "past_verified",
+    "next_threshold",
+    "next_threshold_at",
+]
 
-def _process(clock: SlaClock, now: datetime, rules: escalation.Rules) -> list[str]:
+
+def _fire(clock: SlaClock, now: datetime) -> list[str]:
+    """Fire (in memory, events held) every threshold of `clock` that has passed; reschedule it."""
     times = _times(clock)
     fired_now = []
     for code, at in times.thresholds:
@@ -32,12 +52,26 @@ def _process(clock: SlaClock, now: datetime, rules: escalation.Rules) -> list[st
         fire_threshold(clock, code, at)
         fired_now.append(code)
     _schedule(clock, times)
-    clock.save()
-    if clock.state != "active":
-        refresh_next_due(clock.case)
-    for code in fired_now:
-        escalation.run(clock=clock, threshold=code, rules=rules)
     return fired_now
+
+
+def _sweep_batch(ids: list[int], now: datetime, rules: escalation.Rules) -> int:
+    clocks = list(
+        SlaClock.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .select_related("case", "case__queue", "case__assignee", "calendar", "policy")
+        .filter(due_filter(now), pk__in=ids)
+        .order_by("pk")
+    )
+    if not clocks:
+        return 0
+    with events_batched():
+        fired = [(clock, _fire(clock, now)) for clock in clocks]
+        rows_update(clocks, SWEPT_FIELDS)
+        cases_next_due_refresh({clock.case_id for clock in clocks if clock.state != "active"})
+        for clock, codes in fired:
+            for code in codes:
+                escalation.run(clock=clock, threshold=code, rules=rules)
+    return sum(len(codes) for _, codes in fired)
 
 
 def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:
@@ -51,17 +85,9 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 2000) -> int:
     rules = escalation.Rules()
     fired = 0
     for start in range(0, len(due_ids), BATCH):
-        # One transaction per batch; clocks another sweep holds are skipped, and each clock is
-        # re-checked under its lock, so a threshold fires once however many sweeps run.
+        # One transaction per batch; clocks another sweep holds are skipped.
         with transaction.atomic():
-            clocks = (
-                SlaClock.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-                .select_related("case", "case__queue", "case__assignee", "calendar", "policy")
-                .filter(due_filter(now), pk__in=due_ids[start : start + BATCH])
-                .order_by("pk")
-            )
-            for clock in clocks:
-                fired += len(_process(clock, now, rules))
+            fired += _sweep_batch(due_ids[start : start + BATCH], now, rules)
     if fired:
         logger.info("sla sweep: %d thresholds fired on %d clocks", fired, len(due_ids))
     return fired

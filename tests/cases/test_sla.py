@@ -2,6 +2,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from backoffice import queueing
 from backoffice.calendars.models import BusinessCalendar
@@ -185,6 +187,25 @@ def test_sweep_records_warnings_and_breach_once_each():
         sh(2026, 9, 30, 11, 0),
         None,
     )
+
+
+def test_a_sweep_writes_its_clocks_and_events_in_one_statement_each():
+    cases = [open_case(received_at=sh(2026, 9, 30, 9, 0)) for _ in range(4)]  # p1: due 11:00
+    with CaptureQueriesContext(connection) as captured:
+        fired = sla_sweep(now=sh(2026, 9, 30, 11, 0))
+    assert fired == 12  # each first-response clock: 50%, 75% and the breach
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum(s.startswith('UPDATE "cases_slaclock"') for s in statements) == 1
+    assert sum(s.startswith('INSERT INTO "cases_caseevent"') for s in statements) == 1
+    for case in cases:
+        first = clock(case, "first_response")
+        assert (first.state, first.fired) == ("breached", "warn_50,warn_75,breach")
+        assert first.breached_at == sh(2026, 9, 30, 11, 0)
+        case.refresh_from_db()
+        running = SlaClock.objects.filter(case=case, state="active").exclude(
+            metric="refund_approval"
+        )
+        assert case.next_due_at == min(c.due_at for c in running)  # the breached one left
 
 
 def test_breach_escalates_to_the_escalation_queue_and_notifies(
