@@ -9,7 +9,7 @@ from tests.services import is_postgres, redis_reachable, require
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
-    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    engine = connection.vendor
     where = db.get("HOST") or db.get("NAME")
     broker = settings.CELERY_BROKER_URL
     return [

@@ -4,6 +4,7 @@ priority. Notifications to staff are timeline events plus an e-mail sent after c
 import logging
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from backoffice.queueing import publish_on_commit
 from backoffice.roles import Role
@@ -86,20 +87,49 @@ def _notify(clock: SlaClock, rule: EscalationRule, threshold: str, rules: Rules)
         publish_on_commit(send_staff_alert, case.reference, clock.metric, threshold, addresses)
 
 
-def _move(clock: SlaClock, rule: EscalationRule, rules: Rules) -> None:
-    case = Case.objects.select_for_update(no_key=True).select_related("queue").get(pk=clock.case_id)
-    queue = rule.queue or rules.escalation_queue()
-    if queue is None or case.queue_id == queue.pk or not case.is_open:
-        return
-    previous = case.queue.code
-    case.queue = queue
-    case.save(update_fields=["queue", "updated_at"])
-    clock.case = case
-    record_event(
-        case=case,
-        type=EventType.ROUTED,
-        payload={"queue": queue.code, "from": previous, "why": f"escalation: {rule.name}"},
-    )
+class Moves:
+    """The queue moves a batch of clocks asks for, made together when the batch ends: the cases
+    locked in one statement, one `UPDATE` per destination queue, a `routed` event for each case
+    moved. A case asked to move twice moves once, to the first queue asked."""
+
+    def __init__(self):
+        self.wanted: dict[int, tuple[Queue, EscalationRule]] = {}
+
+    def add(self, clock: SlaClock, rule: EscalationRule, rules: Rules) -> None:
+        queue = rule.queue or rules.escalation_queue()
+        if queue is not None:
+            self.wanted.setdefault(clock.case_id, (queue, rule))
+
+    def apply(self) -> None:
+        if not self.wanted:
+            return
+        cases = (
+            Case.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("queue")
+            .filter(pk__in=self.wanted)
+            .order_by("pk")
+        )
+        moving: dict[Queue, list[Case]] = {}
+        for case in cases:
+            queue, _rule = self.wanted[case.pk]
+            if case.queue_id != queue.pk and case.is_open:
+                moving.setdefault(queue, []).append(case)
+        now = timezone.now()
+        for queue, moved in moving.items():
+            Case.objects.filter(pk__in=[case.pk for case in moved]).update(
+                queue=queue, updated_at=now
+            )
+            for case in moved:
+                record_event(
+                    case=case,
+                    type=EventType.ROUTED,
+                    payload={
+                        "queue": queue.code,
+                        "from": case.queue.code,
+                        "why": f"escalation: {self.wanted[case.pk][1].name}",
+                    },
+                )
+        self.wanted.clear()
 
 
 def _raise_priority(clock: SlaClock, rule: EscalationRule) -> None:
@@ -119,13 +149,13 @@ def _raise_priority(clock: SlaClock, rule: EscalationRule) -> None:
     clocks_retarget(case=case)
 
 
-def run(*, clock: SlaClock, threshold: str, rules: Rules | None = None) -> None:
-    rules = rules or Rules()
+def run(*, clock: SlaClock, threshold: str, rules: Rules, moves: Moves) -> None:
+    """The rules for `threshold` on `clock`; queue moves go to `moves` (the caller applies them)."""
     for rule in rules.by_threshold.get(threshold, []):
         if rule.metric and rule.metric != clock.metric:
             continue
         if rule.action == EscalationAction.MOVE_TO_QUEUE:
-            _move(clock, rule, rules)
+            moves.add(clock, rule, rules)
         elif rule.action == EscalationAction.RAISE_PRIORITY:
             _raise_priority(clock, rule)
         else:

@@ -7,7 +7,8 @@ once.
 
 A batch is written in a fixed number of statements whatever its size: the clocks' new schedules
 in one `UPDATE`, the cases' `next_due_at` in one, the timeline events in one `INSERT`
-(`events_batched`). Escalations run after the clocks are written, so a rule that re-targets a
+(`events_batched`), the queue moves in two (`escalation.Moves`: one lock, one `UPDATE` per
+destination queue). Escalations run after the clocks are written, so a rule that re-targets a
 case's clocks reads them as the sweep left them.
 """
 
@@ -68,9 +69,11 @@ def _sweep_batch(ids: list[int], now: datetime, rules: escalation.Rules) -> int:
         fired = [(clock, _fire(clock, now)) for clock in clocks]
         rows_update(clocks, SWEPT_FIELDS)
         cases_next_due_refresh({clock.case_id for clock in clocks if clock.state != "active"})
+        moves = escalation.Moves()
         for clock, codes in fired:
             for code in codes:
-                escalation.run(clock=clock, threshold=code, rules=rules)
+                escalation.run(clock=clock, threshold=code, rules=rules, moves=moves)
+        moves.apply()
     return sum(len(codes) for _, codes in fired)
 
 

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from backoffice.errors import DomainError
 from backoffice.roles import Role, has_role
+from backoffice.widgets import InlineCheckboxSelectMultiple
 from cases import permissions, selectors, services
 from cases.choices import OPEN_STATUSES
 from cases.filtersets import CaseFilterSet
@@ -86,7 +87,7 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         for name in CHECKBOX_FILTERS:
             if name in form.fields:
                 field = form.fields[name]
-                field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+                field.widget = InlineCheckboxSelectMultiple(choices=field.choices)
         if "due_before" in form.fields:
             form.fields["due_before"].widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
         for name in (*self.dropped_filters, *self.hidden_filters):

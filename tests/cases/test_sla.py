@@ -208,6 +208,22 @@ def test_a_sweep_writes_its_clocks_and_events_in_one_statement_each():
         assert case.next_due_at == min(c.due_at for c in running)  # the breached one left
 
 
+def test_a_sweep_moves_a_batch_of_breached_cases_in_one_update():
+    cases = [open_case(received_at=sh(2026, 9, 30, 9, 0)) for _ in range(3)]
+    with CaptureQueriesContext(connection) as captured:
+        sla_sweep(now=sh(2026, 10, 11, 9, 0))  # past every case's resolution due time
+    statements = [q["sql"] for q in captured.captured_queries]
+    # one for the cases' next due time, one for the queue move of all three
+    assert sum(s.startswith('UPDATE "cases_case"') for s in statements) == 2
+    for case in cases:
+        case.refresh_from_db()
+        assert case.queue.code == "escalation"
+        routed = CaseEvent.objects.filter(case=case, type=EventType.ROUTED).last()
+        assert routed.payload["queue"] == "escalation"
+        assert routed.payload["why"] == "escalation: Breach: move to the escalation queue"
+        assert routed.payload["from"] != "escalation"
+
+
 def test_breach_escalates_to_the_escalation_queue_and_notifies(
     mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
