@@ -19,6 +19,9 @@ def setup(database_url: str) -> None:
     import django
 
     django.setup()
+    from backoffice.wsgi import settle_collector  # as the web process does (its WSGI module)
+
+    settle_collector()
 
 
 def database_facts() -> dict:

@@ -154,3 +154,21 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_web_process_freezes_what_start_up_loaded():
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, backoffice.wsgi; print(gc.get_freeze_count() > 50_000, gc.get_threshold())",
+        ],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(maxsplit=1) == ["True", "(20000, 10, 10)\n"]
