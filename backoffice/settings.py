@@ -196,6 +196,9 @@ else:
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One sweep runs rounds of 2,000 clocks until none is due or this is spent; keep it under
+# SLA_SWEEP_SECONDS so that sweeps do not overlap.
+SLA_SWEEP_BUDGET_SECONDS = env.float("SLA_SWEEP_BUDGET_SECONDS", default=45.0)
 # Beat schedules live here (name → task, seconds); backoffice/celery.py installs them.
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {

@@ -6,15 +6,16 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
-from cases.sla.sweep import sla_sweep as run_sweep
+from cases.sla.sweep import sla_sweep_until_done
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="cases.sla_sweep")
 def sla_sweep() -> int:
-    """Every minute (beat): clocks crossing 50%, 75%, the regulatory warning and 100%."""
-    return run_sweep()
+    """Every minute (beat): clocks crossing 50%, 75%, the regulatory warning and 100%, in rounds
+    until none is left due or 45 s are spent (less than the beat's interval)."""
+    return sla_sweep_until_done(budget_seconds=settings.SLA_SWEEP_BUDGET_SECONDS)
 
 
 @shared_task(name="cases.queue_counts")

@@ -24,7 +24,7 @@ from cases.sla import services as sla_services
 from cases.sla.choices import ClockState
 from cases.sla.models import SlaClockStop
 from cases.sla.rebuild import rebuild_clock
-from cases.sla.sweep import sla_sweep
+from cases.sla.sweep import sla_sweep, sla_sweep_until_done
 from cases.tasks import send_staff_alert
 from tests.factories import open_case, staff
 
@@ -434,3 +434,20 @@ def test_a_priority_change_after_the_stop_leaves_the_row(agent, supervisor):
     case_set_priority(actor=supervisor, case=Case.objects.get(pk=case.pk), priority="p1")
     assert stop_row(case, "first_response").priority == row.priority == "p3"
     assert clock(case, "resolution").amount == 3  # the running clock was re-targeted
+
+
+def test_the_beat_sweep_goes_on_in_rounds_until_nothing_is_due(freezer):
+    freezer.move_to(sh(2026, 9, 30, 9, 0))
+    cases = [open_case() for _ in range(5)]  # p1: first response 50% at 10:00
+    freezer.move_to(sh(2026, 9, 30, 10, 0, 30))
+    assert sla_sweep_until_done(limit=2) == 5  # three rounds: 2, 2 and 1
+    for case in cases:
+        assert clock(case, "first_response").fired == "warn_50"
+
+
+def test_the_beat_sweep_stops_when_its_budget_is_spent(freezer):
+    freezer.move_to(sh(2026, 9, 30, 9, 0))
+    [open_case() for _ in range(5)]
+    freezer.move_to(sh(2026, 9, 30, 10, 0, 30))
+    assert sla_sweep_until_done(limit=2, budget_seconds=0) == 2  # one round; the next beat goes on
+    assert sla_sweep_until_done(limit=2, budget_seconds=0) == 2
