@@ -1,6 +1,7 @@
 """Input serializers validate shapes; output serializers render what selectors loaded. No workflow."""
 
 from datetime import timedelta
+from functools import cached_property
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -259,13 +260,25 @@ class CaseOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    # One clock and one flag serializer for every row: in a list of 25 cases, building them anew
+    # for each row was a third of the page's time.
+    @cached_property
+    def _clock_output(self) -> ClockOutput:
+        return ClockOutput(context=self.context)
+
+    @cached_property
+    def _flag_output(self) -> FlagOutput:
+        return FlagOutput()
+
     @extend_schema_field(ClockOutput(many=True))
     def get_sla(self, case):
-        return ClockOutput(current_clocks(case), many=True, context=self.context).data
+        return [self._clock_output.to_representation(c) for c in current_clocks(case)]
 
     @extend_schema_field(FlagOutput(many=True))
     def get_risk_flags(self, case):
-        return FlagOutput([f for f in case.flags.all() if f.cleared_at is None], many=True).data
+        return [
+            self._flag_output.to_representation(f) for f in case.flags.all() if f.cleared_at is None
+        ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_due_at(self, case):
