@@ -6,6 +6,9 @@ in a fixed number of queries, FKs to big tables never render as dropdowns, and p
 masked in lists (the full number only on a change page).
 """
 
+import contextlib
+import ipaddress
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
@@ -16,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_search import CaseReferenceSearchMixin, IndexedSearchMixin
 from cases.models import (
     Attachment,
     Case,
@@ -32,6 +36,7 @@ from cases.models import (
     RoutingRule,
 )
 from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone
+from cases.selectors import search_condition
 from cases.services import case_update_text
 
 # --- Shared pieces -------------------------------------------------------------------------------
@@ -59,21 +64,12 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
         return self.fields
 
 
-class PhoneSearchMixin:
-    """Searching `13912345678` finds `+8613912345678`: the term is also tried in E.164 form."""
-
-    phone_search_fields: tuple[str, ...] = ()
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            e164 = normalize_phone(search_term.strip())
-        except InvalidPhone:
-            return results, may_have_duplicates
-        by_phone = Q()
-        for field in self.phone_search_fields:
-            by_phone |= Q(**{field: e164})
-        return results | queryset.filter(by_phone), may_have_duplicates
+def _phone(term: str) -> str | None:
+    """`13912345678` finds `+8613912345678`: the term in E.164 form, if it is a phone number."""
+    try:
+        return normalize_phone(term)
+    except InvalidPhone:
+        return None
 
 
 class NoBulkDeleteMixin:
@@ -185,7 +181,7 @@ class CustomerForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(NoBulkDeleteMixin, PhoneSearchMixin, admin.ModelAdmin):
+class CustomerAdmin(NoBulkDeleteMixin, IndexedSearchMixin, admin.ModelAdmin):
     form = CustomerForm
     list_display = (
         "external_id",
@@ -196,11 +192,18 @@ class CustomerAdmin(NoBulkDeleteMixin, PhoneSearchMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("language", "preferred_channel")
-    search_fields = ("=external_id", "=phone", "=email")
-    phone_search_fields = ("phone",)
+    search_fields = ("external_id", "phone", "email")
+    search_help_text = _("Exact customer id, phone number or e-mail address.")
     readonly_fields = ("created_at", "updated_at")
     show_full_result_count = False
     sortable_by = ("external_id",)
+
+    def search_condition(self, term: str) -> Q:
+        phone = _phone(term)
+        condition = Q(external_id=term) | (Q(phone=phone) if phone else Q(pk__in=[]))
+        if "@" in term:
+            condition |= Q(email__in={term, term.lower()})
+        return condition
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Customer) -> str:
@@ -284,7 +287,7 @@ class CarrierMismatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(RechargeOrder)
-class RechargeOrderAdmin(PhoneSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class RechargeOrderAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "order_id",
         "masked_phone",
@@ -299,13 +302,23 @@ class RechargeOrderAdmin(PhoneSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "declared_carrier", "looked_up_carrier", CarrierMismatchFilter)
     list_select_related = ("customer",)
-    search_fields = ("=order_id", "=phone", "=customer__external_id", "=client_ip")
-    phone_search_fields = ("phone", "intended_phone")
+    search_fields = ("order_id", "phone", "intended_phone", "customer__external_id", "client_ip")
+    search_help_text = _("Exact order id, phone number (topped up or intended), customer id or IP.")
     raw_id_fields = ("customer",)
     show_full_result_count = False
     # No index on created_at: newest first by primary key.
     ordering = ("-id",)
     sortable_by = ("order_id",)
+
+    def search_condition(self, term: str) -> Q:
+        customers = Customer.objects.filter(external_id=term).values_list("pk", flat=True)
+        condition = Q(order_id=term) | Q(customer_id__in=list(customers))
+        if phone := _phone(term):
+            condition |= Q(phone=phone) | Q(intended_phone=phone)
+        with contextlib.suppress(ValueError):  # not an IP address
+            condition |= Q(client_ip=str(ipaddress.ip_address(term)))
+        return condition
+
     fieldsets = (
         (None, {"fields": ("order_id", "customer", "status")}),
         (
@@ -389,7 +402,7 @@ CASE_EDITABLE = ("subject", "description")
 
 
 @admin.register(Case)
-class CaseAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class CaseAdmin(IndexedSearchMixin, admin.ModelAdmin):
     """Subject and description are editable; everything else changes through the services."""
 
     list_display = (
@@ -414,11 +427,20 @@ class CaseAdmin(PhoneSearchMixin, admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     list_select_related = ("queue", "assignee", "customer")
-    search_fields = ("=reference", "=customer__external_id", "=recharge_order__order_id")
-    phone_search_fields = ("customer__phone", "recharge_order__phone")
+    search_fields = (
+        "reference",
+        "customer__external_id",
+        "customer__phone",
+        "recharge_order__order_id",
+    )
+    search_help_text = _("Exact case reference, customer id, phone number or order id.")
     # Not date_hierarchy: its year list is a DISTINCT over every case on each page load.
     show_full_result_count = False
     sortable_by = ("reference", "created_at")
+
+    def search_condition(self, term: str) -> Q:
+        return search_condition(term)
+
     fieldsets = (
         (None, {"fields": ("reference", "subject", "description")}),
         (
@@ -499,11 +521,11 @@ class CaseAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseEventAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "case", "type", "actor")
     list_filter = ("type",)
     list_select_related = ("case", "actor")
-    search_fields = ("=case__reference",)
+    search_fields = ("case__reference",)
     raw_id_fields = ("case", "actor")
     show_full_result_count = False
     ordering = ("-id",)
@@ -511,11 +533,11 @@ class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseFlag)
-class CaseFlagAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseFlagAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("case", "code", "detail", "created_at", "cleared_at", "cleared_by")
     list_filter = ("code", ("cleared_at", admin.EmptyFieldListFilter))
     list_select_related = ("case", "cleared_by")
-    search_fields = ("=case__reference",)
+    search_fields = ("case__reference",)
     raw_id_fields = ("case", "cleared_by")
     show_full_result_count = False
     ordering = ("-id",)
@@ -523,7 +545,7 @@ class CaseFlagAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CreditAccountSnapshot)
-class CreditAccountSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CreditAccountSnapshotAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "case",
         "limit",
@@ -536,7 +558,7 @@ class CreditAccountSnapshotAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     list_filter = ("frozen",)
     list_select_related = ("case",)
-    search_fields = ("=case__reference",)
+    search_fields = ("case__reference",)
     raw_id_fields = ("case",)
     show_full_result_count = False
     ordering = ("-id",)
@@ -549,11 +571,11 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "case", "kind", "author", "excerpt")
     list_filter = ("kind",)
     list_select_related = ("case", "author")
-    search_fields = ("=case__reference",)
+    search_fields = ("case__reference",)
     raw_id_fields = ("case", "author")
     show_full_result_count = False
     ordering = ("-id",)
@@ -566,15 +588,19 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AttachmentAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("original_name", "content_type", "size", "case_reference", "created_at")
     list_filter = ("content_type",)
     list_select_related = ("message__case",)
-    search_fields = ("=message__case__reference", "=sha256")
+    search_fields = ("message__case__reference", "sha256")
+    search_help_text = _("A case reference or a file's SHA-256.")
     raw_id_fields = ("message",)
     show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
+
+    def search_condition(self, term: str) -> Q:
+        return Q(message__case__reference=term.upper()) | Q(sha256=term.lower())
 
     @admin.display(description=_("case"))
     def case_reference(self, obj: Attachment) -> str:

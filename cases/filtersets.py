@@ -1,7 +1,7 @@
 """The one FilterSet of the case list, shared by the API and the staff screens."""
 
 import django_filters as filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFilter
 from cases.choices import Category, Channel, FlagCode, Priority, Status
 from cases.models import Case, CaseFlag, Queue, SlaClock
-from cases.phones import InvalidPhone, normalize_phone
+from cases.selectors import search_condition
 from cases.sla.choices import ClockState
 
 
@@ -73,18 +73,6 @@ class CaseFilterSet(filters.FilterSet):
         return queryset.filter(breached if value else ~breached)
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        condition = (
-            Q(reference=value.upper())
-            | Q(customer__external_id=value)
-            | Q(recharge_order__order_id=value)
-        )
-        try:
-            phone = normalize_phone(value)
-        except InvalidPhone:
-            phone = None
-        if phone:
-            condition |= Q(customer__phone=phone) | Q(recharge_order__phone=phone)
-        return queryset.filter(condition)
+        return queryset.filter(search_condition(value))

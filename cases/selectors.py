@@ -4,7 +4,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from backoffice.errors import NotFound
 from cases import permissions
-from cases.models import Case, CaseEvent, CaseFlag, Message, SlaClock
+from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder, SlaClock
+from cases.phones import InvalidPhone, normalize_phone
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -28,6 +29,31 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
         CaseEvent.objects.filter(case_id__in=cases)
         .select_related("actor", "case")
         .order_by("created_at", "id")
+    )
+
+
+def search_condition(term: str) -> Q:
+    """Cases whose reference, customer id, customer phone, order id or order phone is `term`.
+
+    The customers and orders are looked up first (two statements, each on its own unique or plain
+    index), so the case query is `reference = … OR customer_id = ANY(…) OR recharge_order_id =
+    ANY(…)`, which PostgreSQL answers with three index scans. The same test as one `OR` across the
+    joins scanned every case: 1.5–1.7 s at 1,000,000 cases."""
+    term = term.strip()
+    try:
+        phone = normalize_phone(term)
+    except InvalidPhone:
+        phone = None
+    customers = Q(external_id=term) | (Q(phone=phone) if phone else Q(pk__in=[]))
+    orders = Q(order_id=term) | (Q(phone=phone) if phone else Q(pk__in=[]))
+    return (
+        Q(reference=term.upper())
+        | Q(customer_id__in=list(Customer.objects.filter(customers).values_list("pk", flat=True)))
+        | Q(
+            recharge_order_id__in=list(
+                RechargeOrder.objects.filter(orders).values_list("pk", flat=True)
+            )
+        )
     )
 
 

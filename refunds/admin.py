@@ -3,9 +3,12 @@ The one way to decide on a refund here is the action below, which goes through t
 requester can never approve their own refund from the admin either)."""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_search import IndexedSearchMixin
 from backoffice.errors import DomainError
+from cases.models import Case, RechargeOrder
 from refunds.models import ApprovalTier, Refund, RefundApproval, RefundAttempt
 from refunds.services import refund_approve
 
@@ -64,7 +67,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "case",
@@ -77,6 +80,15 @@ class RefundAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "liability")
     search_fields = ("case__reference", "order__order_id", "provider_reference")
+    search_help_text = _("Exact case reference, order id or provider reference.")
+
+    def search_condition(self, term: str) -> Q:
+        cases = Case.objects.filter(reference=term.upper()).values_list("pk", flat=True)
+        orders = RechargeOrder.objects.filter(order_id=term).values_list("pk", flat=True)
+        return (
+            Q(case_id__in=list(cases)) | Q(order_id__in=list(orders)) | Q(provider_reference=term)
+        )
+
     list_select_related = ("case", "requester")
     raw_id_fields = ("case", "order", "requester")
     show_full_result_count = False
@@ -116,7 +128,7 @@ class RefundApprovalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RefundAttempt)
-class RefundAttemptAdmin(ReadOnlyAdmin):
+class RefundAttemptAdmin(IndexedSearchMixin, ReadOnlyAdmin):
     list_display = (
         "idempotency_key",
         "refund",
@@ -127,4 +139,8 @@ class RefundAttemptAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     search_fields = ("idempotency_key", "provider_reference")
+
+    def search_condition(self, term: str) -> Q:
+        return Q(idempotency_key=term) | Q(provider_reference=term)
+
     list_select_related = ("refund",)

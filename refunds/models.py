@@ -102,6 +102,7 @@ class Refund(models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"], name="refund_status_time"),
             models.Index(fields=["order", "status"], name="refund_order_status"),
+            models.Index(fields=["provider_reference"], name="refund_provider_ref"),
         ]
 
     def __str__(self) -> str:

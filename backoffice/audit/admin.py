@@ -4,8 +4,10 @@ Imported from `backoffice/admin.py`; registration is guarded so that a second im
 """
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_search import IndexedSearchMixin
 from backoffice.audit.models import AuditEntry
 
 # The filters offer the values seen in the latest entries: a DISTINCT over the whole trail would
@@ -45,7 +47,7 @@ class ObjectTypeFilter(RecentValuesFilter):
     parameter_name = field_name = "object_type"
 
 
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(IndexedSearchMixin, admin.ModelAdmin):
     list_display = (
         "seq",
         "occurred_at",
@@ -56,7 +58,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "short_hash",
     )
     list_filter = (ActionFilter, ObjectTypeFilter)
-    search_fields = ("=object_id",)
+    search_fields = ("object_id",)
+    search_help_text = _("Exact object id, e.g. a case reference.")
+
+    def search_condition(self, term: str) -> Q:
+        return Q(object_id__in={term, term.upper()})
+
     show_full_result_count = False
     ordering = ("-seq",)
     sortable_by = ("seq",)

@@ -41,7 +41,8 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        # object_id first: the admin searches by id alone, an object's history by both.
+        indexes = [models.Index(fields=["object_id", "object_type"], name="audit_object_id")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -94,16 +94,33 @@ def read_urls(api: APIClient, *, depth: int, references: list[str]) -> list[tupl
         ("API case list, status=new&priority=p1", "api", [PRODUCT_URL + "?status=new&priority=p1"]),
         (f"API case list, cursor page {depth + 1}", "api", [deep]),
         ("API case detail", "api", [f"/api/v1/cases/{ref}/" for ref in references]),
+        (
+            "API case list, search by customer id",
+            "api",
+            [f"{PRODUCT_URL}?q={customer}" for customer in sample_customers(len(references))],
+        ),
     ]
+
+
+def _spread(model, field: str, n: int) -> list[str]:
+    """`field` of `n` rows spread evenly over the id range (old rows and new alike)."""
+    top = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    step = max(1, top // (n + 1))
+    ids = [step * (i + 1) for i in range(n)]
+    return list(model.objects.filter(id__in=ids).order_by("id").values_list(field, flat=True))
+
+
+def sample_customers(n: int) -> list[str]:
+    """External ids of `n` customers, as staff would search them."""
+    from cases.models import Customer
+
+    return _spread(Customer, "external_id", n)
 
 
 def sample_references(n: int) -> list[str]:
     from cases.models import Case
 
-    top = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    step = max(1, top // (n + 1))
-    ids = [step * (i + 1) for i in range(n)]
-    return list(Case.objects.filter(id__in=ids).order_by("id").values_list("reference", flat=True))
+    return _spread(Case, "reference", n)
 
 
 def time_reads(clients: dict, scenarios, *, repeat: int, warmup: int) -> list[dict]:

@@ -28,6 +28,7 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["external_id"]
+        indexes = [models.Index(fields=["email"], name="customer_email")]  # the admin's search
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.name}".strip()

@@ -47,6 +47,10 @@ class RechargeOrder(models.Model):
             # The risk rules' windows: failures from one IP, a customer's earlier orders.
             models.Index(fields=["client_ip", "placed_at"], name="order_ip_placed"),
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
+            # Search by phone (the case list's `q`, the admin): the number topped up, and the
+            # number the customer meant.
+            models.Index(fields=["phone"], name="order_phone"),
+            models.Index(fields=["intended_phone"], name="order_intended_phone"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_search import CaseReferenceSearchMixin
 from cases.notifications.models import Notification, NotificationTemplate
 from cases.phones import mask_phone
 
@@ -22,7 +23,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
     list_display = (
         "case",
         "recipient_shown",

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_search import CaseReferenceSearchMixin
 from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
 
 
@@ -44,7 +45,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(admin.ModelAdmin):
+class SlaClockAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
     list_display = (
         "case",
         "metric",

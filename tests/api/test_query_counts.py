@@ -22,10 +22,11 @@ from tests.factories import UserFactory, credit, open_case, order_data, staff
 pytestmark = pytest.mark.django_db
 
 # URL → pinned query count as (manager, agent). The manager's: token and user, roles, cases, flags,
-# SLA clocks; an agent adds their queue memberships; a `queue` filter adds checking the codes.
+# SLA clocks; an agent adds their queue memberships; a `queue` filter adds checking the codes; a
+# search `q` adds looking up the customers and the orders it names (cases.selectors.search_condition).
 LISTS = {
     "/api/v1/cases/?page_size=100": (5, 6),
-    "/api/v1/cases/?page_size=100&status=new&queue=recharge&q=%2B8613912345678": (6, 7),
+    "/api/v1/cases/?page_size=100&status=new&queue=recharge&q=%2B8613912345678": (8, 9),
     "/api/v1/cases/?page_size=100&status=new&status=in_progress&category=recharge_not_credited"
     "&assignee=none&breached=false": (5, 6),
     "/api/v1/cases/?page_size=100&ordering=next_due_at": (5, 6),

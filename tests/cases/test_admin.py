@@ -34,6 +34,7 @@ from cases.models import (
     QueueMembership,
     RechargeOrder,
     RoutingRule,
+    SlaClock,
 )
 from cases.phones import PORTABILITY_CAVEAT
 from cases.services import (
@@ -305,6 +306,34 @@ def test_case_changelist_search_and_filters(admin_client, site_data):
     assert found({"created_at__gte": (recharge.created_at + timedelta(days=1)).isoformat()}) == []
     flags = admin_client.get(url(CaseFlag, "changelist"), {"q": recharge.reference})
     assert [f.code for f in flags.context["cl"].result_list] == ["carrier_mismatch"]
+
+
+def test_admin_searches_match_exactly_through_indexes(admin_client, site_data):
+    """Every search compares values as stored (no UPPER(), which no index serves); a case's rows
+    are found by its reference in any letter case, orders and customers by phone and id."""
+    recharge, _credit = site_data
+    Customer.objects.filter(external_id="U1").update(email="zhang@example.com")
+    searches = [
+        (Case, recharge.reference.lower(), [recharge.pk]),
+        (Case, "139-1234-5678", sorted(c.pk for c in site_data)),
+        (CaseEvent, recharge.reference, list(recharge.events.values_list("pk", flat=True))),
+        (SlaClock, recharge.reference, list(recharge.sla_clocks.values_list("pk", flat=True))),
+        (RechargeOrder, "U1", [recharge.recharge_order_id]),
+        (RechargeOrder, "13912345678", [recharge.recharge_order_id]),
+        (Customer, "ZHANG@example.com".lower(), [recharge.customer_id]),
+        (Customer, "nobody", []),
+        (AuditEntry, recharge.reference.lower(), None),
+    ]
+    for model, term, expected in searches:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(url(model, "changelist"), {"q": term})
+        assert response.status_code == 200
+        found = sorted(obj.pk for obj in response.context["cl"].result_list)
+        if expected is None:
+            assert found, (model, term)
+        else:
+            assert found == sorted(expected), (model, term)
+        assert not [q["sql"] for q in queries if "UPPER(" in q["sql"]], (model, term)
 
 
 def changelist_queries(client, model, params=None) -> int:
