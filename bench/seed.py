@@ -708,14 +708,17 @@ def seed(url: str, args) -> None:
             s.rows = cur.rowcount
         with Step("case next due (temp)") as s:
             cur.execute(
-                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT case_id, min(due) AS due "
-                "FROM seed_clock_f WHERE state = 'active' GROUP BY case_id"
+                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT case_id, "
+                "min(due) FILTER (WHERE state = 'active') AS due, "
+                "bool_or(state = 'breached') AS breached "
+                "FROM seed_clock_f GROUP BY case_id"
             )
             s.rows = cur.rowcount
         with Step("cases") as s:
             query = SQL_CASES.format(
-                next_due_col=", next_due_at" if has_next_due else "",
-                next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00')"
+                next_due_col=", next_due_at, breached" if has_next_due else "",
+                next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00'), "
+                "coalesce(nd.breached, false)"
                 if has_next_due
                 else "",
             )

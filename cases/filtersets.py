@@ -8,9 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFilter
 from cases.choices import Category, Channel, FlagCode, Priority, Status
-from cases.models import Case, CaseFlag, Queue, SlaClock
+from cases.models import Case, CaseFlag, Queue
 from cases.selectors import search_condition
-from cases.sla.choices import ClockState
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -69,8 +68,7 @@ class CaseFilterSet(filters.FilterSet):
         return queryset.filter(Exists(active))
 
     def filter_breached(self, queryset, name, value):
-        breached = Exists(SlaClock.objects.filter(case=OuterRef("pk"), state=ClockState.BREACHED))
-        return queryset.filter(breached if value else ~breached)
+        return queryset.filter(breached=value)  # maintained by the SLA services
 
     def filter_search(self, queryset, name, value):
         if not value.strip():

@@ -88,10 +88,12 @@ def read_urls(api: APIClient, *, depth: int, references: list[str]) -> list[tupl
         ("Queue overview (HTML)", "html", ["/queues/"]),
         ("Queue cases, general (HTML)", "html", ["/queues/general/"]),
         ("All cases (HTML)", "html", ["/cases/"]),
+        ("Closed cases, newest first (HTML)", "html", ["/cases/?status=closed"]),
         ("Case detail (HTML)", "html", detail),
         ("Approvals inbox (HTML, finance)", "finance", ["/approvals/"]),
         ("API case list, first page", "api", [PRODUCT_URL]),
         ("API case list, status=new&priority=p1", "api", [PRODUCT_URL + "?status=new&priority=p1"]),
+        ("API case list, breached=true", "api", [PRODUCT_URL + "?breached=true"]),
         (f"API case list, cursor page {depth + 1}", "api", [deep]),
         ("API case detail", "api", [f"/api/v1/cases/{ref}/" for ref in references]),
         (

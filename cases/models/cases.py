@@ -93,6 +93,12 @@ class Case(models.Model):
         db_default=NO_DUE,
         help_text=_("The earliest due time of the case's running SLA clocks (maintained)"),
     )
+    breached = models.BooleanField(
+        _("SLA breached"),
+        default=False,
+        db_default=False,
+        help_text=_("One of the case's SLA clocks breached (maintained; a breach is final)"),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -117,6 +123,16 @@ class Case(models.Model):
             models.Index(fields=["next_due_at", "id"], name="case_due"),
             models.Index(fields=["customer", "created_at"], name="case_customer_time"),
             models.Index(fields=["created_at", "id"], name="case_created"),
+            # Newest first among cases done with, or among breached ones: both lie far down the
+            # created_at index, behind every open (or unbreached) recent case.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status__in=[Status.RESOLVED, Status.CLOSED]),
+                name="case_done_created",
+            ),
+            models.Index(
+                fields=["created_at", "id"], condition=Q(breached=True), name="case_breached"
+            ),
             # the reports: cases received, root causes (docs/benchmarks.md, "Reports")
             models.Index(fields=["received_at"], name="case_received"),
             models.Index(

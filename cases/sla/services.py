@@ -50,6 +50,14 @@ def refresh_next_due(case) -> None:
         case.next_due_at = due
 
 
+def cases_mark_breached(case_ids) -> None:
+    """`Case.breached` for cases one of whose clocks has just breached (the list's filter)."""
+    from cases.models import Case
+
+    if case_ids:
+        Case.objects.filter(pk__in=case_ids, breached=False).update(breached=True)
+
+
 def cases_next_due_refresh(case_ids) -> None:
     """`refresh_next_due` for many cases in one statement (the in-memory cases are not updated)."""
     from cases.models import Case
@@ -356,6 +364,7 @@ def _stop(clock: SlaClock, at: datetime, actor, *, cancel: bool = False) -> None
     extra = {"at": at, "stopped_at": at}
     if action == "breach":
         extra["breached_at"] = clock.breached_at
+        cases_mark_breached([clock.case_id])
     _event(clock, action, actor, **extra)
 
 

@@ -22,8 +22,16 @@ from django.utils import timezone
 from backoffice.bulk import rows_update
 from cases.events import events_batched
 from cases.sla import escalation
+from cases.sla.choices import Threshold
 from cases.sla.models import SlaClock
-from cases.sla.services import _schedule, _times, cases_next_due_refresh, due_filter, fire_threshold
+from cases.sla.services import (
+    _schedule,
+    _times,
+    cases_mark_breached,
+    cases_next_due_refresh,
+    due_filter,
+    fire_threshold,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +78,7 @@ def _sweep_batch(ids: list[int], now: datetime, rules: escalation.Rules) -> int:
         fired = [(clock, _fire(clock, now)) for clock in clocks]
         rows_update(clocks, SWEPT_FIELDS)
         cases_next_due_refresh({clock.case_id for clock in clocks if clock.state != "active"})
+        cases_mark_breached({clock.case_id for clock, codes in fired if Threshold.BREACH in codes})
         moves = escalation.Moves()
         for clock, codes in fired:
             for code in codes:

@@ -95,8 +95,15 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         return filterset
 
     def ordering(self) -> str:
+        """The chosen sort; by default SLA due time, but newest first when every status chosen is
+        past its clocks (resolved, closed): their due time is "none" for all, and walking the
+        due-time index past every open case to reach them took 200 ms at 1,000,000 cases."""
         value = self.request.GET.get("ordering", "")
-        return value if value in ORDERINGS else "next_due_at"
+        if value in ORDERINGS:
+            return value
+        if OPEN_STATUSES.isdisjoint(self.filter_data().getlist("status")):
+            return "-created_at"
+        return "next_due_at"
 
     def query_without(self, *names) -> str:
         data = self.request.GET.copy()

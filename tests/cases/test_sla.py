@@ -87,9 +87,12 @@ def test_first_public_reply_meets_the_first_response_clock(agent):
 
 def test_a_late_reply_records_a_breach_for_good(agent):
     case = open_case(received_at=sh(2026, 1, 5, 9, 0))
+    assert not case.breached
     case_reply(actor=agent, case=case, body="sorry for the wait")
     c = clock(case, "first_response")
     assert (c.state, c.breached_at) == (ClockState.BREACHED, c.due_at)
+    case.refresh_from_db()
+    assert case.breached  # the list's `breached` filter reads this
 
 
 def test_waiting_customer_pauses_customer_clocks_and_moves_due_by_the_pause(agent, freezer):
@@ -202,6 +205,7 @@ def test_a_sweep_writes_its_clocks_and_events_in_one_statement_each():
         assert (first.state, first.fired) == ("breached", "warn_50,warn_75,breach")
         assert first.breached_at == sh(2026, 9, 30, 11, 0)
         case.refresh_from_db()
+        assert case.breached
         running = SlaClock.objects.filter(case=case, state="active").exclude(
             metric="refund_approval"
         )
@@ -213,8 +217,8 @@ def test_a_sweep_moves_a_batch_of_breached_cases_in_one_update():
     with CaptureQueriesContext(connection) as captured:
         sla_sweep(now=sh(2026, 10, 11, 9, 0))  # past every case's resolution due time
     statements = [q["sql"] for q in captured.captured_queries]
-    # one for the cases' next due time, one for the queue move of all three
-    assert sum(s.startswith('UPDATE "cases_case"') for s in statements) == 2
+    # one each for the cases' next due time, their `breached` mark and the move of all three
+    assert sum(s.startswith('UPDATE "cases_case"') for s in statements) == 3
     for case in cases:
         case.refresh_from_db()
         assert case.queue.code == "escalation"
