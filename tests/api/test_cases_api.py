@@ -570,3 +570,29 @@ def test_denied_message_changes_nothing(agent):
     assert response.status_code == 404
     assert (Message.objects.count(), CaseEvent.objects.count()) == before
     assert get_user_model().objects.filter(username="outsider").exists()
+
+
+def test_due_before_keeps_the_cases_due_sooner_in_either_order(agent):
+    from datetime import timedelta
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    late = open_case(
+        customer_id="U1", order=order_data(order_id="R1"), received_at=now - timedelta(days=1)
+    )
+    soon = open_case(
+        customer_id="U2", order=order_data(order_id="R2"), received_at=now - timedelta(days=5)
+    )
+    soon.refresh_from_db()
+    late.refresh_from_db()
+    assert soon.next_due_at < late.next_due_at
+    between = quote((soon.next_due_at + (late.next_due_at - soon.next_due_at) / 2).isoformat())
+    api = client_for(agent)
+    assert refs(api.get(f"/api/v1/cases/?due_before={between}")) == [soon.reference]
+    both = quote((late.next_due_at + timedelta(seconds=1)).isoformat())
+    assert refs(api.get(f"/api/v1/cases/?due_before={both}&ordering=next_due_at")) == [
+        soon.reference,
+        late.reference,
+    ]
