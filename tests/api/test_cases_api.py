@@ -281,7 +281,8 @@ def test_list_filters(agent):
     assert refs(api.get("/api/v1/cases/?created_before=2000-01-01T00:00:00Z")) == []
 
 
-def test_list_orders_by_sla_due_time(agent):
+def due_soon_and_late():
+    """Two recharge cases, the one received earlier due sooner."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -293,6 +294,14 @@ def test_list_orders_by_sla_due_time(agent):
     soon = open_case(
         customer_id="U2", order=order_data(order_id="R2"), received_at=now - timedelta(days=5)
     )
+    return soon, late
+
+
+def test_list_orders_by_sla_due_time(agent):
+    from django.utils import timezone
+
+    now = timezone.now()
+    soon, late = due_soon_and_late()
     other = open_case(customer_id="U3", category="other", order=None, received_at=now)
     response = client_for(agent).get("/api/v1/cases/?ordering=next_due_at")
     assert refs(response) == [soon.reference, late.reference, other.reference]
@@ -576,15 +585,7 @@ def test_due_before_keeps_the_cases_due_sooner_in_either_order(agent):
     from datetime import timedelta
     from urllib.parse import quote
 
-    from django.utils import timezone
-
-    now = timezone.now()
-    late = open_case(
-        customer_id="U1", order=order_data(order_id="R1"), received_at=now - timedelta(days=1)
-    )
-    soon = open_case(
-        customer_id="U2", order=order_data(order_id="R2"), received_at=now - timedelta(days=5)
-    )
+    soon, late = due_soon_and_late()
     soon.refresh_from_db()
     late.refresh_from_db()
     assert soon.next_due_at < late.next_due_at
