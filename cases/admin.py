@@ -35,7 +35,7 @@ from cases.models import (
     ReferenceCounter,
     RoutingRule,
 )
-from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone
+from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone, phone_or_none
 from cases.selectors import search_condition
 from cases.services import case_update_text
 
@@ -62,14 +62,6 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-
-def _phone(term: str) -> str | None:
-    """`13912345678` finds `+8613912345678`: the term in E.164 form, if it is a phone number."""
-    try:
-        return normalize_phone(term)
-    except InvalidPhone:
-        return None
 
 
 class NoBulkDeleteMixin:
@@ -199,7 +191,7 @@ class CustomerAdmin(NoBulkDeleteMixin, IndexedSearchMixin, admin.ModelAdmin):
     sortable_by = ("external_id",)
 
     def search_condition(self, term: str) -> Q:
-        phone = _phone(term)
+        phone = phone_or_none(term)
         condition = Q(external_id=term) | (Q(phone=phone) if phone else Q(pk__in=[]))
         if "@" in term:
             condition |= Q(email__in={term, term.lower()})
@@ -313,7 +305,7 @@ class RechargeOrderAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     def search_condition(self, term: str) -> Q:
         customers = Customer.objects.filter(external_id=term).values_list("pk", flat=True)
         condition = Q(order_id=term) | Q(customer_id__in=list(customers))
-        if phone := _phone(term):
+        if phone := phone_or_none(term):
             condition |= Q(phone=phone) | Q(intended_phone=phone)
         with contextlib.suppress(ValueError):  # not an IP address
             condition |= Q(client_ip=str(ipaddress.ip_address(term)))

@@ -51,6 +51,14 @@ def normalize_phone(raw: str, *, mobile_only: bool = False) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_or_none(term: str) -> str | None:
+    """A search term in E.164 form if it is a phone number (`13912345678` → `+8613912345678`)."""
+    try:
+        return normalize_phone(term)
+    except InvalidPhone:
+        return None
+
+
 def lookup_carrier(e164: str) -> str:
     """The carrier code for a Chinese mobile number's prefix, or "" when the data does not say."""
     try:

@@ -32,19 +32,17 @@ CASE_METRICS_STOPPED_BY_RESOLVE = frozenset(
 )
 
 
+def _counting_for_next_due():
+    """The clocks whose due time `Case.next_due_at` follows: running ones, not a refund's."""
+    return SlaClock.objects.filter(state=ClockState.ACTIVE).exclude(metric=Metric.REFUND_APPROVAL)
+
+
 def refresh_next_due(case) -> None:
     """Keep `Case.next_due_at` (the list's SLA ordering) equal to its earliest running due time."""
     from cases.models import Case
     from cases.models.cases import NO_DUE
 
-    due = (
-        (
-            SlaClock.objects.filter(case=case, state=ClockState.ACTIVE)
-            .exclude(metric=Metric.REFUND_APPROVAL)
-            .aggregate(due=Min("due_at"))["due"]
-        )
-        or NO_DUE
-    )
+    due = _counting_for_next_due().filter(case=case).aggregate(due=Min("due_at"))["due"] or NO_DUE
     if case.next_due_at != due:
         Case.objects.filter(pk=case.pk).update(next_due_at=due)
         case.next_due_at = due
@@ -66,8 +64,8 @@ def cases_next_due_refresh(case_ids) -> None:
     if not case_ids:
         return
     earliest = (
-        SlaClock.objects.filter(case=OuterRef("pk"), state=ClockState.ACTIVE)
-        .exclude(metric=Metric.REFUND_APPROVAL)
+        _counting_for_next_due()
+        .filter(case=OuterRef("pk"))
         .order_by()
         .values("case")
         .annotate(due=Min("due_at"))
