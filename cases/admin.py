@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin, IndexedSearchMixin
 from cases.models import (
     Attachment,
@@ -173,7 +174,7 @@ class CustomerForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(NoBulkDeleteMixin, IndexedSearchMixin, admin.ModelAdmin):
+class CustomerAdmin(LargeTableMixin, NoBulkDeleteMixin, IndexedSearchMixin, admin.ModelAdmin):
     form = CustomerForm
     list_display = (
         "external_id",
@@ -187,7 +188,6 @@ class CustomerAdmin(NoBulkDeleteMixin, IndexedSearchMixin, admin.ModelAdmin):
     search_fields = ("external_id", "phone", "email")
     search_help_text = _("Exact customer id, phone number or e-mail address.")
     readonly_fields = ("created_at", "updated_at")
-    show_full_result_count = False
     sortable_by = ("external_id",)
 
     def search_condition(self, term: str) -> Q:
@@ -279,7 +279,7 @@ class CarrierMismatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(RechargeOrder)
-class RechargeOrderAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class RechargeOrderAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "order_id",
         "masked_phone",
@@ -297,7 +297,6 @@ class RechargeOrderAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("order_id", "phone", "intended_phone", "customer__external_id", "client_ip")
     search_help_text = _("Exact order id, phone number (topped up or intended), customer id or IP.")
     raw_id_fields = ("customer",)
-    show_full_result_count = False
     # No index on created_at: newest first by primary key.
     ordering = ("-id",)
     sortable_by = ("order_id",)
@@ -394,7 +393,7 @@ CASE_EDITABLE = ("subject", "description")
 
 
 @admin.register(Case)
-class CaseAdmin(IndexedSearchMixin, admin.ModelAdmin):
+class CaseAdmin(LargeTableMixin, IndexedSearchMixin, admin.ModelAdmin):
     """Subject and description are editable; everything else changes through the services."""
 
     list_display = (
@@ -427,7 +426,6 @@ class CaseAdmin(IndexedSearchMixin, admin.ModelAdmin):
     )
     search_help_text = _("Exact case reference, customer id, phone number or order id.")
     # Not date_hierarchy: its year list is a DISTINCT over every case on each page load.
-    show_full_result_count = False
     sortable_by = ("reference", "created_at")
 
     def search_condition(self, term: str) -> Q:
@@ -513,31 +511,31 @@ class CaseAdmin(IndexedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class CaseEventAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "case", "type", "actor")
     list_filter = ("type",)
     list_select_related = ("case", "actor")
     search_fields = ("case__reference",)
     raw_id_fields = ("case", "actor")
-    show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
 
 
 @admin.register(CaseFlag)
-class CaseFlagAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class CaseFlagAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("case", "code", "detail", "created_at", "cleared_at", "cleared_by")
     list_filter = ("code", ("cleared_at", admin.EmptyFieldListFilter))
     list_select_related = ("case", "cleared_by")
     search_fields = ("case__reference",)
     raw_id_fields = ("case", "cleared_by")
-    show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
 
 
 @admin.register(CreditAccountSnapshot)
-class CreditAccountSnapshotAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class CreditAccountSnapshotAdmin(
+    LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin
+):
     list_display = (
         "case",
         "limit",
@@ -552,7 +550,6 @@ class CreditAccountSnapshotAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.
     list_select_related = ("case",)
     search_fields = ("case__reference",)
     raw_id_fields = ("case",)
-    show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
 
@@ -563,13 +560,12 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "case", "kind", "author", "excerpt")
     list_filter = ("kind",)
     list_select_related = ("case", "author")
     search_fields = ("case__reference",)
     raw_id_fields = ("case", "author")
-    show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
     inlines = [AttachmentInline]
@@ -580,14 +576,13 @@ class MessageAdmin(CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class AttachmentAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("original_name", "content_type", "size", "case_reference", "created_at")
     list_filter = ("content_type",)
     list_select_related = ("message__case",)
     search_fields = ("message__case__reference", "sha256")
     search_help_text = _("A case reference or a file's SHA-256.")
     raw_id_fields = ("message",)
-    show_full_result_count = False
     ordering = ("-id",)
     sortable_by = ()
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import IndexedSearchMixin
 from backoffice.errors import DomainError
 from cases.models import Case, RechargeOrder
@@ -67,7 +68,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Refund)
-class RefundAdmin(IndexedSearchMixin, ReadOnlyAdmin):
+class RefundAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "case",
@@ -91,7 +92,6 @@ class RefundAdmin(IndexedSearchMixin, ReadOnlyAdmin):
 
     list_select_related = ("case", "requester")
     raw_id_fields = ("case", "order", "requester")
-    show_full_result_count = False
     inlines = [ApprovalInline, AttemptInline]
     actions = ["approve_selected"]
 
@@ -121,14 +121,14 @@ class RefundAdmin(IndexedSearchMixin, ReadOnlyAdmin):
 
 
 @admin.register(RefundApproval)
-class RefundApprovalAdmin(ReadOnlyAdmin):
+class RefundApprovalAdmin(LargeTableMixin, ReadOnlyAdmin):
     list_display = ("refund", "approver", "decision", "approver_limit", "created_at")
     list_filter = ("decision",)
     list_select_related = ("refund", "approver")
 
 
 @admin.register(RefundAttempt)
-class RefundAttemptAdmin(IndexedSearchMixin, ReadOnlyAdmin):
+class RefundAttemptAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyAdmin):
     list_display = (
         "idempotency_key",
         "refund",

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import IndexedSearchMixin
 from backoffice.audit.models import AuditEntry
 
@@ -47,7 +48,7 @@ class ObjectTypeFilter(RecentValuesFilter):
     parameter_name = field_name = "object_type"
 
 
-class AuditEntryAdmin(IndexedSearchMixin, admin.ModelAdmin):
+class AuditEntryAdmin(LargeTableMixin, IndexedSearchMixin, admin.ModelAdmin):
     list_display = (
         "seq",
         "occurred_at",
@@ -64,7 +65,6 @@ class AuditEntryAdmin(IndexedSearchMixin, admin.ModelAdmin):
     def search_condition(self, term: str) -> Q:
         return Q(object_id__in={term, term.upper()})
 
-    show_full_result_count = False
     ordering = ("-seq",)
     sortable_by = ("seq",)
     raw_id_fields = ("actor",)

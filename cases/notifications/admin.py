@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
 from cases.notifications.models import Notification, NotificationTemplate
 from cases.phones import mask_phone
@@ -23,7 +24,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
+class NotificationAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAdmin):
     list_display = (
         "case",
         "recipient_shown",
@@ -39,7 +40,6 @@ class NotificationAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
     search_fields = ("case__reference",)
     raw_id_fields = ("case",)
     list_select_related = ("case",)
-    show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Notification._meta.fields]

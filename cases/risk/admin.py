@@ -4,6 +4,7 @@ IP watch list (clearing an IP goes through `risk_ip_clear`, from the API)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.cache import invalidate
 from cases.risk.engine import CACHE_KEY
 from cases.risk.models import FlaggedIp, RiskRule
@@ -53,7 +54,7 @@ class RiskRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(FlaggedIp)
-class FlaggedIpAdmin(admin.ModelAdmin):
+class FlaggedIpAdmin(LargeTableMixin, admin.ModelAdmin):
     list_display = (
         "ip",
         "status",
@@ -68,7 +69,6 @@ class FlaggedIpAdmin(admin.ModelAdmin):
     )
     list_filter = ("status",)
     search_fields = ("=ip",)
-    show_full_result_count = False
     ordering = ("-last_seen", "-id")
     sortable_by = ()
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
 from cases.sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
 
@@ -45,7 +46,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
+class SlaClockAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAdmin):
     list_display = (
         "case",
         "metric",
@@ -60,7 +61,6 @@ class SlaClockAdmin(CaseReferenceSearchMixin, admin.ModelAdmin):
     search_fields = ("case__reference",)
     raw_id_fields = ("case",)
     list_select_related = ("case",)
-    show_full_result_count = False
     readonly_fields = [f.name for f in SlaClock._meta.fields]
 
     @admin.display(description=_("case"))

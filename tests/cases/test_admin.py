@@ -447,3 +447,37 @@ def test_customer_phone_is_normalised_and_checked(admin_client):
     assert refused.status_code == 200
     assert "phone" in refused.context["adminform"].form.errors
     assert Customer.objects.count() == 1
+
+
+def test_big_changelists_count_exactly_only_up_to_a_bound(admin_client, admin_user, monkeypatch):
+    """Past `EXACT_UP_TO` rows the change list takes PostgreSQL's estimate, says "about", and
+    never counts the whole table; at or under the bound it counts exactly."""
+    for n in range(5):
+        open_recharge_case(admin_user, n)
+    counts = []
+
+    def list_page(params=None):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(url(Case, "changelist"), params or {}, **EN)
+        assert response.status_code == 200
+        counts[:] = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+        return response
+
+    monkeypatch.setattr("backoffice.admin_counts.EXACT_UP_TO", 5)
+    response = list_page()
+    assert response.context["cl"].result_count == 5
+    assert not response.context["cl"].paginator.approximate
+    assert "5 cases" in response.text and "about" not in response.text
+
+    monkeypatch.setattr("backoffice.admin_counts.EXACT_UP_TO", 3)
+    response = list_page()
+    changelist = response.context["cl"]
+    assert changelist.paginator.approximate
+    assert changelist.result_count >= 4
+    assert f"about {changelist.result_count} cases" in response.text
+    assert len(changelist.result_list) == 5  # the rows themselves are all there
+    assert counts and all("LIMIT 4" in sql for sql in counts)  # bounded, never the whole table
+
+    response = list_page({"status__exact": Status.CLOSED})  # a filter under the bound: exact
+    assert response.context["cl"].result_count == 0
+    assert not response.context["cl"].paginator.approximate
