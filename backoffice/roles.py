@@ -22,9 +22,14 @@ def roles_of(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_backoffice_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._backoffice_roles = cached
+        cached = remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def remember_roles(user, names) -> frozenset[str]:
+    """Cache the user's role names, read along with the user (`backoffice.api.authentication`)."""
+    user._backoffice_roles = frozenset(names)
+    return user._backoffice_roles
 
 
 def has_role(user, *roles: str) -> bool:

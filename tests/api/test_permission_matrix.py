@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -311,6 +312,26 @@ def test_a_bad_token_is_401_and_changes_nothing():
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
     assert state(case, refund) == before
+
+
+def test_token_requests_see_role_and_activity_changes_at_once():
+    """The token's query reads the roles along (backoffice.api.authentication): a role taken away
+    or a user deactivated between two requests is refused on the second."""
+    manager = make_user("manager")
+    client = client_for(manager)
+    assert client.get("/api/v1/cases/").status_code == 200
+
+    manager.groups.clear()
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 403
+
+    manager.groups.add(Group.objects.get(name="manager"))
+    assert client.get("/api/v1/cases/").status_code == 200
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
 
 
 # --- every route under api/v1/ has a row ---------------------------------------------------------

@@ -21,24 +21,24 @@ from tests.factories import UserFactory, credit, open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 
-# URL → pinned query count as (manager, agent). The manager's: token and user, roles, cases, flags,
+# URL → pinned query count as (manager, agent). The manager's: token, user and roles, cases, flags,
 # SLA clocks; an agent adds their queue memberships; a `queue` filter adds checking the codes; a
 # search `q` adds looking up the customers and the orders it names (cases.selectors.search_condition).
 LISTS = {
-    "/api/v1/cases/?page_size=100": (5, 6),
-    "/api/v1/cases/?page_size=100&status=new&queue=recharge&q=%2B8613912345678": (8, 9),
+    "/api/v1/cases/?page_size=100": (4, 5),
+    "/api/v1/cases/?page_size=100&status=new&queue=recharge&q=%2B8613912345678": (7, 8),
     "/api/v1/cases/?page_size=100&status=new&status=in_progress&category=recharge_not_credited"
-    "&assignee=none&breached=false": (5, 6),
-    "/api/v1/cases/?page_size=100&ordering=next_due_at": (5, 6),
-    "/api/v1/cases/?page_size=100&ordering=-next_due_at&flag=carrier_mismatch": (5, 6),
+    "&assignee=none&breached=false": (4, 5),
+    "/api/v1/cases/?page_size=100&ordering=next_due_at": (4, 5),
+    "/api/v1/cases/?page_size=100&ordering=-next_due_at&flag=carrier_mismatch": (4, 5),
 }
 # The detail adds messages, the timeline, notifications and refunds to the list's queries; refunds
 # bring their approvals (with their approvers) and attempts when there are any.
-DETAIL = {"manager": 9, "agent": 10}
-DETAIL_WITH_REFUNDS = {"manager": 11, "agent": 12}
-# Token and user, roles, refunds with their case, order and requester, approvals with their
+DETAIL = {"manager": 8, "agent": 9}
+DETAIL_WITH_REFUNDS = {"manager": 10, "agent": 11}
+# Token, user and roles, refunds with their case, order and requester, approvals with their
 # approvers, attempts; an agent adds their queue memberships.
-REFUND_LIST = {"manager": 5, "agent": 6}
+REFUND_LIST = {"manager": 4, "agent": 5}
 WHO = ("manager", "agent")
 
 
