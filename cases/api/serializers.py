@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backoffice.api.fields import StrictCharField
+from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
 from cases.api.sections import detail_section
@@ -224,7 +225,7 @@ def current_clocks(case) -> list:
     return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
 
 
-class CaseOutput(serializers.ModelSerializer):
+class CaseOutput(ModelOutput):
     queue = serializers.SlugRelatedField(slug_field="code", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     customer = CustomerOutput(read_only=True)
@@ -287,7 +288,7 @@ class CaseOutput(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(case.next_due_at)
 
 
-class OrderOutput(serializers.ModelSerializer):
+class OrderOutput(ModelOutput):
     phone = serializers.SerializerMethodField()
     intended_phone = serializers.SerializerMethodField()
     carrier = serializers.CharField(source="declared_carrier")
@@ -328,7 +329,7 @@ class CreditAccountOutput(serializers.Serializer):
     recent_login_failures = serializers.IntegerField()
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(ModelOutput):
     actor = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="null: the system"
     )
@@ -339,7 +340,7 @@ class EventOutput(serializers.ModelSerializer):
         fields = ["id", "case", "type", "actor", "payload", "created_at"]
 
 
-class MessageOutput(serializers.ModelSerializer):
+class MessageOutput(ModelOutput):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from backoffice.api.filters import FilterBackend
 from backoffice.api.pagination import TotalOrderCursorPagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import errors
+from backoffice.api.serializers import ModelOutput
 from backoffice.roles import Role
 from cases.risk import selectors
 from cases.risk.filtersets import FlaggedIpFilterSet
@@ -19,7 +20,7 @@ from cases.risk.models import FlaggedIp
 from cases.risk.services import risk_ip_clear
 
 
-class FlaggedIpOutput(serializers.ModelSerializer):
+class FlaggedIpOutput(ModelOutput):
     linked_open_cases = serializers.IntegerField(
         read_only=True, help_text="Open cases whose recharge order came from this IP"
     )

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from backoffice.api.fields import StrictCharField
+from backoffice.api.serializers import ModelOutput
 from refunds.choices import Liability, RefundStatus
 from refunds.models import Refund, RefundApproval, RefundAttempt
 
@@ -27,7 +28,7 @@ class SettleInput(serializers.Serializer):
     note = StrictCharField(max_length=2000)
 
 
-class ApprovalOutput(serializers.ModelSerializer):
+class ApprovalOutput(ModelOutput):
     approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -35,7 +36,7 @@ class ApprovalOutput(serializers.ModelSerializer):
         fields = ["approver", "decision", "comment", "approver_limit", "created_at"]
 
 
-class AttemptOutput(serializers.ModelSerializer):
+class AttemptOutput(ModelOutput):
     class Meta:
         model = RefundAttempt
         fields = [
@@ -50,7 +51,7 @@ class AttemptOutput(serializers.ModelSerializer):
         ]
 
 
-class RefundOutput(serializers.ModelSerializer):
+class RefundOutput(ModelOutput):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     order = serializers.SlugRelatedField(slug_field="order_id", read_only=True)
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
