@@ -10,8 +10,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -86,3 +86,36 @@ def role_label(code):
         return Role(code).label
     except ValueError:
         return code
+
+
+# The two pieces every row of a case list shows, rendered here rather than by an {% include %} per
+# row: fifty rows made a hundred includes, a fifth of the list page's rendering.
+
+
+@register.filter
+def sla_badge(sla):
+    """The badge of an SLA view (`ClockView` or `CaseSla`): glyph, label, colour, remaining time."""
+    glyph, label, colour = sla.badge
+    html = format_html(
+        '<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', colour, glyph, label
+    )
+    if sla.remaining:
+        html += format_html('<span class="remaining">{}</span>', sla.remaining)
+    return html
+
+
+@register.filter
+def flag_list(flags):
+    """A case's risk flags as a list (nothing when it has none)."""
+    flags = list(flags)
+    if not flags:
+        return ""
+    return format_html(
+        '<ul class="flags" aria-label="{}">{}</ul>',
+        gettext("Risk flags"),
+        format_html_join(
+            "",
+            '<li class="flag"><span aria-hidden="true">⚑</span> {}</li>',
+            ((flag.get_code_display(),) for flag in flags),
+        ),
+    )
