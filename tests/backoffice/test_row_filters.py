@@ -18,7 +18,7 @@ OLD_BADGE = (
     "</span>{% endif %}"
 )
 OLD_FLAGS = (
-    "{% load i18n %}{% if flags %}<ul class=\"flags\" aria-label=\"{% translate 'Risk flags' %}\">"
+    '{% load i18n %}{% if flags %}<ul class="flags" aria-label="{% translate \'Risk flags\' %}">'
     '{% for flag in flags %}<li class="flag"><span aria-hidden="true">⚑</span> '
     "{{ flag.get_code_display }}</li>{% endfor %}</ul>{% endif %}"
 )
