@@ -464,7 +464,9 @@ def running_regulatory_clock(case) -> SlaClock | None:
 
 
 def fire_threshold(clock: SlaClock, code: str, at: datetime) -> None:
-    """Record that a running clock crossed a threshold at `at` (the sweep decides when)."""
+    """Record that a running clock crossed a threshold at `at` (the sweep decides when). The
+    caller writes the clock and, after a breach, marks its case (`cases_mark_breached`): the sweep
+    does both for a whole batch at once."""
     clock.fired = ",".join([*_fired(clock), code])
     if code == Threshold.BREACH:
         clock.state, clock.breached_at = ClockState.BREACHED, at
