@@ -6,8 +6,10 @@ Creates the database if missing, runs `manage.py migrate` against it, then write
 transaction: N/10 customers, N recharge orders, N cases (~35% open), three SLA clocks per case
 (first response, resolution, regulatory decision), the SLA report's fact row of every stopped clock
 (`cases_slaclockstop`, by the migration's own set-based backfill `cases.sla.facts`) and one
-`opened` timeline event per case, plus a small staff (agents, team leads, managers) for the
-escalation rules to notify.
+`opened` timeline event per case, plus a small staff (agents, team leads, managers, finance) for
+the escalation rules to notify and the refunds to name. About a quarter of the cases carry a refund
+(recharge complaints with a paid order) with its approval, provider attempt, approval clock and
+timeline events; those requested in the last two days of open cases often still wait for approval.
 
 The SLA clocks of open cases are exact: their due times and thresholds come from the product's own
 arithmetic (`cases.sla.engine.compute` with the seeded business calendar), computed once per
@@ -42,6 +44,9 @@ LOADED_TABLES = [
     "cases_slaclock",
     "cases_slaclockstop",
     "cases_caseevent",
+    "refunds_refund",
+    "refunds_refundapproval",
+    "refunds_refundattempt",
 ]
 RESET_TABLES = [
     *LOADED_TABLES,
@@ -68,6 +73,7 @@ COMBOS = {
 }
 AGENTS_PER_QUEUE = 24
 MANAGERS = 5
+FINANCE_STAFF = 2
 
 
 def log(msg: str) -> None:
@@ -406,12 +412,15 @@ SELECT '!', NULL, false, u.username, '', '', u.username || '@example.com', true,
 FROM (SELECT 'bench_' || q.code || '_' || lpad(k::text, 2, '0') AS username
       FROM cases_queue q, generate_series(1, %(per_queue)s) k
       UNION ALL
-      SELECT 'bench_manager_' || k FROM generate_series(1, %(managers)s) k) u
+      SELECT 'bench_manager_' || k FROM generate_series(1, %(managers)s) k
+      UNION ALL
+      SELECT 'bench_finance_' || k FROM generate_series(1, %(finance)s) k) u
 ON CONFLICT (username) DO NOTHING;
 
 INSERT INTO auth_user_groups (user_id, group_id)
 SELECT u.id, g.id FROM auth_user u JOIN auth_group g ON g.name = CASE
     WHEN u.username LIKE 'bench\\_manager\\_%%' THEN 'manager'
+    WHEN u.username LIKE 'bench\\_finance\\_%%' THEN 'finance'
     WHEN u.username LIKE '%%\\_01' THEN 'supervisor' ELSE 'agent' END
 WHERE u.username LIKE 'bench\\_%%'
 ON CONFLICT DO NOTHING;
@@ -425,6 +434,132 @@ CREATE TEMP TABLE seed_agents ON COMMIT DROP AS
 SELECT q.code, array_agg(u.id ORDER BY u.id) AS ids
 FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
 GROUP BY q.code;
+
+-- the tiers an operator would configure (spec/REFUNDS.md), unless there are some
+INSERT INTO refunds_approvaltier (name, role, currency, max_amount, approvals_needed, enabled)
+SELECT name, role, 'CNY', max_amount, 1, true
+FROM (VALUES ('Supervisor', 'supervisor', 500::numeric), ('Finance', 'finance', NULL)) t(name, role, max_amount)
+WHERE NOT EXISTS (SELECT FROM refunds_approvaltier WHERE currency = 'CNY' AND enabled);
+"""
+
+# Refunds: about a quarter of the cases, on recharge complaints whose order was paid, requested
+# after the first response. Those of closed cases were decided (mostly paid); of open cases, the
+# ones requested in the last two days are often still waiting for approval (about as many as two
+# days' requests at this size's intake rate). Amounts up to 500 are a team lead's to approve, above
+# that finance's (the tiers above); one approval each.
+SQL_SEED_REFUND = """
+CREATE TEMP TABLE seed_refund ON COMMIT DROP AS
+WITH picked AS (
+  SELECT c.i AS case_id, c.category, c.is_open, c.queue_code, c.first_response_at,
+    coalesce(c.resolved_at, c.closed_at, %(now)s::timestamptz) AS horizon,
+    o.order_id, o.amount_paid, random() AS r_status, random() AS r_amount
+  FROM seed_case c JOIN cases_rechargeorder o ON o.id = c.i
+  WHERE c.category LIKE 'recharge%%' AND c.first_response_at IS NOT NULL
+    AND o.status <> 'failed'
+    AND random() < CASE c.category
+      WHEN 'recharge_duplicate_charge' THEN 0.85 WHEN 'recharge_wrong_number' THEN 0.55
+      WHEN 'recharge_not_credited' THEN 0.45 ELSE 0.3 END
+), timed AS (
+  SELECT p.*,
+    date_trunc('minute', first_response_at + least(-ln(1 - random()) * interval '2 hours',
+                                                   (horizon - first_response_at) * 0.3))
+      AS requested_at,
+    CASE WHEN r_amount < 0.85 THEN amount_paid ELSE round(amount_paid / 2, 2) END AS amount
+  FROM picked p
+), stated AS (
+  SELECT t.*,
+    CASE
+      WHEN NOT is_open THEN
+        CASE WHEN r_status < 0.90 THEN 'succeeded' WHEN r_status < 0.95 THEN 'rejected'
+             WHEN r_status < 0.97 THEN 'cancelled' ELSE 'failed' END
+      WHEN requested_at > %(now)s::timestamptz - interval '2 days' THEN
+        CASE WHEN r_status < 0.45 THEN 'pending_approval' WHEN r_status < 0.50 THEN 'approved'
+             WHEN r_status < 0.55 THEN 'processing' WHEN r_status < 0.93 THEN 'succeeded'
+             ELSE 'rejected' END
+      ELSE
+        CASE WHEN r_status < 0.03 THEN 'pending_approval' WHEN r_status < 0.04 THEN 'needs_review'
+             WHEN r_status < 0.05 THEN 'outcome_unknown' WHEN r_status < 0.08 THEN 'failed'
+             WHEN r_status < 0.92 THEN 'succeeded' ELSE 'rejected' END
+    END AS status
+  FROM timed t
+)
+SELECT row_number() OVER (ORDER BY requested_at, case_id) AS id, s.*,
+  CASE WHEN status <> 'pending_approval'
+       THEN requested_at + least(-ln(1 - random()) * interval '3 hours',
+                                 (horizon - requested_at) * 0.5) END AS decided_at,
+  CASE category
+    WHEN 'recharge_duplicate_charge' THEN '重复扣款，退还多扣金额'
+    WHEN 'recharge_not_credited' THEN '充值未到账，退还已付金额'
+    WHEN 'recharge_wrong_number' THEN '充错号码，运营商同意冲正后退款'
+    WHEN 'recharge_wrong_carrier' THEN '运营商选择错误，充值未成功使用'
+    ELSE '充值金额错误，退还差额' END AS reason,
+  CASE WHEN category = 'recharge_duplicate_charge' THEN 'company'
+       WHEN category = 'recharge_not_credited' THEN
+         CASE WHEN random() < 0.6 THEN 'carrier' ELSE 'company' END
+       ELSE 'customer' END AS liability,
+  a.ids[2 + floor(random() * (cardinality(a.ids) - 1))::int] AS requester_id,
+  CASE WHEN amount <= 500 THEN a.ids[1] ELSE %(finance_id)s END AS approver_id
+FROM stated s JOIN seed_agents a ON a.code = s.queue_code
+"""
+
+# The refunds' approval clocks join the cases' clocks: one working day (the seeded target, the
+# same arithmetic as a p3 first response), stopped when the refund was decided.
+SQL_SEED_REFUND_CLOCK = """
+INSERT INTO seed_clock (case_id, metric, combo, policy_id, amount, unit, started_at, bucket,
+  stop_at, stop_kind, pause_at, subject)
+SELECT case_id, 'refund_approval', 2, %(service)s::bigint, 1, 'working_days', requested_at,
+  CASE WHEN status = 'pending_approval' THEN requested_at
+       ELSE date_trunc('hour', requested_at) END,
+  decided_at, CASE WHEN decided_at IS NOT NULL THEN 'stop' END, NULL::timestamptz,
+  'refund:' || id
+FROM seed_refund
+"""
+
+SQL_REFUNDS = """
+INSERT INTO refunds_refund (id, case_id, order_id, amount, currency, reason, policy_basis,
+  liability, status, requester_id, payload_hash, cumulative_amount, approvals_needed,
+  attempt_count, lease_token, lease_expires_at, provider_reference, status_reason, created_at,
+  updated_at, approved_at, finished_at)
+SELECT r.id, r.case_id, r.case_id, r.amount, 'CNY', r.reason, '错充退款规则 第3条', r.liability,
+  r.status, r.requester_id, r.payload_hash, r.amount, 1,
+  CASE WHEN r.attempted THEN 1 ELSE 0 END, NULL, NULL,
+  CASE WHEN r.status = 'succeeded' THEN 'SBX' || lpad(r.id::text, 10, '0') ELSE '' END,
+  CASE r.status WHEN 'failed' THEN '渠道退款失败：账户状态异常'
+                WHEN 'needs_review' THEN '渠道结果不明，需财务核对' ELSE '' END,
+  r.requested_at, coalesce(r.finished_at, r.decided_at, r.requested_at),
+  CASE WHEN r.approved THEN r.decided_at END, r.finished_at
+FROM (
+  SELECT s.*,
+    status IN ('approved','processing','succeeded','failed','needs_review','outcome_unknown')
+      AS approved,
+    status IN ('processing','succeeded','failed','needs_review','outcome_unknown') AS attempted,
+    CASE WHEN status IN ('succeeded','failed') THEN decided_at + random() * interval '2 minutes'
+         WHEN status IN ('rejected','cancelled') THEN decided_at END AS finished_at,
+    -- refunds.policy.payload_hash: sorted keys, no spaces, non-ASCII as is
+    encode(sha256(convert_to('{"amount":"' || s.amount::text || '","currency":"CNY","order":"'
+                             || s.order_id || '","reason":"' || s.reason || '"}', 'UTF8')), 'hex')
+      AS payload_hash
+  FROM seed_refund s
+) r;
+
+INSERT INTO refunds_refundapproval (refund_id, requester_id, approver_id, decision, comment,
+  approver_limit, payload_hash, created_at)
+SELECT r.id, r.requester_id, s.approver_id,
+  CASE WHEN r.status = 'rejected' THEN 'reject' ELSE 'approve' END,
+  CASE WHEN r.status = 'rejected' THEN '不符合退款条件，已告知客户' ELSE '' END,
+  CASE WHEN s.approver_id = %(finance_id)s THEN NULL ELSE 500 END,
+  r.payload_hash, s.decided_at
+FROM refunds_refund r JOIN seed_refund s ON s.id = r.id
+WHERE r.status NOT IN ('pending_approval', 'cancelled');
+
+INSERT INTO refunds_refundattempt (refund_id, number, idempotency_key, status, provider_reference,
+  error, calls, created_at, finished_at)
+SELECT r.id, 1, 'seed-' || r.id || '-1',
+  CASE r.status WHEN 'processing' THEN 'started' WHEN 'succeeded' THEN 'succeeded'
+                WHEN 'failed' THEN 'failed' ELSE 'unknown' END,
+  r.provider_reference, CASE WHEN r.status = 'failed' THEN r.status_reason ELSE '' END, 1,
+  r.approved_at + interval '5 seconds', r.finished_at
+FROM refunds_refund r WHERE r.attempt_count = 1
 """
 
 SQL_SEED_CLOCK = """
@@ -432,7 +567,7 @@ CREATE TEMP TABLE seed_clock ON COMMIT DROP AS
 SELECT c.i AS case_id, m.metric, m.combo, m.policy_id, m.amount, m.unit, c.received_at AS started_at,
   CASE WHEN c.is_open AND c.received_at >= %(now)s::timestamptz - %(window)s * interval '1 day'
        THEN c.received_at ELSE date_trunc('hour', c.received_at) END AS bucket,
-  m.stop_at, m.stop_kind, m.pause_at
+  m.stop_at, m.stop_kind, m.pause_at, ''::text AS subject
 FROM seed_case c
 CROSS JOIN LATERAL (VALUES
   ('first_response',
@@ -526,7 +661,8 @@ SELECT c.i,
     lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
                             ORDER BY c.created_at, c.i)::text, 6, '0'),
   c.customer_id,
-  CASE WHEN c.category LIKE 'recharge%%' AND random() < 0.97 THEN c.i END,
+  CASE WHEN c.category LIKE 'recharge%%' AND (rf.case_id IS NOT NULL OR random() < 0.97)
+       THEN c.i END,
   c.channel, c.category,
   CASE WHEN c.category = 'credit_limit_unusable' AND c.status <> 'new' AND random() < 0.8
        THEN x.sub_cause ELSE '' END,
@@ -555,6 +691,7 @@ FROM seed_case c
 JOIN cases_queue q ON q.code = c.queue_code
 JOIN seed_agents a ON a.code = c.queue_code
 LEFT JOIN seed_next_due nd ON nd.case_id = c.i
+LEFT JOIN seed_refund rf ON rf.case_id = c.i
 CROSS JOIN LATERAL (SELECT
   (ARRAY['system_error','risk_control','security_lock','overdue','network_restriction',
          'activation_failure'])[1 + floor(random() * 6 + c.i * 0)::int] AS sub_cause,
@@ -574,7 +711,7 @@ SQL_CLOCKS = """
 INSERT INTO cases_slaclock (case_id, metric, cycle, subject, policy_id, calendar_id, amount, unit,
   extension_level, started_at, due_at, original_due_at, paused_at, paused_seconds, state,
   breached_at, stopped_at, next_threshold, fired, next_threshold_at, past_verified)
-SELECT case_id, metric, 1, '', policy_id, %(calendar)s, amount, unit, 0, started_at, due, due,
+SELECT case_id, metric, 1, subject, policy_id, %(calendar)s, amount, unit, 0, started_at, due, due,
   CASE WHEN state = 'paused' THEN pause_at END, 0, state,
   CASE WHEN state = 'breached' THEN due END,
   CASE WHEN stop_kind IS NOT NULL THEN stop_at END,
@@ -592,6 +729,31 @@ SELECT c.id, 'opened', NULL,
   c.created_at
 FROM cases_case c LEFT JOIN cases_rechargeorder o ON o.id = c.recharge_order_id
 ORDER BY c.id
+"""
+
+# What refunds.services and refunds.processing write to the timeline: the request, the decision
+# (or the cancellation), the provider's answer.
+SQL_REFUND_EVENTS = """
+INSERT INTO cases_caseevent (case_id, type, actor_id, payload, created_at)
+SELECT r.case_id, 'refund', e.actor_id,
+  jsonb_build_object('refund', r.id, 'action', e.action, 'amount', r.amount::text) || e.extra,
+  e.at
+FROM refunds_refund r
+LEFT JOIN refunds_refundapproval a ON a.refund_id = r.id
+CROSS JOIN LATERAL (VALUES
+  ('requested', r.requester_id, r.created_at,
+   jsonb_build_object('tier', CASE WHEN r.amount <= 500 THEN 'Supervisor' ELSE 'Finance' END,
+                      'cumulative', r.cumulative_amount::text)),
+  (CASE WHEN r.status = 'rejected' THEN 'rejected' WHEN r.status = 'cancelled' THEN 'cancelled'
+        WHEN r.approved_at IS NOT NULL THEN 'approved' END,
+   CASE WHEN r.status = 'cancelled' THEN r.requester_id
+        ELSE a.approver_id END,
+   coalesce(r.approved_at, r.finished_at), '{}'::jsonb),
+  (CASE WHEN r.status IN ('succeeded', 'failed') THEN r.status END, NULL, r.finished_at,
+   jsonb_build_object('attempt', 1, 'provider_reference', r.provider_reference))
+) e(action, actor_id, at, extra)
+WHERE e.action IS NOT NULL
+ORDER BY e.at, r.id
 """
 
 
@@ -656,6 +818,7 @@ def seed(url: str, args) -> None:
             "due_now": args.due_now,
             "per_queue": AGENTS_PER_QUEUE,
             "managers": MANAGERS,
+            "finance": FINANCE_STAFF,
         }
         cur.execute("SELECT setseed(%s)", [args.random_seed])
         log(f"seeding {args.cases:,} cases into {url} (now = {now.isoformat()})")
@@ -675,6 +838,9 @@ def seed(url: str, args) -> None:
             cur.execute(SQL_PREFIXES)
             cur.execute(SQL_STAFF, params)
             s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
+            params["finance_id"] = cur.execute(
+                "SELECT id FROM auth_user WHERE username = 'bench_finance_1'"
+            ).fetchone()[0]
         with Step("customers") as s:
             cur.execute(SQL_CUSTOMERS, params)
             s.rows = cur.rowcount
@@ -684,9 +850,14 @@ def seed(url: str, args) -> None:
         with Step("recharge orders") as s:
             cur.execute(SQL_ORDERS, params)
             s.rows = cur.rowcount
+        with Step("refund plan (temp)") as s:
+            cur.execute(SQL_SEED_REFUND, params)
+            s.rows = cur.rowcount
         with Step("clock plan (temp)") as s:
             cur.execute(SQL_SEED_CLOCK, params)
             s.rows = cur.rowcount
+            cur.execute(SQL_SEED_REFUND_CLOCK, params)
+            s.rows += cur.rowcount
         with Step("clock arithmetic (engine.compute, 2 procs)") as s:
             starts = [
                 r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()
@@ -711,7 +882,7 @@ def seed(url: str, args) -> None:
                 "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT case_id, "
                 "min(due) FILTER (WHERE state = 'active') AS due, "
                 "bool_or(state = 'breached') AS breached "
-                "FROM seed_clock_f GROUP BY case_id"
+                "FROM seed_clock_f WHERE metric <> 'refund_approval' GROUP BY case_id"
             )
             s.rows = cur.rowcount
         with Step("cases") as s:
@@ -727,11 +898,16 @@ def seed(url: str, args) -> None:
         with Step("SLA clocks") as s:
             cur.execute(SQL_CLOCKS, params)
             s.rows = cur.rowcount
+        with Step("refunds, approvals, provider attempts") as s:
+            cur.execute(SQL_REFUNDS, params)
+            s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
         with Step("SLA clock stops (report facts)") as s:
             s.rows = facts.backfill_postgresql(cur, {calendar: spec})
         with Step("timeline events (opened)") as s:
             cur.execute(SQL_EVENTS, params)
             s.rows = cur.rowcount
+            cur.execute(SQL_REFUND_EVENTS, params)
+            s.rows += cur.rowcount
         with Step("reference counters") as s:
             cur.execute(
                 "INSERT INTO cases_referencecounter (day, last) "
@@ -742,7 +918,7 @@ def seed(url: str, args) -> None:
             )
             s.rows = cur.rowcount
         with Step("identity sequences") as s:
-            for table in ("cases_customer", "cases_rechargeorder", "cases_case"):
+            for table in ("cases_customer", "cases_rechargeorder", "cases_case", "refunds_refund"):
                 cur.execute(
                     sql.SQL(
                         "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
@@ -769,13 +945,16 @@ def seed(url: str, args) -> None:
                    (SELECT count(*) FROM cases_slaclock WHERE state IN ('active','paused')),
                    (SELECT count(*) FROM cases_slaclock WHERE next_threshold_at IS NOT NULL),
                    (SELECT count(*) FROM cases_slaclock WHERE next_threshold_at <= now()),
+                   (SELECT count(*) FROM refunds_refund),
+                   (SELECT count(*) FROM refunds_refund WHERE status = 'pending_approval'),
                    pg_size_pretty(pg_database_size(current_database()))
             """
         ).fetchone()
     log(
         f"done in {time.perf_counter() - t_all:.1f} s: {summary[0]:,} cases ({summary[1]:,} open), "
         f"{summary[2]:,} running clocks, {summary[3]:,} in the sweep index, "
-        f"{summary[4]:,} due now; database {summary[5]}"
+        f"{summary[4]:,} due now, {summary[5]:,} refunds ({summary[6]:,} waiting for approval); "
+        f"database {summary[7]}"
     )
 
 
