@@ -103,6 +103,12 @@ class Refund(models.Model):
             models.Index(fields=["status", "updated_at"], name="refund_status_time"),
             models.Index(fields=["order", "status"], name="refund_order_status"),
             models.Index(fields=["provider_reference"], name="refund_provider_ref"),
+            # the approvals inbox: the pending ones, oldest request first (refunds.views)
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status=RefundStatus.PENDING_APPROVAL),
+                name="refund_pending_oldest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,5 +51,10 @@ def approvals_inbox(user) -> QuerySet[Refund]:
     ).order_by("created_at", "id")
 
 
+def approvals_waiting(user, *, up_to: int) -> int:
+    """How many refunds are in the user's inbox, counted up to `up_to + 1` (more is "more than")."""
+    return approvals_inbox(user).order_by().values("pk")[: up_to + 1].count()
+
+
 def refunds_of_case(case) -> QuerySet[Refund]:
     return with_details(Refund.objects.filter(case=case)).order_by("created_at", "id")

@@ -2,6 +2,8 @@
 amount and the approval clock; approve or reject through the services; the requester's own
 refund is shown without the buttons."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -86,3 +88,63 @@ def test_refunds_above_the_limit_are_not_in_the_inbox(login, people):
 def test_roles_without_a_tier_are_refused(login, people):
     assert login(people.manager).get("/approvals/").status_code == 403
     assert login(people.manager).post("/approvals/1/approve/").status_code == 403
+
+
+def test_the_inbox_pages_oldest_first_and_counts_what_waits(login, people, monkeypatch):
+    from refunds import views
+    from tests.ui.conftest import many_cases
+
+    monkeypatch.setattr(views, "INBOX_PAGE", 4)
+    refunds = [request_refund(people.agent, case, "10.00") for case in many_cases(6, prefix="P")]
+    client = login(people.finance)
+    first = client.get("/approvals/").content.decode()
+    assert "6 refunds wait for a decision. The oldest requests come first." in first
+    shown = [r.reference for r in refunds if r.reference in first]
+    assert shown == [r.reference for r in refunds[:4]]
+    assert first.index(refunds[0].reference) < first.index(refunds[3].reference)
+    next_url = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get("/approvals/" + next_url).content.decode()
+    assert [r.reference for r in refunds if r.reference in second] == [
+        r.reference for r in refunds[4:]
+    ]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # deciding one takes it out of the count
+    client.post(f"/approvals/{refunds[0].pk}/approve/")
+    assert "5 refunds wait for a decision." in client.get("/approvals/").content.decode()
+
+
+def test_a_long_backlog_is_counted_up_to_a_bound(login, people, monkeypatch):
+    from refunds import views
+    from tests.ui.conftest import many_cases
+
+    monkeypatch.setattr(views, "WAITING_COUNTED", 2)
+    for case in many_cases(3, prefix="Q"):
+        request_refund(people.agent, case, "10.00")
+    html = login(people.finance).get("/approvals/").content.decode()
+    assert "More than 2 refunds wait for a decision." in html
+    one = login(people.supervisor)
+    Refund.objects.exclude(pk=Refund.objects.order_by("pk").first().pk).update(
+        status=RefundStatus.REJECTED
+    )
+    assert "1 refund waits for a decision." in one.get("/approvals/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_blank_decision_fields_are_the_fields_django_renders(language):
+    """The inbox renders a blank field once per page and puts each row's id in: the same HTML as
+    rendering the row's own form."""
+    from django.utils import translation
+
+    from refunds.forms import ApproveForm, RejectForm
+    from refunds.views import _BlankFields, _field_html
+
+    with translation.override(language):
+        blank = _BlankFields()
+        for pk in (7, 1234):
+            assert blank("approve", pk) == _field_html(
+                ApproveForm(auto_id=f"approve-{pk}-%s"), "comment"
+            )
+            assert blank("reject", pk) == _field_html(
+                RejectForm(auto_id=f"reject-{pk}-%s"), "reason"
+            )
+        assert 'id="reject-1234-reason"' in blank("reject", 1234)
