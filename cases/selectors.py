@@ -87,14 +87,22 @@ def case_as_loaded(case: Case, *, flags: list[CaseFlag], clocks: list[SlaClock])
 
 
 def case_detail(user) -> QuerySet[Case]:
+    """A case with all the workspace and the API detail show.
+
+    The case it was merged into and its incident are prefetched, not joined: few cases have
+    either (no query then), and with them the case's statement joined ten tables, which took
+    PostgreSQL 8 ms to plan at 1,000,000 cases (5.5 ms at 10,000) on each connection's first
+    executions, before its plan is cached. Joined as here: 2.9 ms."""
     return (
         case_list(user)
-        .select_related("recharge_order", "credit_account", "merged_into", "incident")
+        .select_related("recharge_order", "credit_account")
         .prefetch_related(
+            "merged_into",
+            "incident",
             Prefetch(
                 "messages",
                 queryset=Message.objects.select_related("author").order_by("created_at", "id"),
-            )
+            ),
         )
     )
 
