@@ -61,8 +61,9 @@ def prepare() -> dict:
 
 
 def approval_tiers() -> None:
-    """The seed makes no approval tiers (and no refunds): without a tier nobody may open the
-    approvals inbox. Two tiers, as an operator would configure them, if there are none."""
+    """The seed makes the two tiers its refunds were decided under; a database seeded before it
+    did (2026-12-05) has none, and without a tier nobody may open the approvals inbox. The same
+    two tiers if there are none."""
     from refunds.models import ApprovalTier
 
     if not ApprovalTier.objects.filter(currency="CNY", enabled=True).exists():
