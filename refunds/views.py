@@ -5,6 +5,8 @@ The cases app never imports refunds: this module registers its workspace panel w
 `cases.views.workspace.register_panel` when the URLs load it.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
@@ -178,19 +181,27 @@ def _row(refund: Refund, user, now, limit, forms: dict, blank: _BlankFields) -> 
 def inbox_context(request, forms: dict | None = None) -> dict:
     now = timezone.now()
     user = request.user
-    page = keyset_page(
-        _inbox(user), ordering="created_at", cursor=request.GET.get("cursor"), size=INBOX_PAGE
-    )
+    cursor = request.GET.get("cursor") or None
+    page = keyset_page(_inbox(user), ordering="created_at", cursor=cursor, size=INBOX_PAGE)
+    if cursor and not page.items:  # its refunds all decided since: the first page
+        cursor = None
+        page = keyset_page(_inbox(user), ordering="created_at", cursor=None, size=INBOX_PAGE)
     _may, limit = policy.approver_limit(user, "CNY")
     blank = _BlankFields()
     return {
         "rows": [_row(r, user, now, limit, forms or {}, blank) for r in page.items],
         "page": page,
+        "here": _here(cursor),
         "waiting": selectors.approvals_waiting(user, up_to=WAITING_COUNTED),
         "waiting_more": WAITING_COUNTED,
         "limit": limit,
         "limit_text": format_money(limit) if limit is not None else _("no limit"),
     }
+
+
+def _here(cursor: str | None) -> str:
+    """The query string of the page shown: a decision taken on it comes back to it."""
+    return f"?{urlencode({'cursor': cursor})}" if cursor else ""
 
 
 def render_inbox(request, *, forms=None, status: int = 200):
@@ -255,4 +266,4 @@ class RefundDecisionView(ApproverRequiredMixin, View):
     def finish(self, status: int = 200):
         if is_partial(self.request):
             return render_inbox(self.request, status=status)
-        return redirect("refunds:approvals")
+        return redirect(reverse("refunds:approvals") + _here(self.request.GET.get("cursor")))

@@ -113,6 +113,36 @@ def test_the_inbox_pages_oldest_first_and_counts_what_waits(login, people, monke
     assert "5 refunds wait for a decision." in client.get("/approvals/").content.decode()
 
 
+def test_a_decision_comes_back_to_its_page(login, people, monkeypatch):
+    from refunds import views
+    from tests.ui.conftest import many_cases
+
+    monkeypatch.setattr(views, "INBOX_PAGE", 2)
+    refunds = [request_refund(people.agent, case, "10.00") for case in many_cases(4, prefix="D")]
+    client = login(people.finance)
+    first = client.get("/approvals/").content.decode()
+    query = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get("/approvals/" + query).content.decode()
+    third = refunds[2]
+    assert f'action="/approvals/{third.pk}/reject/{query}"' in second
+    # refused: the page it was taken on, with the error on that refund's field
+    response = client.post(f"/approvals/{third.pk}/reject/{query}", {"reason": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="reject-{third.pk}-reason_error"' in html
+    assert refunds[0].reference not in html
+    # taken: back to the same page (htmx answers with it, a plain POST redirects to it)
+    response = client.post(f"/approvals/{third.pk}/approve/{query}", HTTP_HX_REQUEST="true")
+    assert refunds[3].reference in response.content.decode()
+    assert refunds[0].reference not in response.content.decode()
+    response = client.post(f"/approvals/{refunds[3].pk}/approve/{query}")
+    assert response.status_code == 302 and response["Location"] == "/approvals/" + query
+    # that page has no refund left now: the first page instead of an empty one
+    html = client.get(response["Location"]).content.decode()
+    assert refunds[0].reference in html and refunds[1].reference in html
+    assert "Nothing waits for your decision." not in html
+
+
 def test_a_long_backlog_is_counted_up_to_a_bound(login, people, monkeypatch):
     from refunds import views
     from tests.ui.conftest import many_cases
