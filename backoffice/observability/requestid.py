@@ -1,8 +1,8 @@
 """Request ids: one id per request, carried into every log record and into the tasks it publishes.
 
 nginx sets `X-Request-ID` (its `$request_id`); `RequestIdMiddleware` takes it when it is 1–64 of
-`[A-Za-z0-9-]`, otherwise makes one (a UUID4), puts it in `current` for the request's lifetime and
-returns it in the response's `X-Request-ID`. `RequestIdFilter` (on every log handler) sets
+`[A-Za-z0-9-]`, otherwise makes one (a UUID4), puts it in `current` until the response is closed
+and returns it in the response's `X-Request-ID`. `RequestIdFilter` (on every log handler) sets
 `record.request_id` ("-" outside a request or task). A task published while an id is current carries
 it in the message header `request_id`; the worker makes it current for the task's run
 (`task_prerun` → `task_postrun`), so the task's log lines and the tasks it publishes carry it too.
@@ -12,6 +12,8 @@ import logging
 import re
 import uuid
 from contextvars import ContextVar
+
+from django.core.signals import request_finished
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
@@ -38,13 +40,19 @@ class RequestIdMiddleware:
         given = request.headers.get(HEADER)
         request_id = given if valid(given) else new_id()
         request.request_id = request_id
-        token = current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            current.reset(token)
+        # Cleared when the response is closed (`request_finished`), not here: Django logs a 4xx or
+        # 5xx response ("Not Found: …") after the middleware chain has returned.
+        current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _clear(**kwargs) -> None:
+    current.set(None)
+
+
+request_finished.connect(_clear, dispatch_uid="backoffice.observability.requestid.clear")
 
 
 def _install_record_factory() -> None:
