@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from prometheus_client.core import GaugeMetricFamily
 
+from cases.choices import OPEN_STATUSES
 from cases.models import Queue, QueueCount
 from cases.notifications.models import Notification, OutboxStatus
 from cases.sla.counts import FIELDS, queue_counts, refresh_queue_counts
@@ -55,8 +56,8 @@ def queue_families(now: datetime) -> list:
     }
     for pk, row in sorted(counts.items(), key=lambda item: codes.get(item[0], "")):
         code = codes.get(pk, str(pk))
-        for status, number in sorted(row["by_status"].items()):
-            depth.add_metric([code, status], number)
+        for status in sorted(OPEN_STATUSES):  # zeros too: a series never vanishes
+            depth.add_metric([code, status], row["by_status"].get(status, 0))
         for field, family in per_queue.items():
             family.add_metric([code], row[field])
     age = GaugeMetricFamily(

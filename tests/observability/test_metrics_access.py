@@ -96,3 +96,36 @@ def test_metrics_and_health_are_not_redirected_to_https(client):
 @override_settings(METRICS_TOKEN=TOKEN)
 def test_metrics_refuses_other_methods(client):
     assert client.post("/metrics", headers=BEARER).status_code == 405
+
+
+@pytest.mark.postgres
+@override_settings(METRICS_TOKEN=TOKEN, QUEUE_COUNTS_MAX_AGE=180)
+def test_a_scrape_never_counts_the_big_tables(client):
+    """With the beat task's stored counts in place (production), a scrape reads no case row, counts
+    refunds only through bounded index reads, and runs the same statements however much data."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.sla.counts import refresh_queue_counts
+    from tests.refunds.factories import People, paid_case, request_refund
+
+    refresh_queue_counts()
+    with CaptureQueriesContext(connection) as empty:
+        scrape(client)
+    people = People()
+    for n in range(3):
+        case = paid_case("20.00", order_id=f"R{n}", customer_id=f"U{n}")
+        request_refund(people.agent, case, "20.00")
+    refresh_queue_counts()
+    with CaptureQueriesContext(connection) as filled:
+        samples = scrape(client)
+    assert sample(samples, "backoffice_refunds", status="pending_approval") == 3
+    assert sample(samples, "backoffice_cases_open", queue="recharge", status="new") == 3
+    assert len(filled.captured_queries) == len(empty.captured_queries)
+    statements = [q["sql"] for q in filled.captured_queries]
+    assert not [sql for sql in statements if '"cases_case"' in sql or "cases_case " in sql]
+    refund_reads = [sql for sql in statements if "refunds_refund" in sql]
+    assert refund_reads and all("LIMIT" in sql for sql in refund_reads), refund_reads
+    notification_reads = [sql for sql in statements if "cases_notification" in sql]
+    assert notification_reads
+    assert all("IN ('queued', 'sending')" in sql for sql in notification_reads), notification_reads
