@@ -99,3 +99,15 @@ def test_ready_is_503_while_a_migration_is_not_applied(client):
 def test_health_endpoints_refuse_other_methods(client):
     assert client.post("/healthz/live").status_code == 405
     assert client.post("/healthz/ready").status_code == 405
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_metrics_is_503_not_500_while_the_database_is_down(client, settings):
+    from tests.observability.conftest import TOKEN
+
+    settings.METRICS_TOKEN = TOKEN
+    with database_down():
+        response = client.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 503
+    assert response.content == b"database unavailable\n"
