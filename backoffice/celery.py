@@ -31,3 +31,8 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
+
+# Request ids into task logs, task run time and queue wait into /metrics (backoffice/observability).
+from backoffice.observability import signals as _observability  # noqa: E402
+
+_observability.connect()

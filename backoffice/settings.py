@@ -340,3 +340,21 @@ QUEUE_COUNTS_MAX_AGE = env.float("QUEUE_COUNTS_MAX_AGE", default=180.0)
 
 # Seconds a process keeps configuration read on every intake (SLA policies, routing rules, templates).
 CONFIG_CACHE_SECONDS = env.float("CONFIG_CACHE_SECONDS", default=30.0)
+
+# Observability (backoffice/observability/; docs/operations.md, "Observability"). Request ids:
+# nginx's X-Request-ID (or a new one) on the response, on every log line and in the tasks a request
+# publishes. /metrics: with METRICS_TOKEN, `Authorization: Bearer <token>`; with
+# METRICS_ALLOWED_IPS (addresses or networks), direct connections from them; neither set: 404.
+MIDDLEWARE = ["backoffice.observability.requestid.RequestIdMiddleware", *MIDDLEWARE]
+LOGGING["filters"]["request_id"] = {"()": "backoffice.observability.requestid.RequestIdFilter"}
+LOGGING["handlers"]["console"]["filters"] = [
+    "request_id",
+    *LOGGING["handlers"]["console"]["filters"],
+]
+LOGGING["formatters"]["plain"]["format"] = (
+    "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_COLLECTORS = ["cases.metrics.collect", "refunds.metrics.collect"]
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

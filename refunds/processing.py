@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from backoffice.observability.tasktimes import count
 from cases.notifications.models import Purpose
 from cases.notifications.services import notify_refund
 from refunds import policy
@@ -31,6 +32,11 @@ OUTCOME_PURPOSE = {
     RefundStatus.SUCCEEDED: Purpose.REFUND_PAID,
     RefundStatus.FAILED: Purpose.REFUND_FAILED,
 }
+
+
+def count_provider_error(kind: str) -> None:
+    """One more `backoffice_refund_provider_errors_total{kind}` on /metrics (refunds/metrics.py)."""
+    count("refund_provider_errors", kind)
 
 
 def lease_seconds() -> float:
@@ -207,6 +213,7 @@ def submit(refund_id: int) -> str | None:
             reference=f"refund:{refund.pk}",
         )
     except client.ProviderRejected as exc:
+        count_provider_error("rejected")
         _finish(
             taken,
             status=RefundStatus.NEEDS_REVIEW,
@@ -216,6 +223,7 @@ def submit(refund_id: int) -> str | None:
         )
         return RefundStatus.NEEDS_REVIEW
     except client.ProviderUnavailable as exc:
+        count_provider_error("unavailable")
         _finish(
             taken,
             status=RefundStatus.OUTCOME_UNKNOWN,

@@ -48,6 +48,7 @@ class QueueCount(models.Model):
     unassigned = models.PositiveIntegerField(_("unassigned"), default=0)
     at_risk = models.PositiveIntegerField(_("at risk"), default=0)
     breached = models.PositiveIntegerField(_("breached"), default=0)
+    by_status = models.JSONField(_("open by status"), default=dict, blank=True)
     counted_at = models.DateTimeField(_("counted at"))
 
     class Meta:

@@ -46,11 +46,12 @@ def breached_q(now: datetime) -> Q:
 
 def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
     """Counted now: one grouped query over the partial index of open cases by queue, each clock
-    test an indexed lookup by case. Proportional to the open cases of those queues."""
+    test an indexed lookup by case. Proportional to the open cases of those queues. Each queue's
+    counts carry `by_status` too (open cases per status: `/metrics`' queue depth)."""
     rows = (
         Case.objects.filter(status__in=OPEN_STATUSES, queue_id__in=queue_ids)
         .order_by()
-        .values("queue_id")
+        .values("queue_id", "status")
         .annotate(
             open=Count("pk"),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
@@ -58,7 +59,13 @@ def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
             breached=Count("pk", filter=breached_q(now)),
         )
     )
-    return {row["queue_id"]: row for row in rows}
+    counted: dict[int, dict] = {}
+    for row in rows:
+        counts = counted.setdefault(row["queue_id"], {**dict.fromkeys(FIELDS, 0), "by_status": {}})
+        for field in FIELDS:
+            counts[field] += row[field]
+        counts["by_status"][row["status"]] = row["open"]
+    return counted
 
 
 def refresh_queue_counts(queue_ids=None, *, now: datetime | None = None) -> dict[int, dict]:
@@ -72,18 +79,16 @@ def refresh_queue_counts(queue_ids=None, *, now: datetime | None = None) -> dict
         else list(Queue.objects.values_list("pk", flat=True))
     )
     counted = queue_counts(ids, now)
-    empty = dict.fromkeys(FIELDS, 0)
-    rows = [
-        QueueCount(queue_id=pk, counted_at=now, **{k: counted.get(pk, empty)[k] for k in FIELDS})
-        for pk in ids
-    ]
+    empty = {**dict.fromkeys(FIELDS, 0), "by_status": {}}
+    stored = {pk: counted.get(pk, empty) for pk in ids}
+    rows = [QueueCount(queue_id=pk, counted_at=now, **counts) for pk, counts in stored.items()]
     QueueCount.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["queue"],
-        update_fields=[*FIELDS, "counted_at"],
+        update_fields=[*FIELDS, "by_status", "counted_at"],
     )
-    return {pk: {k: counted.get(pk, empty)[k] for k in FIELDS} for pk in ids}
+    return stored
 
 
 def overview_counts(queue_ids, *, now: datetime | None = None) -> tuple[dict[int, dict], datetime]:
@@ -92,14 +97,17 @@ def overview_counts(queue_ids, *, now: datetime | None = None) -> tuple[dict[int
     now = now or timezone.now()
     max_age = timedelta(seconds=float(settings.QUEUE_COUNTS_MAX_AGE))
     if not max_age:  # configured to count live (small installations, the tests)
-        empty = dict.fromkeys(FIELDS, 0)
+        empty = {**dict.fromkeys(FIELDS, 0), "by_status": {}}
         counted = queue_counts(queue_ids, now)
         return {pk: counted.get(pk, empty) for pk in queue_ids}, now
     stored = {
         row.queue_id: row
         for row in QueueCount.objects.filter(queue_id__in=queue_ids, counted_at__gte=now - max_age)
     }
-    counts = {pk: {k: getattr(row, k) for k in FIELDS} for pk, row in stored.items()}
+    counts = {
+        pk: {**{k: getattr(row, k) for k in FIELDS}, "by_status": row.by_status}
+        for pk, row in stored.items()
+    }
     missing = [pk for pk in queue_ids if pk not in stored]
     if missing:
         counts.update(refresh_queue_counts(missing, now=now))

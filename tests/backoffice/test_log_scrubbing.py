@@ -163,7 +163,7 @@ def configured_filter() -> ScrubFilter:
 
 def test_every_configured_handler_has_the_filter():
     config = settings.LOGGING  # dictConfig consumed the filter's "()" key; the handlers keep theirs
-    assert set(config["filters"]) == {"scrub"}
+    assert set(config["filters"]) == {"scrub", "request_id"}
     assert config["handlers"], "no handlers configured"
     for name, handler in config["handlers"].items():
         assert "scrub" in handler.get("filters", []), name

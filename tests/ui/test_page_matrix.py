@@ -313,7 +313,7 @@ def test_get_only_pages_refuse_a_post_and_change_nothing():
 
 # --- every staff route has a row -----------------------------------------------------------------
 
-EXCLUDED_PREFIXES = ("/api/", "/admin/", "/i18n/", "/healthz", "/login/", "/logout/")
+EXCLUDED_PREFIXES = ("/api/", "/admin/", "/i18n/", "/healthz", "/metrics", "/login/", "/logout/")
 
 
 def staff_routes() -> dict[str, set[str]]:
