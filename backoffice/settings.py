@@ -27,6 +27,20 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
     )
+# The audit chain's HMAC key lives here, outside the database (docs/security.md). Rotation: give the
+# new key a new AUDIT_HMAC_KEY_ID and move the old one to AUDIT_HMAC_RETIRED_KEYS (id=key,…).
+DEV_AUDIT_HMAC_KEY = "dev-only-audit-hmac-key-never-use-in-production"
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default=DEV_AUDIT_HMAC_KEY)
+AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="k1")
+AUDIT_HMAC_RETIRED_KEYS = env.dict("AUDIT_HMAC_RETIRED_KEYS", default={})
+if not DEBUG and (AUDIT_HMAC_KEY == DEV_AUDIT_HMAC_KEY or len(AUDIT_HMAC_KEY) < 32):
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY must be set to a random value of at least 32 characters when DEBUG is off."
+    )
+# Where the audit head is checkpointed (append-only JSON lines), outside the database.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit")
+# Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -216,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-relay": {
         "task": "notifications.relay",
         "schedule": env.float("NOTIFY_RELAY_SECONDS", default=60.0),
+    },
+    "audit-checkpoint": {
+        "task": "backoffice.audit_checkpoint",
+        "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
     },
     "reports-daily-summary": {
         "task": "reports.daily_summary",
