@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backoffice.client_ip.ClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,12 +145,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes), per username and IP.
+# Failed logins (backoffice/login_throttle.py): the (username, address) pair locks after
+# AXES_FAILURE_LIMIT failures (django-axes); an address after LOGIN_IP_FAILURE_LIMIT across names;
+# an account backs off (2^n seconds) for addresses it has not signed in from. The address is
+# backoffice.client_ip.client_ip (TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_CLIENT_IP_CALLABLE = "backoffice.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.auth_views.lockout_response"
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+LOGIN_USER_BACKOFF_AFTER = env.int("LOGIN_USER_BACKOFF_AFTER", default=5)
+LOGIN_USER_BACKOFF_MAX_SECONDS = env.int("LOGIN_USER_BACKOFF_MAX_SECONDS", default=900)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=90)
 
 # Internationalisation: Chinese first, English second; Shanghai time.
 LANGUAGE_CODE = "zh-hans"
@@ -253,8 +263,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "backoffice.api.throttling.AnonRateThrottle",
+        "backoffice.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -315,7 +325,13 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # `client_ip`: the request's client address (backoffice.client_ip), "-" outside a request.
+    "formatters": {
+        "plain": {
+            "class": "backoffice.client_ip.ClientIpFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s",
+        }
+    },
     # Every handler gets `scrub`: no phone number, API token or password reaches a log line.
     "filters": {"scrub": {"()": "backoffice.logging.ScrubFilter"}},
     "handlers": {

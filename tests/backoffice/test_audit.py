@@ -346,3 +346,16 @@ def test_the_legacy_prefix_is_anchored_by_the_keying_migration(capsys):
     tamper("UPDATE backoffice_auditentry SET action = %s WHERE seq = 2", ["forged"])
     err = verify_fails(capsys)
     assert "BROKEN at entry seq=2" in err and "content does not match its hash" in err
+
+
+@pytest.mark.django_db
+def test_beat_checkpoints_the_head_hourly(checkpoint_dir, settings):
+    from backoffice.tasks import audit_checkpoint
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    assert (entry["task"], entry["schedule"]) == (audit_checkpoint.name, 3600.0)
+    assert audit_checkpoint.name == "backoffice.audit_checkpoint"
+    write(2)
+    assert audit_checkpoint.apply().get() == 2
+    [line] = checkpoints()
+    assert (line["seq"], line["head_hash"]) == (2, AuditEntry.objects.get(seq=2).hash)
