@@ -13,6 +13,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 
+from backoffice.api.authentication import revoke_tokens
 from backoffice.audit.services import audit_record
 
 SECRET_FIELDS = frozenset({"password"})
@@ -101,7 +102,8 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = self.get_object(request, id)
-                _record(request, "admin.password_set", user, {})
+                revoked = revoke_tokens(user)
+                _record(request, "admin.password_set", user, {"api_tokens_revoked": revoked})
         return response
 
 

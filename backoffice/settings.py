@@ -272,6 +272,9 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# An API token older than this many days stops authenticating; the token endpoint then issues a
+# new one (0: tokens never expire). A password set in the admin or by create_staff revokes it.
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Complaint & refund back-office API",
     "DESCRIPTION": (

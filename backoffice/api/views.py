@@ -2,7 +2,9 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, parsers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
+from backoffice.api.authentication import token_for
 from backoffice.api.parsers import JSONParser
 from backoffice.api.schema import errors
 from backoffice.client_ip import client_ip
@@ -38,4 +40,7 @@ class TokenView(ObtainAuthToken):
             throttled = exceptions.Throttled(detail=refusal.message)  # the message says the wait
             throttled.wait = refusal.retry_after  # → Retry-After
             raise throttled
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = token_for(serializer.validated_data["user"])
+        return Response({"token": token.key})
