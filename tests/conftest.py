@@ -78,6 +78,13 @@ def _flush_past_the_audit_truncate_trigger():
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test its own checkpoint file: a checkpoint of another test's chain (the daily summary
+    writes one) would make this test's shorter chain look cut."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
+@pytest.fixture(autouse=True)
 def _seed_data_after_flush(request):
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or (
