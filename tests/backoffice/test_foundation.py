@@ -152,6 +152,12 @@ def test_the_development_audit_key_is_refused_when_debug_is_off():
     assert "AUDIT_HMAC_KEY must be set" in result.stderr
 
 
+def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start():
+    result = _manage("check", TRUSTED_PROXIES="127.0.0.1,nginx.local")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'nginx.local' is not an IP or CIDR" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage(
         "check",
