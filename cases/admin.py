@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin, IndexedSearchMixin
 from cases.models import (
@@ -89,7 +90,7 @@ class QueueMembershipInline(admin.TabularInline):
 
 
 @admin.register(Queue)
-class QueueAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
+class QueueAdmin(AuditedAdminMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -127,7 +128,7 @@ class QueueAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(QueueMembership)
-class QueueMembershipAdmin(admin.ModelAdmin):
+class QueueMembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("queue", "user", "is_lead", "active", "last_assigned_at")
     list_filter = ("queue", "is_lead", "active")
     list_select_related = ("queue", "user")
@@ -137,7 +138,7 @@ class QueueMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "position",
         "name",

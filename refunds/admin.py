@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import IndexedSearchMixin
 from backoffice.errors import DomainError
@@ -26,7 +27,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalTier)
-class ApprovalTierAdmin(admin.ModelAdmin):
+class ApprovalTierAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "role", "currency", "max_amount", "approvals_needed", "enabled")
     list_editable = ("enabled",)
     list_filter = ("role", "currency", "enabled")

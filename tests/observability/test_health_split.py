@@ -88,7 +88,7 @@ def test_ready_is_503_naming_the_broker_when_it_is_down(client):
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_ready_is_503_while_a_migration_is_not_applied(client):
-    MigrationRecorder.Migration.objects.filter(app="backoffice", name="0006_metric_tally").delete()
+    MigrationRecorder.Migration.objects.filter(app="backoffice", name="0008_metric_tally").delete()
     response = client.get("/healthz/ready")
     assert response.status_code == 503
     body = response.json()

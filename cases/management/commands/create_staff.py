@@ -2,8 +2,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from backoffice.api.authentication import revoke_tokens, token_for
+from backoffice.audit.services import audit_record
 from backoffice.roles import Role
 from cases.models import Queue, QueueMembership
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         user, created = User.objects.get_or_create(username=username, defaults={"email": email})
         if password:
             user.set_password(password)
+            revoke_tokens(user)  # a new password: the old token goes with the old password
         elif created:
             user.set_unusable_password()
         if email:
@@ -48,12 +50,25 @@ class Command(BaseCommand):
         user.is_active = True
         user.save()
         role_groups = Group.objects.filter(name__in=Role.values)
+        roles_before = sorted(user.groups.values_list("name", flat=True)) if not created else []
         user.groups.remove(*role_groups.exclude(name=role))
         user.groups.add(Group.objects.get(name=role))
         for q in queues:
             QueueMembership.objects.update_or_create(queue=q, user=user, defaults={"is_lead": lead})
+        audit_record(
+            actor="manage.py create_staff",
+            action="user.staff_set",
+            target=user,
+            payload={
+                "created": created,
+                "roles": [roles_before, sorted(user.groups.values_list("name", flat=True))],
+                "queues": sorted(q.code for q in queues),
+                "lead": lead,
+                "password_set": bool(password),
+            },
+        )
         verb = "created" if created else "updated"
         where = f" in queues {', '.join(q.code for q in queues)}" if queues else ""
         self.stdout.write(f"{verb} {username} as {role}{where}")
         if token:
-            self.stdout.write(Token.objects.get_or_create(user=user)[0].key)
+            self.stdout.write(token_for(user).key)

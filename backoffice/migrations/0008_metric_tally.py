@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0005_search_indexes'),
+        ('backoffice', '0007_audit_refuse_truncate'),
     ]
 
     operations = [
