@@ -395,7 +395,7 @@ LOGGING["handlers"]["console"]["filters"] = [
     *LOGGING["handlers"]["console"]["filters"],
 ]
 LOGGING["formatters"]["plain"]["format"] = (
-    "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+    "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] request_id=%(request_id)s %(message)s"
 )
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])

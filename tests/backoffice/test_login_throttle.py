@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from backoffice.client_ip import ClientIpFilter, client_ip
+from backoffice.observability.requestid import RequestIdFilter
 from tests.factories import staff
 
 PASSWORD = "pw-Secret-123"
@@ -158,13 +159,17 @@ def test_log_lines_carry_the_client_address(user, settings, caplog):
     [console] = [h for h in logging.getLogger().handlers if h.name == "console"]
     formatter = console.formatter
     caplog.handler.addFilter(ClientIpFilter())
+    caplog.handler.addFilter(RequestIdFilter())
     with caplog.at_level(logging.WARNING, logger="axes"):
         login(PROXY, "wrong", xff=f"6.6.6.6, {A}")
     records = [r for r in caplog.records if r.name.startswith("axes")]
     assert records and {r.client_ip for r in records} == {A}
-    assert f" axes.handlers.database [{A}] AXES: New login failure" in formatter.format(records[0])
+    line = formatter.format(records[0])
+    assert f" axes.handlers.database [{A}] request_id=" in line
+    assert "AXES: New login failure" in line
     outside = logging.LogRecord("x", logging.INFO, "", 0, "after the request", (), None)
-    assert formatter.format(outside).endswith(" x [-] after the request")
+    RequestIdFilter().filter(outside)  # the handler's filters run before its formatter
+    assert formatter.format(outside).endswith(" x [-] request_id=- after the request")
 
 
 def test_the_api_token_endpoint_is_throttled_like_the_page(user):
