@@ -169,6 +169,7 @@ class Stack:
 
     def release(self) -> None:
         """deploy/release.sh with systemctl replaced by a recorder of what it restarts."""
+        (self.tmp / "restarts").unlink(missing_ok=True)
         systemctl = self.tmp / "systemctl"
         systemctl.write_text(f'#!/bin/sh\necho "$@" >> {self.tmp / "restarts"}\n')
         systemctl.chmod(0o755)
@@ -186,10 +187,12 @@ class Stack:
            "-d", self.db_name, "-v", f"owner={self.pg['user']}", "-v", f"app={self.app_role}",
            "-q", "-f", DEPLOY / "postgres" / "grants.sql")  # fmt: skip
 
-    def manage(self, *args) -> str:
-        return sh(
-            sys.executable, "manage.py", *args, env=self.process_env(), cwd=self.current
-        ).stdout
+    def manage(self, *args, owner: bool = False) -> str:
+        """`manage.py` as the app role (as the owner role with owner=True, as release.sh migrates)."""
+        env = self.process_env()
+        if owner:
+            env["DATABASE_URL"] = env["MIGRATE_DATABASE_URL"]
+        return sh(sys.executable, "manage.py", *args, env=env, cwd=self.current).stdout
 
     # --- the processes ----------------------------------------------------------------------------
 

@@ -338,6 +338,27 @@ def test_a_spoofed_forwarded_address_does_not_reach_the_lockout(stack, staff):
         db=stack.db_name,
     ).split()
     assert rows == [f"127.0.0.1|{limit + 1}"]  # the locked-out attempt counts too
+
+    # docs/operations.md: an administrator lifts the lockout.
+    assert stack.manage("axes_reset") == "1 attempts removed.\n"
+    assert attempt(PASSWORD, "198.51.100.78").status_code == 302
+
+
+def test_running_the_release_again_changes_nothing(stack):
+    """A re-run (or a rollback to a release with no newer migrations) migrates nothing, passes the
+    checks and restarts in the same order."""
+    before = stack.restarts
+    stack.release()
+    assert "No migrations to apply." in stack.release_output
+    assert "System check identified no issues (0 silenced)." in stack.release_output
+    assert stack.restarts == before
+
+
+def test_the_restore_drill_on_the_deployed_database(stack):
+    """docs/operations.md's weekly drill, on the database the journey used: dump, restore into a
+    scratch database, same rows in every table, the copy's audit chain verifies."""
+    out = stack.manage("backup_check", owner=True)
+    assert out.strip().endswith("backup drill passed: the copy is complete"), out
     assert "198.51.100" not in stack.psql(
         "SELECT ip_address FROM axes_accessattempt", db=stack.db_name
     )
