@@ -26,6 +26,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import browser  # noqa: F401 - a fixture (Debian's chromium)
+from tests.browser.data import SUBJECTS
 from tests.production.stack import PASSWORD, Stack
 from tests.services import require
 from tests.workers import wait_for
@@ -136,27 +137,29 @@ def shoot(page, path: Path) -> None:
 
 
 def intake(stack: Stack, token: str) -> str:
-    body = {
-        "channel": "app",
-        "category": "recharge_not_credited",
-        "subject": "充值50元一直没到账",
-        "description": "付款成功但话费没到",
-        "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        # No phone: the customer's messages go by e-mail, which quiet hours do not hold.
-        "customer": {"external_id": "C1000", "name": "张三", "email": "zhang.san@example.com"},
-        "recharge_order": {
-            "order_id": f"RC{uuid.uuid4().hex[:10]}", "phone": "+8613912345678",
-            "carrier": "china_mobile", "face_value": "50.00", "amount_paid": "50.00",
-            "currency": "CNY", "status": "failed",
-        },
-    }  # fmt: skip
-    response = requests.post(
-        f"{stack.base_url}/api/v1/cases/", json=body, verify=stack.cert, timeout=30,
-        headers={"Authorization": f"Token {token}"},
-    )  # fmt: skip
-    assert response.status_code == 201, response.text
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    return response.json()["reference"]
+    """The six recharge complaints of the browser tests' queue, through the intake API; the first
+    one's reference (its customer is the one the journey follows)."""
+    references = []
+    for i, (category, subject, amount, carrier, phone) in enumerate(SUBJECTS):
+        body = {
+            "channel": "app", "category": category, "subject": subject,
+            "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            # No phone: the customer's messages go by e-mail, which quiet hours do not hold.
+            "customer": {"external_id": f"C{1000 + i}", "name": "张三" if i == 0 else f"客户{i}",
+                         "email": "zhang.san@example.com" if i == 0 else f"c{i}@example.com"},
+            "recharge_order": {
+                "order_id": f"RC{uuid.uuid4().hex[:10]}", "phone": phone, "carrier": carrier,
+                "face_value": amount, "amount_paid": amount, "currency": "CNY", "status": "failed",
+            },
+        }  # fmt: skip
+        response = requests.post(
+            f"{stack.base_url}/api/v1/cases/", json=body, verify=stack.cert, timeout=30,
+            headers={"Authorization": f"Token {token}"},
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        references.append(response.json()["reference"])
+    return references[0]
 
 
 def customer_mail(stack: Stack) -> list[email.message.Message]:
