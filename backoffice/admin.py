@@ -9,7 +9,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.auth_views import ThrottledAdminLoginForm
 from backoffice.calendars.models import BusinessCalendar, CalendarDay
+
+# The admin's login is throttled like the staff login page (backoffice/login_throttle.py).
+admin.site.login_form = ThrottledAdminLoginForm
 
 # --- Calendars -----------------------------------------------------------------------------------
 

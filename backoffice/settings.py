@@ -28,6 +28,20 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
     )
+# The audit chain's HMAC key lives here, outside the database (docs/security.md). Rotation: give the
+# new key a new AUDIT_HMAC_KEY_ID and move the old one to AUDIT_HMAC_RETIRED_KEYS (id=key,…).
+DEV_AUDIT_HMAC_KEY = "dev-only-audit-hmac-key-never-use-in-production"
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default=DEV_AUDIT_HMAC_KEY)
+AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="k1")
+AUDIT_HMAC_RETIRED_KEYS = env.dict("AUDIT_HMAC_RETIRED_KEYS", default={})
+if not DEBUG and (AUDIT_HMAC_KEY == DEV_AUDIT_HMAC_KEY or len(AUDIT_HMAC_KEY) < 32):
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY must be set to a random value of at least 32 characters when DEBUG is off."
+    )
+# Where the audit head is checkpointed (append-only JSON lines), outside the database.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit")
+# Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -54,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backoffice.client_ip.ClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,12 +146,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes), per username and IP.
+# Failed logins (backoffice/login_throttle.py): the (username, address) pair locks after
+# AXES_FAILURE_LIMIT failures (django-axes); an address after LOGIN_IP_FAILURE_LIMIT across names;
+# an account backs off (2^n seconds) for addresses it has not signed in from. The address is
+# backoffice.client_ip.client_ip (TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_CLIENT_IP_CALLABLE = "backoffice.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.auth_views.lockout_response"
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+LOGIN_USER_BACKOFF_AFTER = env.int("LOGIN_USER_BACKOFF_AFTER", default=5)
+LOGIN_USER_BACKOFF_MAX_SECONDS = env.int("LOGIN_USER_BACKOFF_MAX_SECONDS", default=900)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=90)
 
 # Internationalisation: Chinese first, English second; Shanghai time.
 LANGUAGE_CODE = "zh-hans"
@@ -245,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.relay",
         "schedule": env.float("NOTIFY_RELAY_SECONDS", default=60.0),
     },
+    "audit-checkpoint": {
+        "task": "backoffice.audit_checkpoint",
+        "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
+    },
     "reports-daily-summary": {
         "task": "reports.daily_summary",
         "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai: the Celery app's timezone
@@ -263,8 +291,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "backoffice.api.throttling.AnonRateThrottle",
+        "backoffice.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -325,7 +353,13 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # `client_ip`: the request's client address (backoffice.client_ip), "-" outside a request.
+    "formatters": {
+        "plain": {
+            "class": "backoffice.client_ip.ClientIpFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(client_ip)s] %(message)s",
+        }
+    },
     # Every handler gets `scrub`: no phone number, API token or password reaches a log line.
     "filters": {"scrub": {"()": "backoffice.logging.ScrubFilter"}},
     "handlers": {

@@ -13,6 +13,7 @@ from backoffice.settings import CACHES, DATABASES, celery_queues, env
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="backoffice-media-")
+AUDIT_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="backoffice-audit-")
 CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -78,6 +78,9 @@ ERRORS = {
     404: OpenApiResponse(ErrorBody, description="No such object (or not visible to you)."),
     409: OpenApiResponse(ErrorBody, description="The current state does not allow this."),
     413: OpenApiResponse(ErrorBody, description="The request body is too large."),
+    429: OpenApiResponse(
+        ErrorBody, description="Too many attempts; `Retry-After` says how many seconds to wait."
+    ),
 }
 # For an endpoint that takes one object or a list of them.
 LIST_BODY_400 = OpenApiResponse(

@@ -16,10 +16,11 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One link of the hash chain: `hash = sha256(prev_hash + canonical content)`.
+    """One link of the chain: `hash = HMAC-SHA256(key[key_id], prev_hash + canonical content)`;
+    entries of the legacy prefix (`key_id = ""`) hold a plain sha256 (`backoffice.audit.chain`).
 
     Written only by `backoffice.audit.services.audit_record`, in the transaction of the change it
-    records. A PostgreSQL trigger refuses UPDATE and DELETE; the ORM refuses them too.
+    records. PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE; the ORM refuses them too.
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
@@ -34,6 +35,7 @@ class AuditEntry(models.Model):
     payload = models.JSONField(_("details"), default=dict)
     prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    key_id = models.CharField(_("key id"), max_length=16, blank=True, default="")
 
     objects = AuditQuerySet.as_manager()
 

@@ -1,58 +1,38 @@
-"""The append-only, hash-chained audit trail.
+"""The append-only, HMAC-chained audit trail (the links: `backoffice.audit.chain`).
 
-Each entry holds the hash of the previous entry and the hash of its own canonical content. Writers
+Each entry holds the hash of the previous entry and the HMAC of its own canonical content under a
+key kept outside the database; `backoffice.audit.checkpoints` anchors the head outside the table. Writers
 serialise on one PostgreSQL advisory lock held to the end of their transaction, so the chain stays
 linear however many transactions write at once. Services call `audit_record` as their *last*
 statement, so the lock is held only from that insert to the commit.
 """
 
-import hashlib
+import hmac
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from backoffice.audit.chain import (
+    GENESIS,
+    KEYED_MARKER_ACTION,
+    LEGACY_KEY_ID,
+    canonical_json,
+    entry_content,
+    keyed_hash,
+    plain_hash,
+    sign,
+    verification_keys,
+)
 from backoffice.audit.models import AuditEntry
 from backoffice.holding import holding
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "audit_deferred", "audit_record", "audit_verify", "audit_walk"]
+
 _LOCK_KEY = 0x6175646974  # "audit"
 _deferred: ContextVar[list[AuditEntry] | None] = ContextVar("audit_deferred", default=None)
-
-
-def _json_default(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    return str(value)
-
-
-def canonical_json(value) -> str:
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
-    )
-
-
-def entry_content(entry: AuditEntry) -> dict:
-    return {
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at.astimezone(UTC).isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "payload": entry.payload,
-    }
-
-
-def entry_hash(prev_hash: str, content: dict) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
 
 
 def audit_record(
@@ -97,8 +77,8 @@ def _append(entries: list[AuditEntry]) -> None:
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     for entry in entries:
-        entry.seq, entry.prev_hash = seq, prev_hash
-        entry.hash = entry_hash(prev_hash, entry_content(entry))
+        entry.seq = seq
+        sign(entry, prev_hash)
         seq, prev_hash = seq + 1, entry.hash
     AuditEntry.objects.bulk_create(entries)  # inserts only: the trail stays append-only
 
@@ -120,22 +100,99 @@ class ChainBreak:
     reason: str
 
 
-def audit_verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk the chain in order; return how many entries held and the first broken link, if any."""
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    last_seq = 0
+@dataclass(frozen=True)
+class ChainWalk:
+    """What a walk found: entries verified, the head it ended on, the first broken link, and the
+    hashes of the entries asked for by seq (to compare with checkpoints)."""
+
+    checked: int
+    head_seq: int
+    head_id: int | None
+    head_hash: str
+    broken: ChainBreak | None
+    hashes: dict[int, str]
+
+
+def _link_problem(entry: AuditEntry, prev_hash: str, keys: dict[str, bytes]) -> str | None:
+    if entry.prev_hash != prev_hash:
+        return "previous-hash link does not match"
+    content = entry_content(entry)
+    if entry.key_id == LEGACY_KEY_ID:
+        if entry.hash != plain_hash(prev_hash, content):
+            return "content does not match its hash"
+        return None
+    key = keys.get(entry.key_id)
+    if key is None:
+        return f"signed with an unknown key id {entry.key_id!r}"
+    if not hmac.compare_digest(entry.hash, keyed_hash(key, prev_hash, content)):
+        return "content does not match its hash (HMAC)"
+    return None
+
+
+def audit_walk(*, batch_size: int = 5000, want: frozenset[int] = frozenset()) -> ChainWalk:
+    """Walk the chain in order and stop at the first broken link.
+
+    Keyed entries verify by HMAC under their key id. Plain-hash (legacy) entries verify only as the
+    prefix written before the chain was keyed: one after a keyed entry, or a run of them that no
+    keyed entry follows (a forged append with a correctly computed plain hash), is a break.
+    """
+    keys = verification_keys()
+    prev_hash, expected_seq, checked, last_seq, head_id = GENESIS, 1, 0, 0, None
+    keyed_seen, unanchored, hashes = False, None, {}
+
+    def result(broken=None, verified=None):
+        verified = checked if verified is None else verified
+        return ChainWalk(verified, last_seq, head_id, prev_hash, broken, hashes)
+
     while True:
         batch = list(AuditEntry.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
         if not batch:
-            return checked, None
+            if unanchored is not None:
+                seq, pk, before = unanchored
+                reason = "entry without a valid HMAC (plain hash only)"
+                return result(ChainBreak(seq, pk, reason), before)
+            return result()
         for entry in batch:
             if entry.seq != expected_seq:
-                return checked, ChainBreak(
-                    entry.seq, entry.pk, f"sequence gap: expected {expected_seq}"
+                return result(
+                    ChainBreak(entry.seq, entry.pk, f"sequence gap: expected {expected_seq}")
                 )
-            if entry.prev_hash != prev_hash:
-                return checked, ChainBreak(entry.seq, entry.pk, "previous-hash link does not match")
-            if entry.hash != entry_hash(prev_hash, entry_content(entry)):
-                return checked, ChainBreak(entry.seq, entry.pk, "content does not match its hash")
-            prev_hash, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
+            problem = _link_problem(entry, prev_hash, keys)
+            if problem is None and entry.key_id == LEGACY_KEY_ID:
+                if keyed_seen:
+                    problem = "entry without a valid HMAC (plain hash after the chain was keyed)"
+                elif unanchored is None:
+                    unanchored = (entry.seq, entry.pk, checked)
+            elif problem is None and not keyed_seen:
+                keyed_seen = True
+                if unanchored is not None and not _is_boundary(entry):
+                    seq, pk, before = unanchored
+                    reason = "plain-hash entries not anchored by the keying boundary"
+                    return result(ChainBreak(seq, pk, reason), before)
+                unanchored = None
+            if problem is not None:
+                return result(ChainBreak(entry.seq, entry.pk, problem))
+            prev_hash, expected_seq, last_seq, head_id = (
+                entry.hash,
+                entry.seq + 1,
+                entry.seq,
+                entry.pk,
+            )
+            if entry.seq in want:
+                hashes[entry.seq] = entry.hash
             checked += 1
+
+
+def _is_boundary(entry: AuditEntry) -> bool:
+    """The keyed entry the keying migration wrote right after the legacy prefix, naming it."""
+    return (
+        entry.action == KEYED_MARKER_ACTION
+        and entry.payload.get("legacy_last_seq") == entry.seq - 1
+        and entry.payload.get("legacy_head_hash") == entry.prev_hash
+    )
+
+
+def audit_verify(*, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Walk the chain in order; return how many entries held and the first broken link, if any."""
+    walk = audit_walk(batch_size=batch_size)
+    return walk.checked, walk.broken

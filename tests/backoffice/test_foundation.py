@@ -124,7 +124,7 @@ def _manage(*args, **env):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY"}
+        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "AUDIT_HMAC_KEY"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -142,6 +142,16 @@ def test_the_development_secret_is_refused_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_the_development_audit_key_is_refused_when_debug_is_off():
+    result = _manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
+    )
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage(
         "check",
@@ -150,6 +160,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "WARNING",
         DEBUG="false",
         SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
+        AUDIT_HMAC_KEY="audit-key-of-the-test-deployment-3f2e1d0c9b8a",
         ALLOWED_HOSTS="backoffice.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+from backoffice.client_ip import ClientIpFormatter
 from backoffice.logging import ScrubFilter, scrub_text
 from cases.phones import mask_phone
 from refunds.choices import RefundStatus
@@ -195,7 +196,7 @@ class Capture(logging.Handler):
     def __init__(self, *, scrub: bool):
         super().__init__(logging.DEBUG)
         fmt = settings.LOGGING["formatters"]["plain"]["format"]
-        self.setFormatter(logging.Formatter(fmt))
+        self.setFormatter(ClientIpFormatter(fmt))
         if scrub:
             self.addFilter(configured_filter())
         self.lines: list[str] = []

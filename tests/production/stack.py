@@ -143,6 +143,8 @@ class Stack:
         env = read_env_file(DEPLOY / "backoffice.env.example")
         env.update(
             SECRET_KEY=secrets.token_urlsafe(50),
+            AUDIT_HMAC_KEY=secrets.token_urlsafe(32),
+            AUDIT_CHECKPOINT_DIR=str(self.tmp / "audit"),
             ALLOWED_HOSTS="127.0.0.1",
             CSRF_TRUSTED_ORIGINS=self.base_url,
             DATABASE_URL=f"postgres://{self.app_role}@{pg}",
@@ -161,7 +163,7 @@ class Stack:
         )
         if not self.vhost:
             env["CELERY_TASK_DEFAULT_QUEUE"] = f"stack-{self.token}"
-        assert set(env) >= {"TRUSTED_PROXIES", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        assert set(env) >= {"TRUSTED_PROXIES", "DEBUG", "DJANGO_SETTINGS_MODULE", "AUDIT_HMAC_KEY"}
         path = self.tmp / "backoffice.env"
         path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         self.env = env

@@ -33,6 +33,7 @@ def production_env(static_root: Path) -> dict:
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "backoffice.example.com",
         "STATIC_ROOT": str(static_root),
     }

@@ -15,7 +15,6 @@ from refunds.services import (
     refund_retry,
 )
 from tests.refunds.factories import People, paid_case, request_refund
-from tests.services import is_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +179,7 @@ def test_only_failed_refunds_are_retried(people):
 
 def test_self_approval_by_a_queryset_update_is_refused_by_the_database(people):
     refund = request_refund(people.agent, paid_case())
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError) as created, transaction.atomic():
         RefundApproval.objects.create(
             refund=refund,
             requester=people.agent,
@@ -195,40 +194,77 @@ def test_self_approval_by_a_queryset_update_is_refused_by_the_database(people):
         decision="reject",
         payload_hash=refund.payload_hash,
     )
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError) as updated, transaction.atomic():
         RefundApproval.objects.filter(pk=approval.pk).update(
             approver=people.agent, decision="approve"
         )
+    for refused in (created, updated):
+        assert "approver_is_not_requester" in str(refused.value)
     assert RefundApproval.objects.get(pk=approval.pk).approver == people.supervisor
+    assert RefundApproval.objects.filter(refund=refund).count() == 1
+
+
+# Each raw-SQL attack, and the database error that must refuse it: the SQLSTATE class, and the
+# constraint (by name) or the guard trigger (by its message and function).
+REQUESTER_FK = ("ForeignKeyViolation", "refundapproval_requester_is_the_refunds", None)
+GUARD_NEEDS = ("CheckViolation", None, "refund {id} needs 1 approvals by people other than")
+GUARD_FROZEN = (
+    "CheckViolation",
+    None,
+    "a refund's requester, approvals needed and approved payload never change",
+)
+RAW_SQL_ATTACKS = {
+    # an approval naming someone else as the requester, then the approver is the real requester
+    "approval with a false requester": (
+        "INSERT INTO refunds_refundapproval (refund_id, requester_id, approver_id, decision, comment,"
+        " payload_hash, created_at) VALUES (%(refund)s, %(supervisor)s, %(agent)s, 'approve', '',"
+        " %(hash)s, now())",
+        REQUESTER_FK,
+    ),
+    # straight to approved without an approval
+    "approved without approval": (
+        "UPDATE refunds_refund SET status = 'approved' WHERE id = %(refund)s",
+        GUARD_NEEDS,
+    ),
+    # lower what it needs, then approve
+    "approvals needed lowered": (
+        "UPDATE refunds_refund SET approvals_needed = 0, status = 'approved' WHERE id = %(refund)s",
+        GUARD_FROZEN,
+    ),
+    # swap the requester away
+    "requester swapped": (
+        "UPDATE refunds_refund SET requester_id = %(supervisor)s WHERE id = %(refund)s",
+        GUARD_FROZEN,
+    ),
+}
 
 
 @pytest.mark.postgres
-def test_self_approval_by_raw_sql_is_refused_by_postgresql(people):
+@pytest.mark.parametrize("attack", RAW_SQL_ATTACKS)
+def test_self_approval_by_raw_sql_is_refused_by_postgresql(people, attack):
+    import psycopg.errors
+
     refund = request_refund(people.agent, paid_case())
     before = state(refund)
-    attacks = [
-        # an approval naming someone else as the requester, then the approver is the real requester
-        (
-            "INSERT INTO refunds_refundapproval (refund_id, requester_id, approver_id, decision, comment,"
-            " payload_hash, created_at) VALUES (%s, %s, %s, 'approve', '', %s, now())",
-            [refund.pk, people.supervisor.pk, people.agent.pk, refund.payload_hash],
-        ),
-        # straight to approved without an approval
-        ("UPDATE refunds_refund SET status = 'approved' WHERE id = %s", [refund.pk]),
-        # lower what it needs, then approve
-        (
-            "UPDATE refunds_refund SET approvals_needed = 0, status = 'approved' WHERE id = %s",
-            [refund.pk],
-        ),
-        # swap the requester away
-        (
-            "UPDATE refunds_refund SET requester_id = %s WHERE id = %s",
-            [people.supervisor.pk, refund.pk],
-        ),
-    ]
-    for sql, params in attacks:
-        with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:  # noqa: B017
-            cursor.execute(sql, params)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    sql, (error, constraint, message) = RAW_SQL_ATTACKS[attack]
+    params = {
+        "refund": refund.pk,
+        "agent": people.agent.pk,
+        "supervisor": people.supervisor.pk,
+        "hash": refund.payload_hash,
+    }
+    with (
+        pytest.raises(IntegrityError) as excinfo,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cause = excinfo.value.__cause__
+    assert type(cause) is getattr(psycopg.errors, error), repr(cause)
+    if constraint:
+        assert cause.diag.constraint_name == constraint
+    else:
+        assert cause.diag.message_primary.startswith(message.format(id=refund.pk))
+        assert "function refunds_refund_guard()" in cause.diag.context
     assert state(refund) == before
-    assert is_postgres()

@@ -143,3 +143,21 @@ def test_beat_runs_it_daily_at_0830_shanghai():
     assert (schedule.hour, schedule.minute) == ({8}, {30})
     assert (schedule.day_of_week, schedule.day_of_month) == (set(range(7)), set(range(1, 32)))
     assert str(app.conf.timezone) == "Asia/Shanghai"
+
+
+def test_the_summary_carries_a_fresh_audit_checkpoint(managers, mailoutbox, settings, tmp_path):
+    """The managers' mailboxes keep a signed copy of the audit head outside the database."""
+    from backoffice.audit.checkpoints import latest_checkpoint
+    from backoffice.audit.models import AuditEntry
+
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path
+    daily_summary("2026-10-20")
+    deliver_queued()
+
+    checkpoint = latest_checkpoint()
+    head = AuditEntry.objects.order_by("-seq").first()
+    assert (checkpoint.seq, checkpoint.head_hash) == (head.seq, head.hash)
+    chinese, english = mailoutbox[0].body.split("-" * 70)
+    assert f"四、审计链检查点\n第 {head.seq} 条，头部 {head.hash}，" in chinese
+    assert f"校验码 {checkpoint.mac}" in chinese
+    assert f"4. Audit chain checkpoint\nEntry {head.seq}, head {head.hash}, " in english

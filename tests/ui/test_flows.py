@@ -103,8 +103,10 @@ def test_assign_is_for_supervisors(login, people, case):
     assert f'action="/cases/{case.reference}/assign/"' not in page
     before = events(case)
     response = login(people.agent).post(detail(case) + "assign/", {"assignee": "agent2"})
-    # The agent's form has no such choice: refused as invalid, nothing changes.
-    assert response.status_code in (400, 302)
+    # Assigning is not the agent's to do: refused (not invalid input) back on the case page, with
+    # the refusal as its message; nothing changes.
+    assert (response.status_code, response.url) == (302, detail(case))
+    assert texts(response) == ["You may not do this."]
     case.refresh_from_db()
     assert case.assignee_id is None and events(case) == before
 
