@@ -13,6 +13,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -177,7 +178,7 @@ USE_TZ = True
 CURRENCY = "CNY"
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -224,6 +225,33 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+
+
+def celery_queues(default_queue: str) -> tuple[list[Queue], dict]:
+    """The work queues and the task routes: refunds, customer notifications (and staff mail) and
+    the SLA sweep each have a queue of their own, so that a backlog of SMS never delays a payout;
+    what is not routed stays on the default queue. Named after the default queue unless it is
+    Celery's own `celery`, so that a test run's queues are its own. A worker started without `-Q`
+    consumes them all (the embedded default, `manage.py demo`); production runs one worker unit per
+    queue (deploy/systemd/backoffice-worker@.service)."""
+    name = {
+        kind: kind if default_queue == "celery" else f"{default_queue}.{kind}"
+        for kind in ("refunds", "notifications", "sla")
+    }
+    routes = {
+        "refunds.*": {"queue": name["refunds"]},
+        "notifications.*": {"queue": name["notifications"]},
+        "cases.send_staff_alert": {"queue": name["notifications"]},
+        "reports.daily_summary": {"queue": name["notifications"]},
+        "cases.sla_sweep": {"queue": name["sla"]},
+        "cases.queue_counts": {"queue": name["sla"]},
+    }
+    queues = [Queue(q, routing_key=q) for q in (default_queue, *name.values())]
+    return queues, routes
+
+
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_QUEUES, CELERY_TASK_ROUTES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # One sweep runs rounds of 2,000 clocks until none is due or this is spent; keep it under

@@ -36,3 +36,5 @@ REST_FRAMEWORK = {
 CELERY_BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "bench-run"
+# One queue, no routes: the bench runs its workers on `bench-run` alone.
+CELERY_TASK_QUEUES, CELERY_TASK_ROUTES = None, {}

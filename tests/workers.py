@@ -50,7 +50,7 @@ class Worker:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-{os.getpid()}-{name}.log"
 
     def command(self) -> list[str]:
-        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        queues = ",".join(q.name for q in settings.CELERY_TASK_QUEUES)  # all of this run's
         return [
             sys.executable,
             "-m",
@@ -61,7 +61,7 @@ class Worker:
             "--pool=solo",
             "--concurrency=1",
             "-Q",
-            queue,
+            queues,
             "-n",
             f"{self.name}-{os.getpid()}@%h",
             "--without-gossip",
@@ -148,9 +148,10 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2) -> bool:
 
 
 def purge_queue() -> None:
-    """Forget messages an earlier run left on this run's queue."""
+    """Forget messages an earlier run left on this run's queues."""
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        for queue in settings.CELERY_TASK_QUEUES:
+            conn.default_channel.queue_purge(queue.name)
 
 
 @contextlib.contextmanager

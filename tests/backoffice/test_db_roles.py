@@ -1,9 +1,8 @@
-"""The database role docs/operations.md tells operators to run the app as: the statements are taken
-from the document and run as written; then, connected as that role, the audit trail can be read and
+"""The database role docs/operations.md tells operators to run the app as: the statements of
+deploy/postgres/grants.sql run as written; then, connected as that role, the audit trail can be read and
 appended to, and nothing else."""
 
 import os
-import re
 from pathlib import Path
 
 import psycopg
@@ -13,15 +12,17 @@ from django.db import connection
 
 from backoffice.audit.services import audit_record
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+GRANTS = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "grants.sql"
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def documented_grants() -> list[str]:
-    """The SQL block of "Database roles" that starts with the schema's REVOKE."""
-    blocks = re.findall(r"```sql\n(.*?)```", DOC.read_text(), re.S)
-    [grants] = [b for b in blocks if b.startswith("REVOKE ALL ON SCHEMA public")]
-    return [s.strip() for s in grants.split(";") if s.strip()]
+    """deploy/postgres/grants.sql, which docs/operations.md has operators run with psql: its
+    statements with psql's variables filled (the owner is the role these tests connect as)."""
+    sql = GRANTS.read_text()
+    sql = "\n".join(line for line in sql.splitlines() if not line.startswith(("--", "\\")))
+    sql = sql.replace(':"app"', "backoffice_app").replace(':"owner"', conninfo()["user"])
+    return [s.strip() for s in sql.split(";") if s.strip()]
 
 
 def conninfo(**overrides) -> dict:
