@@ -27,6 +27,12 @@ ERROR_TEXT = {
         "None of the incident's open cases is in your queues; nothing was resolved."
     ),
     "case_in_other_incident": gettext_noop("The case belongs to another incident."),
+    "reopen_window_passed": gettext_noop(
+        "The case was resolved too long ago to reopen; open a new case."
+    ),
+    "contact_change_stale": gettext_noop(
+        "The customer's contact changed since; this change no longer applies."
+    ),
     "cannot_approve_own_refund": gettext_noop("You cannot decide on a refund you asked for."),
     "approval_limit": gettext_noop("The cumulative amount is above your approval limit."),
     "already_decided": gettext_noop("This refund has been decided already."),

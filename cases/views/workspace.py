@@ -125,6 +125,7 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
         "clocks": clocks,
         "sla": case_sla(case, now),
         "customer_cases": others,
+        "contact_changes": selectors.pending_contact_changes(case.customer_id),
         "credit": credit_panel(case, can_work=can_work, form=forms.get("sub_cause")),
         "timeline": timeline_entries(case),
         "actions": _action_forms(request, case, forms, others, clocks),
