@@ -17,7 +17,7 @@ from backoffice.api.idempotency import idempotent
 from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
-from backoffice.errors import NotFound
+from backoffice.errors import Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role, has_role
 from cases import selectors, services
 from cases.api import examples
@@ -256,9 +256,14 @@ class RechargeOrderView(APIView):
         data = s.OrderInput(data=request.data, many=many)
         data.is_valid(raise_exception=True)
         items = data.validated_data if many else [data.validated_data]
-        orders, created = services.recharge_orders_upsert(
-            actor=request.user, items=[services.OrderData(**item) for item in items]
-        )
+        try:
+            orders, created = services.recharge_orders_upsert(
+                actor=request.user, items=[services.OrderData(**item) for item in items]
+            )
+        except Invalid as exc:
+            if many or set(exc.errors) != {"0"}:
+                raise
+            raise Invalid(exc.errors["0"], code=exc.code) from exc  # one order: its fields
         body = {
             "created": created,
             "updated": len(orders) - created,
