@@ -129,3 +129,33 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
         payload={**payload, "case": case.reference},
     )
     return change
+
+
+@transaction.atomic
+def customer_contact_edit(*, actor, customer: Customer, values: dict) -> Customer:
+    """Operations correct a customer's contact in the admin: applied at once (the admin is where a
+    change is confirmed by hand), and recorded like a confirmed change: an event on each open case
+    of the customer and an audit row, old → new."""
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+    changes = {
+        field: {"from": getattr(customer, field), "to": values[field]}
+        for field in CONTACT_FIELDS
+        if field in values and getattr(customer, field) != values[field]
+    }
+    if not changes:
+        return customer
+    for field, c in changes.items():
+        setattr(customer, field, c["to"])
+    customer.save(update_fields=[*changes, "updated_at"])
+    payload = {"changes": shown_changes(changes), "how": "admin"}
+    record_on_open_cases(
+        customer=customer, type=EventType.CONTACT_CHANGED, actor=actor, payload=payload
+    )
+    audit_record(
+        actor=actor,
+        action="customer.contact_edit",
+        object_type="cases.customer",
+        object_id=customer.external_id,
+        payload=payload,
+    )
+    return customer
