@@ -224,8 +224,8 @@ def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[Recha
         raise Invalid(errors)
     by_id, created, changes = _bulk_upsert(cleaned, index_of)
     orders = [by_id[item.order_id.strip()] for item in items]
-    _record_money_changes(actor=actor, changes=changes)
     risk_orders_received(actor=actor, orders=list(by_id.values()))
+    _record_money_changes(actor=actor, changes=changes)  # audits: the chain's lock comes last
     audit_record(
         actor=actor,
         action="orders.upsert",
@@ -327,6 +327,7 @@ def recharge_order_upsert(
     else:
         money = _apply(order, data, fields, locked=bool(_amount_locked([order.pk])))
         order.save(update_fields=[*fields, "placed_at", "updated_at"])
-        _record_money_changes(actor=actor, changes={order: money})
     risk_orders_received(actor=actor, orders=[order])
+    if not created:
+        _record_money_changes(actor=actor, changes={order: money})  # the chain's lock last
     return order, created
