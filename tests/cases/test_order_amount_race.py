@@ -21,6 +21,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TRIALS = 6
 
 
+def race(agent, case, zero):
+    def call(i: int):
+        if i == 0:
+            return refund_request(
+                actor=agent, case=case, amount="50.00", reason="全额退款", liability="company"
+            )
+        return recharge_orders_upsert(actor=None, items=[zero])
+
+    return call
+
+
 def test_a_refund_and_an_amount_change_at_once_never_both_win():
     agent = staff("agent", "recharge", username="agent")
     outcomes = set()
@@ -32,14 +43,7 @@ def test_a_refund_and_an_amount_change_at_once_never_both_win():
         zero = order_data(
             order_id=f"R{trial}", amount_paid=Decimal("0.00"), client_ip=f"198.51.100.{trial + 1}"
         )
-        calls = [
-            lambda: refund_request(
-                actor=agent, case=case, amount="50.00", reason="全额退款", liability="company"
-            ),
-            lambda: recharge_orders_upsert(actor=None, items=[zero]),
-        ]
-
-        results = run_concurrently(2, lambda i: calls[i]())
+        results = run_concurrently(2, race(agent, case, zero))
 
         order = RechargeOrder.objects.get(order_id=f"R{trial}")
         refunds = Refund.objects.filter(order=order).count()
