@@ -197,3 +197,13 @@ def test_an_agent_of_the_queue_cannot_resolve_an_incident(people, world):
     assert (snapshot(mine), snapshot(theirs), AuditEntry.objects.count()) == before
     assert login(people["agent"]).post("/incidents/cm-1/resolve/", RESOLVE).status_code == 403
     assert (snapshot(mine), snapshot(theirs), AuditEntry.objects.count()) == before
+
+    # Without cases the per-case rule has nothing to refuse: the role check alone stands.
+    empty = incident_open(actor=people["sup"], code="cm-empty", title="nothing linked")
+    audits = AuditEntry.objects.count()
+    with pytest.raises(Forbidden):
+        incident_resolve(actor=people["agent"], incident=empty, root_cause="system_fault")
+    with pytest.raises(Forbidden):
+        incident_link(actor=people["agent"], incident=empty, cases=[])
+    empty.refresh_from_db()
+    assert (empty.status, empty.resolved_at, AuditEntry.objects.count()) == ("open", None, audits)
