@@ -79,7 +79,8 @@ def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactCha
     fields = {k: v for k, v in fields.items() if v}
     customer = Customer.objects.filter(external_id=external_id).first()
     if customer is None:
-        return _customer_insert(external_id, fields), None
+        customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
+        return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
     held = hold_contact_change(actor=actor, customer=customer, given=fields)
     changed = [
         k
@@ -95,8 +96,10 @@ def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactCha
 
 def _customer_insert(external_id: str, fields: dict) -> Customer:
     """A new customer, in one statement with no savepoint. A customer inserted by a concurrent
-    intake since our lookup is updated with the fields given instead, and its row is returned as
-    it now stands (so the other columns are the database's, not our defaults)."""
+    intake since our lookup is updated with the fields given instead — its contact fields only
+    where they are empty, as for any known customer (the caller holds the differences) — and its
+    row is returned as it now stands (so the other columns are the database's, not our
+    defaults)."""
     customer = Customer(external_id=external_id, **fields)
     for field in Customer._meta.concrete_fields:
         if not field.primary_key:
@@ -109,11 +112,17 @@ def _customer_insert(external_id: str, fields: dict) -> Customer:
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({quote('external_id')}) DO UPDATE SET "
-        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in updated)
+        + ", ".join(_on_conflict(table, quote(f.column), f.name) for f in updated)
         + f" RETURNING {', '.join(quote(f.column) for f in Customer._meta.concrete_fields)}"
     )
     params = [f.get_db_prep_save(getattr(customer, f.attname), connection) for f in columns]
     return next(iter(Customer.objects.raw(sql, params)))
+
+
+def _on_conflict(table: str, column: str, name: str) -> str:
+    if name in CONTACT_FIELDS:  # never over a contact on file
+        return f"{column} = CASE WHEN {table}.{column} = '' THEN EXCLUDED.{column} ELSE {table}.{column} END"
+    return f"{column} = EXCLUDED.{column}"
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:

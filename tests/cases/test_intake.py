@@ -228,22 +228,27 @@ def test_round_robin_queue_spreads_intake_over_members():
 
 def test_a_customer_inserted_since_the_lookup_is_updated_and_returned_as_it_stands():
     """The race `customer_upsert` guards against: another intake inserted the customer between
-    our lookup and our insert. Ours updates the fields it was given and returns the database's
-    row, not our defaults for the columns it was not given."""
+    our lookup and our insert. Ours updates the fields it was given — a contact on file only where
+    it is empty (issue 21: never overwritten; the caller holds the difference) — and returns the
+    database's row, not our defaults for the columns it was not given."""
     from cases.services.intake import _customer_insert
 
     Customer.objects.create(
         external_id="U77", name="旧名", email="old@example.com", preferred_channel="email"
     )
-    customer = _customer_insert("U77", {"name": "新名"})
-    assert Customer.objects.count() == 1
-    assert (customer.pk, customer.name, customer.email, customer.preferred_channel) == (
-        Customer.objects.get().pk,
-        "新名",
-        "old@example.com",
-        "email",
+    customer = _customer_insert(
+        "U77", {"name": "新名", "phone": "+8613912345678", "language": "en"}
     )
-    assert Customer.objects.get().name == "新名"
+    assert Customer.objects.count() == 1
+    assert (
+        customer.pk,
+        customer.name,
+        customer.phone,
+        customer.language,
+        customer.email,
+        customer.preferred_channel,
+    ) == (Customer.objects.get().pk, "旧名", "+8613912345678", "en", "old@example.com", "email")
+    assert Customer.objects.get().name == "旧名"
 
 
 def test_intake_writes_in_bulk_within_a_fixed_statement_budget():
