@@ -37,7 +37,7 @@ def reopen_window() -> timedelta:
     """How long after it was resolved a customer's message still reopens a case
     (`CASE_REOPEN_WINDOW_DAYS`, 30 by default); later, and for a closed case, the customer is
     asked to open a new case. Staff may still reopen a resolved case explicitly."""
-    return timedelta(days=getattr(settings, "CASE_REOPEN_WINDOW_DAYS", 30))
+    return timedelta(days=settings.CASE_REOPEN_WINDOW_DAYS)
 
 
 def customer_may_reopen(*, status: str, resolved_at: datetime | None, at: datetime) -> bool:
