@@ -96,6 +96,8 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
     )
     if change is None:
         raise NotFound(f"No contact change {change_id} for this case's customer.")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
     if change.status != ContactChangeStatus.PENDING:
         raise Conflict("This contact change has been decided already.", code="already_decided")
     customer = Customer.objects.select_for_update(no_key=True).get(pk=change.customer_id)
