@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from django.views.decorators.http import require_safe
 
 from backoffice.roles import Role, has_role
 
@@ -90,6 +91,7 @@ def start_page(user) -> str | None:
     return None
 
 
+@require_safe  # a function view answers every method unless told: GET and HEAD only
 @login_required
 def home(request):
     target = start_page(request.user)

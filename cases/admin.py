@@ -40,6 +40,7 @@ from cases.models import (
 from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone, phone_or_none
 from cases.selectors import search_condition
 from cases.services import case_update_text
+from cases.services.contacts import CONTACT_FIELDS, customer_contact_edit
 
 # --- Shared pieces -------------------------------------------------------------------------------
 
@@ -201,6 +202,27 @@ class CustomerAdmin(LargeTableMixin, NoBulkDeleteMixin, IndexedSearchMixin, admi
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Customer) -> str:
         return obj.masked_phone
+
+    def get_readonly_fields(self, request, obj=None):
+        # The upstream systems' key: changing it would hand this customer's cases, orders and
+        # contact to whoever the intake names with the new id.
+        return (*self.readonly_fields, "external_id") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        """A new customer is saved as is; a contact change goes through the service that records
+        it (timeline of the open cases, audit), never silently."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        contact = {f: form.cleaned_data[f] for f in CONTACT_FIELDS if f in form.changed_data}
+        other = [f for f in form.changed_data if f not in CONTACT_FIELDS]
+        if other:
+            current = Customer.objects.get(pk=obj.pk)
+            for field in CONTACT_FIELDS:  # saved below through the service
+                setattr(obj, field, getattr(current, field))
+            obj.save(update_fields=[*other, "updated_at"])
+        if contact:
+            customer_contact_edit(actor=request.user, customer=obj, values=contact)
+            obj.refresh_from_db()
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.cases.exists() or obj.recharge_orders.exists()):

@@ -42,6 +42,24 @@ def can_supervise_case(user, case) -> bool:
     return has_role(user, Role.SUPERVISOR) and case.queue_id in member_queue_ids(user)
 
 
+def can_resolve_case(user, case) -> bool:
+    """Resolve (or reopen) the case: whoever may work it. `case_transition` asks this for one case
+    and an incident asks it for each case it resolves, so a bulk path never reaches further."""
+    return can_work_case(user, case)
+
+
+def can_manage_incidents(user) -> bool:
+    """Open incidents and act through them: supervisors and managers (the role, not the scope)."""
+    return has_role(user, Role.SUPERVISOR, Role.MANAGER)
+
+
+def can_act_through_incident(user, case) -> bool:
+    """Link the case to an incident, or resolve it with the incident: an incident manager who may
+    resolve this very case one by one. A manager who is no member of the case's queue may open and
+    watch incidents but changes no case through one."""
+    return can_manage_incidents(user) and can_resolve_case(user, case)
+
+
 def require(allowed: bool, message: str = "You may not do this on this case.") -> None:
     if not allowed:
         raise Forbidden(message)

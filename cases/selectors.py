@@ -4,7 +4,17 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from backoffice.errors import NotFound
 from cases import permissions
-from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder, SlaClock
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseFlag,
+    ContactChange,
+    ContactChangeStatus,
+    Customer,
+    Message,
+    RechargeOrder,
+    SlaClock,
+)
 from cases.phones import phone_or_none
 
 
@@ -113,3 +123,17 @@ def case_for_update(user, reference: str) -> Case:
     if case is None:
         raise NotFound(f"No case {reference}.")
     return case
+
+
+def pending_contact_changes(customer_id: int) -> list[ContactChange]:
+    """The customer's contact changes waiting for an agent, oldest first."""
+    return list(
+        ContactChange.objects.filter(customer_id=customer_id, status=ContactChangeStatus.PENDING)
+        .select_related("requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def is_customer_of(case: Case, external_id: str) -> bool:
+    """Whether the customer an intake names is the case's (one indexed lookup)."""
+    return Customer.objects.filter(pk=case.customer_id, external_id=external_id.strip()).exists()

@@ -1,5 +1,9 @@
 """The one table of allowed status changes. Anything not listed is refused with a conflict."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
 from cases.choices import Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -27,3 +31,18 @@ def allowed(current: str, target: str) -> bool:
 
 def allowed_targets(current: str) -> list[str]:
     return [s for s in Status.values if s in TRANSITIONS.get(current, frozenset())]
+
+
+def reopen_window() -> timedelta:
+    """How long after it was resolved a customer's message still reopens a case
+    (`CASE_REOPEN_WINDOW_DAYS`, 30 by default); later, and for a closed case, the customer is
+    asked to open a new case. Staff may still reopen a resolved case explicitly."""
+    return timedelta(days=settings.CASE_REOPEN_WINDOW_DAYS)
+
+
+def customer_may_reopen(*, status: str, resolved_at: datetime | None, at: datetime) -> bool:
+    return (
+        status == Status.RESOLVED
+        and resolved_at is not None
+        and at - resolved_at <= (reopen_window())
+    )

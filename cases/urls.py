@@ -23,6 +23,7 @@ urlpatterns = [
     path(REF + "merge/", actions.MergeView.as_view(), name="case_merge"),
     path(REF + "checklist/", actions.ChecklistTickView.as_view(), name="case_checklist"),
     path(REF + "sub-cause/", actions.SubCauseView.as_view(), name="case_sub_cause"),
+    path(REF + "contact/", actions.ContactChangeView.as_view(), name="case_contact"),
     path("incidents/", incidents.IncidentListView.as_view(), name="incident_list"),
     path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<slug:code>/", incidents.IncidentDetailView.as_view(), name="incident_detail"),

@@ -64,18 +64,18 @@ class CustomerInput(serializers.Serializer):
 class OrderInput(serializers.Serializer):
     order_id = StrictCharField(max_length=64)
     phone = StrictCharField(max_length=32)
-    intended_phone = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
-    carrier = serializers.ChoiceField(
-        choices=Carrier.choices, required=False, allow_blank=True, default=""
-    )
+    # The optional fields have no default: one left out keeps the known order's value (a new
+    # order takes the service's default), so an upsert never resets what it did not send.
+    intended_phone = StrictCharField(max_length=32, required=False, allow_blank=True)
+    carrier = serializers.ChoiceField(choices=Carrier.choices, required=False, allow_blank=True)
     face_value = serializers.DecimalField(**MONEY)
     amount_paid = serializers.DecimalField(**MONEY)
-    currency = serializers.ChoiceField(choices=[("CNY", "CNY")], required=False, default="CNY")
+    currency = serializers.ChoiceField(choices=[("CNY", "CNY")], required=False)
     status = serializers.ChoiceField(choices=OrderStatus.choices)
-    paid_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
-    client_ip = serializers.IPAddressField(required=False, allow_null=True, default=None)
+    paid_at = OffsetDateTimeField(required=False, allow_null=True)
+    client_ip = serializers.IPAddressField(required=False, allow_null=True)
     amount_edits = serializers.IntegerField(
-        min_value=0, max_value=10_000, required=False, allow_null=True, default=None
+        min_value=0, max_value=10_000, required=False, allow_null=True
     )
 
     def validate_phone(self, value):
@@ -146,8 +146,19 @@ class ReplyInput(serializers.Serializer):
     internal = serializers.BooleanField(required=False, default=False)
 
 
+class CustomerRefInput(serializers.Serializer):
+    external_id = StrictCharField(max_length=64)
+
+
 class CustomerMessageInput(serializers.Serializer):
     body = StrictCharField(max_length=20_000)
+    customer = CustomerRefInput(
+        required=False,
+        help_text=(
+            "The customer the message is from. Required from intake clients: it must be the "
+            "case's customer, or the answer is 404 as for a case that does not exist."
+        ),
+    )
 
 
 class TransitionInput(serializers.Serializer):

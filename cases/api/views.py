@@ -17,7 +17,7 @@ from backoffice.api.idempotency import idempotent
 from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
-from backoffice.errors import NotFound
+from backoffice.errors import Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role, has_role
 from cases import selectors, services
 from cases.api import examples
@@ -90,8 +90,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(s.CaseDetailOutput(case, context=context).data)
 
+    @staticmethod
+    def _intake_only(request) -> bool:
+        return has_role(request.user, Role.INTAKE) and not has_role(request.user, *WORKERS)
+
     def _case(self, request, reference: str) -> Case:
-        if has_role(request.user, Role.INTAKE) and not has_role(request.user, *WORKERS):
+        if self._intake_only(request):
             case = Case.objects.select_related("queue").filter(reference=reference).first()
             if case is None:
                 raise NotFound(f"No case {reference}.")
@@ -168,10 +172,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def messages(self, request, reference=None):
         data = s.CustomerMessageInput(data=request.data)
         data.is_valid(raise_exception=True)
+        customer = data.validated_data.get("customer")
+        if customer is None and self._intake_only(request):
+            raise serializers.ValidationError({"customer": ["This field is required."]})
+        case = self._case(request, reference)
+        if customer is not None and not selectors.is_customer_of(case, customer["external_id"]):
+            raise NotFound(f"No case {reference}.")  # as a case that does not exist: no probing
         message = services.case_customer_message(
-            actor=request.user,
-            case=self._case(request, reference),
-            body=data.validated_data["body"],
+            actor=request.user, case=case, body=data.validated_data["body"]
         )
         return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
 
@@ -248,9 +256,14 @@ class RechargeOrderView(APIView):
         data = s.OrderInput(data=request.data, many=many)
         data.is_valid(raise_exception=True)
         items = data.validated_data if many else [data.validated_data]
-        orders, created = services.recharge_orders_upsert(
-            actor=request.user, items=[services.OrderData(**item) for item in items]
-        )
+        try:
+            orders, created = services.recharge_orders_upsert(
+                actor=request.user, items=[services.OrderData(**item) for item in items]
+            )
+        except Invalid as exc:
+            if many or set(exc.errors) != {"0"}:
+                raise
+            raise Invalid(exc.errors["0"], code=exc.code) from exc  # one order: its fields
         body = {
             "created": created,
             "updated": len(orders) - created,

@@ -6,7 +6,7 @@ from cases.models.cases import (
     CreditAccountSnapshot,
     ReferenceCounter,
 )
-from cases.models.customers import Customer
+from cases.models.customers import ContactChange, ContactChangeStatus, Customer
 from cases.models.incidents import Incident
 from cases.models.messages import Attachment, Message
 from cases.models.orders import RechargeOrder
@@ -21,6 +21,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseFlag",
+    "ContactChange",
+    "ContactChangeStatus",
     "CreditAccountSnapshot",
     "Customer",
     "EscalationRule",

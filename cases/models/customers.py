@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,3 +37,48 @@ class Customer(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class ContactChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an agent to confirm")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ContactChange(models.Model):
+    """A change of a customer's name, phone or e-mail sent by an intake, held until an agent of
+    one of the customer's cases confirms it: until then every message keeps going to the contact
+    on file. `changes` is `{field: {"from": old, "to": new}}` with the full values (the timeline
+    and the audit show the phone masked and point here)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contact_changes")
+    changes = models.JSONField(_("changes"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ContactChangeStatus.choices,
+        default=ContactChangeStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+        ordering = ["requested_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(status="pending"),
+                name="contact_change_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {', '.join(self.changes)} ({self.status})"

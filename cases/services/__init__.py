@@ -1,5 +1,6 @@
 """Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
 
+from cases.services.contacts import contact_change_decide
 from cases.services.conversation import attachment_add, case_customer_message, case_reply
 from cases.services.incidents import incident_link, incident_open, incident_resolve
 from cases.services.intake import (
@@ -38,6 +39,7 @@ __all__ = [
     "case_set_priority",
     "case_transition",
     "case_update_text",
+    "contact_change_decide",
     "customer_upsert",
     "incident_link",
     "incident_open",

@@ -16,6 +16,7 @@ from cases.models import Attachment, Case, Message
 from cases.notifications.services import notify_reply
 from cases.services.workflow import start_new_cycle
 from cases.sla import services as sla
+from cases.transitions import customer_may_reopen, reopen_window
 
 MAX_BODY = 20_000
 
@@ -101,7 +102,9 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
 def case_customer_message(*, actor, case: Case, body: str) -> Message:
     """A message from the customer (intake clients and staff relaying it).
 
-    It resumes a case waiting for the customer, and reopens a resolved one (a new SLA cycle).
+    It resumes a case waiting for the customer, and reopens a case resolved within the reopen
+    window (`cases.transitions.customer_may_reopen`; a new SLA cycle); a closed case, or one
+    resolved longer ago, is a 409 and the customer opens a new case.
     """
     case = _locked(case)
     permissions.require(
@@ -113,6 +116,14 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
         raise Conflict(
             f"Case {case.reference} is closed; open a new case for a new complaint.",
             code="case_closed",
+        )
+    if case.status == Status.RESOLVED and not customer_may_reopen(
+        status=case.status, resolved_at=case.resolved_at, at=timezone.now()
+    ):
+        raise Conflict(
+            f"Case {case.reference} was resolved more than {reopen_window().days} days ago; "
+            "open a new case for a new complaint.",
+            code="reopen_window_passed",
         )
     message = Message.objects.create(case=case, kind=MessageKind.CUSTOMER, body=body, author=None)
     record_event(

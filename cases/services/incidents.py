@@ -1,13 +1,13 @@
 """Mass incidents: link many cases to one outage, resolve them all at once."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from backoffice.audit.services import audit_record
-from backoffice.errors import Conflict, Invalid
-from backoffice.roles import Role, has_role
+from backoffice.errors import Conflict, Forbidden, Invalid
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
 from cases.events import record_event
@@ -18,7 +18,7 @@ from cases.sla.services import clocks_on_status
 
 def _require_supervisor(actor) -> None:
     permissions.require(
-        has_role(actor, Role.SUPERVISOR, Role.MANAGER),
+        permissions.can_manage_incidents(actor),
         "Only supervisors and managers manage incidents.",
     )
 
@@ -43,21 +43,39 @@ def incident_open(
 
 @transaction.atomic
 def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
-    """Link open cases to the incident; returns how many were newly linked."""
+    """Link open cases to the incident; returns how many were newly linked.
+
+    All or nothing: every case must be one the actor may resolve one by one
+    (`permissions.can_act_through_incident`), open, and in no other incident; otherwise nothing is
+    linked and the refusal names the cases (the actor named them)."""
     _require_supervisor(actor)
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
         raise Conflict(f"Incident {incident.code} is resolved.", code="incident_resolved")
-    linked = 0
-    for case in (
+    locked = list(
         Case.objects.select_for_update(no_key=True)
+        .select_related("queue")
         .filter(pk__in=[c.pk for c in cases])
         .order_by("pk")
-    ):
-        if case.incident_id == incident.pk:
-            continue
+    )
+    outside = [c.reference for c in locked if not permissions.can_act_through_incident(actor, c)]
+    if outside:
+        raise Forbidden(
+            f"Outside your queues: {', '.join(outside)}. Nothing was linked.",
+            code="incident_case_out_of_scope",
+        )
+    for case in locked:
+        if case.incident_id not in (None, incident.pk):
+            raise Conflict(
+                f"Case {case.reference} belongs to another incident.",
+                code="case_in_other_incident",
+            )
         if case.status not in OPEN_STATUSES:
             raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    linked = 0
+    for case in locked:
+        if case.incident_id == incident.pk:
+            continue
         case.incident = incident
         case.save(update_fields=["incident", "updated_at"])
         record_event(
@@ -67,13 +85,32 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
             payload={"incident": incident.code},
         )
         linked += 1
-    audit_record(actor=actor, action="incident.link", target=incident, payload={"linked": linked})
+    audit_record(
+        actor=actor,
+        action="incident.link",
+        target=incident,
+        payload={"linked": linked, "cases": [c.reference for c in locked]},
+    )
     return linked
 
 
+class Resolved(NamedTuple):
+    """What resolving an incident did: the cases resolved, the open ones left to others."""
+
+    resolved: int
+    left_open: int
+    incident_resolved: bool
+
+
 @transaction.atomic
-def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = "") -> int:
-    """Resolve the incident and every open case linked to it, each with its own event."""
+def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = "") -> Resolved:
+    """Resolve every open linked case the actor may resolve one by one, each with its own event;
+    the incident itself is resolved once none of its cases is open.
+
+    A linked case outside the actor's scope (`permissions.can_act_through_incident`) is left
+    alone: no write, no event, no message to its customer; it is counted in `left_open` and the
+    incident stays open for the supervisors of its queue. An actor who may resolve none of the
+    open cases is refused (403) and nothing changes."""
     _require_supervisor(actor)
     if root_cause not in RootCause.values:
         raise Invalid(
@@ -82,40 +119,59 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
         raise Conflict(f"Incident {incident.code} is resolved already.", code="incident_resolved")
-    now = timezone.now()
-    resolved = 0
-    cases = Case.objects.select_for_update(no_key=True).filter(
-        incident=incident, status__in=OPEN_STATUSES
+    linked = list(
+        Case.objects.select_for_update(no_key=True)
+        .select_related("queue")
+        .filter(incident=incident, status__in=OPEN_STATUSES)
+        .order_by("pk")
     )
-    for case in cases.order_by("pk"):
-        previous = case.status
-        case.status, case.root_cause, case.resolved_at = Status.RESOLVED, root_cause, now
-        case.resolution = note or incident.title
-        case.save()
-        record_event(
-            case=case,
-            type=EventType.STATUS_CHANGED,
-            actor=actor,
-            payload={
-                "from": previous,
-                "to": Status.RESOLVED,
-                "root_cause": root_cause,
-                "incident": incident.code,
-            },
+    mine = [c for c in linked if permissions.can_act_through_incident(actor, c)]
+    left = [c for c in linked if c not in mine]
+    if left and not mine:
+        raise Forbidden(
+            f"None of the open cases of incident {incident.code} is in your queues.",
+            code="incident_cases_out_of_scope",
         )
-        clocks_on_status(case=case, previous=previous, at=now, actor=actor)
-        notify_case_resolved(case, actor)
-        resolved += 1
-    incident.status, incident.root_cause, incident.resolved_at = (
-        IncidentStatus.RESOLVED,
-        root_cause,
-        now,
-    )
-    incident.save()
+    now = timezone.now()
+    for case in mine:
+        _resolve_case(case=case, actor=actor, incident=incident, root_cause=root_cause, note=note)
+    if not left:
+        incident.status, incident.root_cause, incident.resolved_at = (
+            IncidentStatus.RESOLVED,
+            root_cause,
+            now,
+        )
+        incident.save()
     audit_record(
         actor=actor,
         action="incident.resolve",
         target=incident,
-        payload={"resolved_cases": resolved, "root_cause": root_cause},
+        payload={
+            "resolved_cases": len(mine),
+            "left_open": [c.reference for c in left],
+            "root_cause": root_cause,
+            "incident_resolved": not left,
+        },
     )
-    return resolved
+    return Resolved(resolved=len(mine), left_open=len(left), incident_resolved=not left)
+
+
+def _resolve_case(*, case: Case, actor, incident: Incident, root_cause: str, note: str) -> None:
+    now = timezone.now()
+    previous = case.status
+    case.status, case.root_cause, case.resolved_at = Status.RESOLVED, root_cause, now
+    case.resolution = note or incident.title
+    case.save()
+    record_event(
+        case=case,
+        type=EventType.STATUS_CHANGED,
+        actor=actor,
+        payload={
+            "from": previous,
+            "to": Status.RESOLVED,
+            "root_cause": root_cause,
+            "incident": incident.code,
+        },
+    )
+    clocks_on_status(case=case, previous=previous, at=now, actor=actor)
+    notify_case_resolved(case, actor)

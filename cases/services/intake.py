@@ -24,6 +24,7 @@ from cases.events import audit_case, events_batched, record_event
 from cases.models import (
     Case,
     CaseFlag,
+    ContactChange,
     CreditAccountSnapshot,
     Customer,
     QueueMembership,
@@ -32,6 +33,7 @@ from cases.models import (
 from cases.notifications.services import notify_case_received
 from cases.phones import InvalidPhone, normalize_phone
 from cases.risk import engine as risk
+from cases.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
 from cases.services.orders import OrderData, recharge_order_upsert
 from cases.services.references import next_reference
 from cases.services.routing import route_case
@@ -57,8 +59,14 @@ class CreditAccountData:
     recent_login_failures: int = 0
 
 
-def customer_upsert(*, data: CustomerData) -> Customer:
-    """The customer with this external id, created or updated with the non-empty fields given."""
+def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
+    """The customer with this external id, created with the fields given; a known one gets its
+    empty contact fields filled and its language set, while a different name, phone or e-mail
+    is held for an agent to confirm (`cases.services.contacts`), never written over silently."""
+    return _customer_upsert(data=data, actor=actor)[0]
+
+
+def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactChange | None]:
     external_id = (data.external_id or "").strip()
     if not external_id:
         raise Invalid({"customer": {"external_id": ["This field is required."]}})
@@ -71,19 +79,27 @@ def customer_upsert(*, data: CustomerData) -> Customer:
     fields = {k: v for k, v in fields.items() if v}
     customer = Customer.objects.filter(external_id=external_id).first()
     if customer is None:
-        return _customer_insert(external_id, fields)
-    changed = [k for k, v in fields.items() if getattr(customer, k) != v]
+        customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
+        return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
+    held = hold_contact_change(actor=actor, customer=customer, given=fields)
+    changed = [
+        k
+        for k, v in fields.items()
+        if getattr(customer, k) != v and (k not in CONTACT_FIELDS or not getattr(customer, k))
+    ]
     if changed:
         for name in changed:
             setattr(customer, name, fields[name])
         customer.save(update_fields=[*changed, "updated_at"])
-    return customer
+    return customer, held
 
 
 def _customer_insert(external_id: str, fields: dict) -> Customer:
     """A new customer, in one statement with no savepoint. A customer inserted by a concurrent
-    intake since our lookup is updated with the fields given instead, and its row is returned as
-    it now stands (so the other columns are the database's, not our defaults)."""
+    intake since our lookup is updated with the fields given instead — its contact fields only
+    where they are empty, as for any known customer (the caller holds the differences) — and its
+    row is returned as it now stands (so the other columns are the database's, not our
+    defaults)."""
     customer = Customer(external_id=external_id, **fields)
     for field in Customer._meta.concrete_fields:
         if not field.primary_key:
@@ -96,11 +112,17 @@ def _customer_insert(external_id: str, fields: dict) -> Customer:
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({quote('external_id')}) DO UPDATE SET "
-        + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in updated)
+        + ", ".join(_on_conflict(table, quote(f.column), f.name) for f in updated)
         + f" RETURNING {', '.join(quote(f.column) for f in Customer._meta.concrete_fields)}"
     )
     params = [f.get_db_prep_save(getattr(customer, f.attname), connection) for f in columns]
     return next(iter(Customer.objects.raw(sql, params)))
+
+
+def _on_conflict(table: str, column: str, name: str) -> str:
+    if name in CONTACT_FIELDS:  # never over a contact on file
+        return f"{column} = CASE WHEN {table}.{column} = '' THEN EXCLUDED.{column} ELSE {table}.{column} END"
+    return f"{column} = EXCLUDED.{column}"
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:
@@ -166,7 +188,7 @@ def case_intake(
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
         raise Invalid({"received_at": ["Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00."]})
-    cust = customer_upsert(data=customer)
+    cust, held = _customer_upsert(data=customer, actor=actor)
     order = None
     if recharge_order is not None:
         try:
@@ -233,6 +255,13 @@ def case_intake(
             suggestion=suggestion,
         )
         clocks_start_planned(clocks=clocks, actor=actor)
+        if held is not None:
+            record_event(
+                case=case,
+                type=EventType.CONTACT_CHANGE_HELD,
+                actor=actor,
+                payload={"change_id": held.pk, "changes": shown_changes(held.changes)},
+            )
         notify_case_received(case, actor, opened_now=True, clocks=clocks)
     audit_case(
         actor=actor,

@@ -1,5 +1,6 @@
 """Recharge orders (the mis-recharge records): upsert by `order_id`, carrier looked up from the number."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,10 +12,24 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Invalid
-from cases.choices import Carrier, OrderStatus
-from cases.models import Customer, RechargeOrder
+from cases.choices import Carrier, EventType, OrderStatus
+from cases.events import record_event
+from cases.models import Case, Customer, RechargeOrder
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
 from cases.risk.services import risk_orders_received
+
+
+class _Unset:
+    """A field the feed left out: a new order takes the default, a known order keeps its value."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = _Unset()
 
 
 @dataclass(frozen=True)
@@ -24,19 +39,42 @@ class OrderData:
     face_value: Decimal
     amount_paid: Decimal
     status: str
-    intended_phone: str = ""
-    carrier: str = ""
-    currency: str = "CNY"
-    paid_at: datetime | None = None
-    client_ip: str | None = None
-    amount_edits: int | None = None
+    intended_phone: str = UNSET
+    carrier: str = UNSET
+    currency: str = UNSET
+    paid_at: datetime | None = UNSET
+    client_ip: str | None = UNSET
+    amount_edits: int | None = UNSET
+
+    def given(self, name: str) -> bool:
+        return getattr(self, name) is not UNSET
+
+
+# `guard(order_pks) -> set of pks` whose amount paid may no longer change (registered by the apps
+# that build on it: `refunds` registers "has a refund that is not rejected" in its `ready()`).
+_amount_guards: list[Callable[[list[int]], set[int]]] = []
+
+
+def register_amount_guard(guard: Callable[[list[int]], set[int]]) -> None:
+    if guard not in _amount_guards:
+        _amount_guards.append(guard)
+
+
+def _amount_locked(pks: list[int]) -> set[int]:
+    locked: set[int] = set()
+    for guard in _amount_guards:
+        locked |= guard(pks) if pks else set()
+    return locked
 
 
 def clean_order(data: OrderData) -> dict:
-    """The model fields for an order, or `Invalid` naming every bad field."""
+    """The model fields for an order, or `Invalid` naming every bad field. Fields the feed left out
+    are not in the result (`new_order_fields` adds a new order's defaults)."""
     errors: dict[str, list[str]] = {}
     fields: dict = {}
     for name, required in (("phone", True), ("intended_phone", False)):
+        if not required and not data.given(name):
+            continue
         raw = getattr(data, name) or ""
         if not raw and not required:
             fields[name] = ""
@@ -56,7 +94,7 @@ def clean_order(data: OrderData) -> dict:
     for name in ("face_value", "amount_paid"):
         if getattr(data, name) < 0:
             errors[name] = ["Must not be negative."]
-    if data.currency != "CNY":
+    if data.given("currency") and data.currency != "CNY":
         errors["currency"] = ["Only CNY is supported."]
     if not (data.order_id or "").strip():
         errors["order_id"] = ["This field is required."]
@@ -68,17 +106,87 @@ def clean_order(data: OrderData) -> dict:
     if errors:
         raise Invalid(errors)
     fields.update(
-        declared_carrier=data.carrier,
         looked_up_carrier=lookup_carrier(fields["phone"]),
         face_value=data.face_value,
         amount_paid=data.amount_paid,
-        currency=data.currency,
         status=data.status,
-        paid_at=data.paid_at,
-        client_ip=data.client_ip or None,
-        amount_edits=data.amount_edits,
     )
+    for name, field in (
+        ("carrier", "declared_carrier"),
+        ("currency", "currency"),
+        ("paid_at", "paid_at"),
+        ("client_ip", "client_ip"),
+        ("amount_edits", "amount_edits"),
+    ):
+        if data.given(name):
+            value = getattr(data, name)
+            fields[field] = (value or None) if name == "client_ip" else value
     return fields
+
+
+def new_order_fields(data: OrderData, fields: dict) -> dict:
+    """`clean_order`'s fields with the defaults of what the feed left out (a new order)."""
+    defaults = {
+        "intended_phone": "",
+        "declared_carrier": "",
+        "currency": "CNY",
+        "paid_at": None,
+        "client_ip": None,
+        "amount_edits": None,
+    }
+    return {**defaults, **fields}
+
+
+def _apply(order: RechargeOrder, data: OrderData, fields: dict, *, locked: bool) -> dict:
+    """Update a known order with the fields given; (field: (old, new)) of the money that changed.
+    A changed amount paid on an order whose refunds were worked out from it is refused."""
+    money = {
+        name: (getattr(order, name), fields[name])
+        for name in ("amount_paid", "face_value")
+        if getattr(order, name) != fields[name]
+    }
+    if locked and "amount_paid" in money:
+        old, new = money["amount_paid"]
+        raise Invalid(
+            {
+                "amount_paid": [
+                    f"Order {order.order_id} has refunds worked out from its amount paid "
+                    f"({old}); the feed cannot change it to {new}. Ask finance to correct it."
+                ]
+            },
+            code="amount_paid_locked",
+        )
+    for name, value in fields.items():
+        setattr(order, name, value)
+    if data.given("paid_at") and data.paid_at:
+        order.placed_at = data.paid_at
+    return money
+
+
+def _record_money_changes(*, actor, changes: dict[RechargeOrder, dict]) -> None:
+    """A timeline event on every case of each order whose money changed, and an audit row each."""
+    changes = {order: money for order, money in changes.items() if money}
+    if not changes:
+        return
+    by_order: dict[int, list[Case]] = {}
+    for case in Case.objects.filter(recharge_order__in=[o.pk for o in changes]).order_by("pk"):
+        by_order.setdefault(case.recharge_order_id, []).append(case)
+    for order, money in sorted(changes.items(), key=lambda item: item[0].order_id):
+        payload = {
+            "order_id": order.order_id,
+            **{name: {"from": str(old), "to": str(new)} for name, (old, new) in money.items()},
+        }
+        for case in by_order.get(order.pk, []):
+            record_event(
+                case=case, type=EventType.ORDER_AMOUNT_CHANGED, actor=actor, payload=payload
+            )
+        audit_record(
+            actor=actor,
+            action="order.amount_change",
+            object_type="cases.rechargeorder",
+            object_id=order.order_id,
+            payload=payload,
+        )
 
 
 ORDER_FIELDS = (
@@ -102,18 +210,22 @@ BATCH = 500
 @transaction.atomic
 def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[RechargeOrder], int]:
     """The recharge-order feed: upsert each by `order_id` (the last of repeats wins), then the risk
-    rules over the failures; returns (one order per item, how many were new)."""
-    errors, cleaned = {}, {}
+    rules over the failures; returns (one order per item, how many were new). Fields left out keep
+    their values; a changed amount paid is refused on an order with refunds and recorded (timeline
+    of its cases, audit) on any other."""
+    errors, cleaned, index_of = {}, {}, {}
     for index, item in enumerate(items):
         try:
             cleaned[item.order_id.strip()] = (item, clean_order(item))
+            index_of[item.order_id.strip()] = index
         except Invalid as exc:
             errors[str(index)] = exc.errors
     if errors:
         raise Invalid(errors)
-    by_id, created = _bulk_upsert(cleaned)
+    by_id, created, changes = _bulk_upsert(cleaned, index_of)
     orders = [by_id[item.order_id.strip()] for item in items]
     risk_orders_received(actor=actor, orders=list(by_id.values()))
+    _record_money_changes(actor=actor, changes=changes)  # audits: the chain's lock comes last
     audit_record(
         actor=actor,
         action="orders.upsert",
@@ -125,10 +237,11 @@ def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[Recha
 
 
 def _bulk_upsert(
-    cleaned: dict[str, tuple[OrderData, dict]],
-) -> tuple[dict[str, RechargeOrder], int]:
+    cleaned: dict[str, tuple[OrderData, dict]], index_of: dict[str, int]
+) -> tuple[dict[str, RechargeOrder], int, dict]:
     """Existing orders updated (locked in key order), new ones inserted: (orders by id, how many
-    new). A row inserted concurrently since the lookup is updated instead (ON CONFLICT)."""
+    new, the money changed per known order). A row inserted concurrently since the lookup is
+    updated instead (ON CONFLICT) with the fields given."""
     now = timezone.now()
     existing = {
         o.order_id: o
@@ -136,28 +249,48 @@ def _bulk_upsert(
         .filter(order_id__in=list(cleaned))
         .order_by("pk")
     }
-    updated, new = [], []
+    locked = _amount_locked([o.pk for o in existing.values()])
+    updated, new, changes, errors = [], [], {}, {}
     for order_id, (item, fields) in cleaned.items():
         order = existing.get(order_id)
         if order is None:
-            order = RechargeOrder(order_id=order_id, placed_at=item.paid_at or now, **fields)
+            order = RechargeOrder(
+                order_id=order_id, placed_at=item.paid_at or now, **new_order_fields(item, fields)
+            )
             new.append(order)
-        else:
-            for name, value in fields.items():
-                setattr(order, name, value)
-            order.placed_at = item.paid_at or order.placed_at
-            order.updated_at = now
-            updated.append(order)
+            continue
+        try:
+            changes[order] = _apply(order, item, fields, locked=order.pk in locked)
+        except Invalid as exc:
+            errors[str(index_of[order_id])] = exc.errors
+            continue
+        order.updated_at = now
+        updated.append(order)
+    if errors:
+        raise Invalid(errors, code="amount_paid_locked")
     RechargeOrder.objects.bulk_update(updated, ORDER_FIELDS, batch_size=BATCH)
     new.sort(key=lambda o: o.order_id)  # two feeds inserting the same ids wait, never deadlock
-    RechargeOrder.objects.bulk_create(
-        new,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["order_id"],
-        update_fields=ORDER_FIELDS,
-    )
-    return {o.order_id: o for o in (*updated, *new)}, len(new)
+    _insert_new(new, cleaned)
+    return {o.order_id: o for o in (*updated, *new)}, len(new), changes
+
+
+def _insert_new(new: list[RechargeOrder], cleaned: dict[str, tuple[OrderData, dict]]) -> None:
+    """Insert the new orders, grouped by the fields the feed gave (a row inserted concurrently
+    since the lookup is updated with those only: what was left out keeps its value)."""
+    groups: dict[tuple[str, ...], list[RechargeOrder]] = {}
+    for order in new:
+        item, fields = cleaned[order.order_id]
+        given = {*fields, "updated_at", *(["placed_at"] if item.paid_at else [])}
+        key = tuple(f for f in ORDER_FIELDS if f in given)
+        groups.setdefault(key, []).append(order)
+    for update_fields, orders in groups.items():
+        RechargeOrder.objects.bulk_create(
+            orders,
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["order_id"],
+            update_fields=list(update_fields),
+        )
 
 
 @transaction.atomic(savepoint=False)
@@ -166,17 +299,25 @@ def recharge_order_upsert(
 ) -> tuple[RechargeOrder, bool]:
     """Create or update the order with this `order_id` (and run the feed's risk rule on it);
     returns (order, created). `placed_at` is `paid_at`, or else when the order was first received.
+    Fields left out keep their values; a changed amount paid is refused when the order has
+    refunds, recorded otherwise; an order of another customer is refused.
 
     No savepoint: a lookup under a row lock, then one UPDATE, or one INSERT whose ON CONFLICT
     updates an order inserted concurrently since the lookup."""
     fields = clean_order(data)
-    if customer is not None:
-        fields["customer"] = customer
     order_id = data.order_id.strip()
     order = RechargeOrder.objects.select_for_update(no_key=True).filter(order_id=order_id).first()
     created = order is None
+    if customer is not None:
+        if order is not None and order.customer_id not in (None, customer.pk):
+            raise Invalid({"order_id": [f"Order {order_id} belongs to another customer."]})
+        fields["customer"] = customer
     if created:
-        order = RechargeOrder(order_id=order_id, placed_at=data.paid_at or timezone.now(), **fields)
+        order = RechargeOrder(
+            order_id=order_id,
+            placed_at=data.paid_at or timezone.now(),
+            **new_order_fields(data, fields),
+        )
         RechargeOrder.objects.bulk_create(
             [order],
             update_conflicts=True,
@@ -184,9 +325,9 @@ def recharge_order_upsert(
             update_fields=[*fields, *(["placed_at"] if data.paid_at else []), "updated_at"],
         )
     else:
-        for name, value in fields.items():
-            setattr(order, name, value)
-        order.placed_at = data.paid_at or order.placed_at
+        money = _apply(order, data, fields, locked=bool(_amount_locked([order.pk])))
         order.save(update_fields=[*fields, "placed_at", "updated_at"])
     risk_orders_received(actor=actor, orders=[order])
+    if not created:
+        _record_money_changes(actor=actor, changes={order: money})  # the chain's lock last
     return order, created

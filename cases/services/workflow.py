@@ -175,7 +175,11 @@ def _clean_transition(case: Case, to: str, root_cause: str) -> None:
 def case_transition(*, actor, case: Case, to: str, root_cause: str = "", note: str = "") -> Case:
     """Move a case along the transition table. resolved → in_progress is a reopen (new SLA cycle)."""
     case = _locked(case)
-    permissions.require(permissions.can_work_case(actor, case))
+    permissions.require(
+        permissions.can_resolve_case(actor, case)
+        if to == Status.RESOLVED
+        else permissions.can_work_case(actor, case)
+    )
     _clean_transition(case, to, root_cause)
     previous = case.status
     now = timezone.now()

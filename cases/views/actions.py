@@ -205,3 +205,22 @@ class SubCauseView(CaseActionView):
             actor=self.request.user, case=case, sub_cause=form.cleaned_data["sub_cause"]
         )
         return _("The sub-cause is set.")
+
+
+class ContactChangeView(CaseActionView):
+    """Confirm or reject a customer contact change an intake sent (`cases.services.contacts`)."""
+
+    def perform(self, case, form):
+        try:
+            change_id = int(self.request.POST.get("change", ""))
+        except ValueError as exc:
+            raise Invalid({"change": [_("Choose a contact change.")]}) from exc
+        decision = self.request.POST.get("decision")
+        if decision not in ("confirm", "reject"):
+            raise Invalid({"decision": [_("Confirm or reject the change.")]})
+        services.contact_change_decide(
+            actor=self.request.user, case=case, change_id=change_id, confirm=decision == "confirm"
+        )
+        if decision == "confirm":
+            return _("The customer's new contact is confirmed.")
+        return _("The contact change is rejected; the contact on file stays.")

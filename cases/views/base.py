@@ -20,6 +20,19 @@ ERROR_TEXT = {
     "no_regulatory_clock": gettext_noop("The case has no running regulatory deadline."),
     "no_more_extensions": gettext_noop("The regulatory deadline cannot be extended further."),
     "incident_resolved": gettext_noop("The incident is resolved already."),
+    "incident_case_out_of_scope": gettext_noop(
+        "Some of these cases are outside your queues; nothing was linked."
+    ),
+    "incident_cases_out_of_scope": gettext_noop(
+        "None of the incident's open cases is in your queues; nothing was resolved."
+    ),
+    "case_in_other_incident": gettext_noop("The case belongs to another incident."),
+    "reopen_window_passed": gettext_noop(
+        "The case was resolved too long ago to reopen; open a new case."
+    ),
+    "contact_change_stale": gettext_noop(
+        "The customer's contact changed since; this change no longer applies."
+    ),
     "cannot_approve_own_refund": gettext_noop("You cannot decide on a refund you asked for."),
     "approval_limit": gettext_noop("The cumulative amount is above your approval limit."),
     "already_decided": gettext_noop("This refund has been decided already."),

@@ -145,13 +145,18 @@ class IncidentResolveView(IncidentActionView):
     form_key = "resolve"
 
     def perform(self, incident, form) -> str:
-        resolved = services.incident_resolve(
+        done = services.incident_resolve(
             actor=self.request.user,
             incident=incident,
             root_cause=form.cleaned_data["root_cause"],
             note=form.cleaned_data["note"],
         )
-        return _("Incident %(code)s is resolved with %(n)d case(s).") % {
-            "code": incident.code,
-            "n": resolved,
-        }
+        if done.incident_resolved:
+            return _("Incident %(code)s is resolved with %(n)d case(s).") % {
+                "code": incident.code,
+                "n": done.resolved,
+            }
+        return _(
+            "%(n)d case(s) of incident %(code)s resolved. %(left)d linked case(s) outside your "
+            "queues are still open, so the incident stays open for their supervisors."
+        ) % {"code": incident.code, "n": done.resolved, "left": done.left_open}

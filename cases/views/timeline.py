@@ -182,6 +182,14 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [_label(SubCause, code), *p.get("evidence", [])]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
+    if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}
+        return [f"{field}: {c.get('from')} → {c.get('to')}" for field, c in p["changes"].items()]
+    if event_type == EventType.ORDER_AMOUNT_CHANGED:
+        return [
+            f"{p.get('order_id', '')} · {name}: {c.get('from')} → {c.get('to')}"
+            for name, c in p.items()
+            if isinstance(c, dict)
+        ]
     value = (
         p.get("duplicate_of")
         or p.get("duplicate")

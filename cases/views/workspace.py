@@ -92,7 +92,7 @@ def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) 
     )
     if can_supervise and regulatory_running:
         actions["extend"] = forms.get("extend") or ExtendForm()
-    if has_role(user, Role.SUPERVISOR, Role.MANAGER) and is_open and case.incident_id is None:
+    if permissions.can_act_through_incident(user, case) and is_open and case.incident_id is None:
         incidents = list(Incident.objects.filter(status=IncidentStatus.OPEN).order_by("code"))
         if incidents:
             actions["incident"] = forms.get("incident") or CaseIncidentForm(incidents=incidents)
@@ -119,12 +119,13 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
         "case": case,
         "now": now,
         "can_work": can_work,
-        "can_incidents": has_role(user, Role.SUPERVISOR, Role.MANAGER),
+        "can_incidents": permissions.can_manage_incidents(user),
         "full_phones": has_role(user, *CASE_WORKERS),
         "flags": [f for f in case.flags.all() if f.cleared_at is None],
         "clocks": clocks,
         "sla": case_sla(case, now),
         "customer_cases": others,
+        "contact_changes": selectors.pending_contact_changes(case.customer_id),
         "credit": credit_panel(case, can_work=can_work, form=forms.get("sub_cause")),
         "timeline": timeline_entries(case),
         "actions": _action_forms(request, case, forms, others, clocks),

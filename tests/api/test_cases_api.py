@@ -373,7 +373,9 @@ def test_reply_note_and_customer_message(agent, intake):
     )
     assert note.json()["kind"] == "note"
     message = client_for(intake).post(
-        f"/api/v1/cases/{case.reference}/messages/", {"body": "还没到"}, format="json"
+        f"/api/v1/cases/{case.reference}/messages/",
+        {"body": "还没到", "customer": {"external_id": "U1001"}},
+        format="json",
     )
     assert message.status_code == 201
     assert message.json()["kind"] == "customer"
@@ -450,7 +452,10 @@ def test_keys_are_per_client(intake):
     )
     second = client_for(other_client).post(
         "/api/v1/cases/",
-        intake_body(customer={"external_id": "U2"}),
+        intake_body(
+            customer={"external_id": "U2"},
+            recharge_order={**intake_body()["recharge_order"], "order_id": "R2"},
+        ),
         format="json",
         HTTP_IDEMPOTENCY_KEY="k-1",
     )

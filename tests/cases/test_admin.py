@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 
 import backoffice.audit.admin  # noqa: F401  (until backoffice/admin.py imports it)
 from backoffice.audit.models import AuditEntry
-from cases.choices import Status
+from cases.choices import EventType, Status
 from cases.models import (
     Case,
     CaseEvent,
@@ -481,3 +481,30 @@ def test_big_changelists_count_exactly_only_up_to_a_bound(admin_client, admin_us
     response = list_page({"status__exact": Status.CLOSED})  # a filter under the bound: exact
     assert response.context["cl"].result_count == 0
     assert not response.context["cl"].paginator.approximate
+
+
+def test_a_contact_corrected_in_the_admin_is_recorded_and_the_id_cannot_change(
+    admin_client, admin_user
+):
+    """Issue 21: an identity change leaves a trace wherever it is made. The admin applies a phone
+    correction at once, with an event on the customer's open cases and an audit row; the external
+    id (the intake's key to the customer) is read-only."""
+    case = open_recharge_case(admin_user, 1)
+    customer = case.customer
+    page = admin_client.get(url(Customer, "change", customer.pk))
+    data = form_as_rendered(page)
+    assert "external_id" not in data
+    data.update(phone="13800000001", name="王五")
+
+    assert admin_client.post(url(Customer, "change", customer.pk), data).status_code == 302
+
+    customer.refresh_from_db()
+    assert (customer.phone, customer.name) == ("+8613800000001", "王五")
+    shown = {
+        "phone": {"from": "+86 139****5678", "to": "+86 138****0001"},
+        "name": {"from": "张三", "to": "王五"},
+    }
+    event = case.events.get(type=EventType.CONTACT_CHANGED)
+    assert (event.actor, event.payload) == (admin_user, {"changes": shown, "how": "admin"})
+    entry = AuditEntry.objects.get(action="customer.contact_edit")
+    assert (entry.object_id, entry.payload) == (customer.external_id, event.payload)

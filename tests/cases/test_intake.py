@@ -6,7 +6,15 @@ import pytest
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Invalid
 from cases.choices import EventType, FlagCode, Priority, Status
-from cases.models import Case, CaseEvent, Customer, Queue, RechargeOrder, RoutingRule
+from cases.models import (
+    Case,
+    CaseEvent,
+    ContactChange,
+    Customer,
+    Queue,
+    RechargeOrder,
+    RoutingRule,
+)
 from cases.services import CustomerData, case_open
 from tests.factories import credit, open_case, order_data, staff
 
@@ -122,13 +130,22 @@ def test_second_case_for_same_customer_and_order_is_linked_as_duplicate():
     assert RechargeOrder.objects.count() == 1
 
 
-def test_same_order_for_another_customer_is_not_a_duplicate():
-    open_case()
-    other = open_case(customer_id="U2")
-    assert other.duplicate_of is None
+def test_an_order_of_another_customer_is_refused_and_changes_nothing():
+    """Issue 21: an intake naming another customer with a known order would move the order (and
+    what it paid) to that customer."""
+    first = open_case()
+    before = (Case.objects.count(), RechargeOrder.objects.get().customer_id)
+    with pytest.raises(Invalid) as refused:
+        open_case(customer_id="U2")
+    assert refused.value.errors == {
+        "recharge_order": {"order_id": ["Order R1 belongs to another customer."]}
+    }
+    assert (Case.objects.count(), RechargeOrder.objects.get().customer_id) == before
+    assert first.recharge_order.customer_id == before[1]
 
 
 def test_customer_is_upserted_by_external_id():
+    """Empty fields are filled; a different name is held for an agent, not written over."""
     open_case()
     case_open(
         actor=None,
@@ -139,10 +156,12 @@ def test_customer_is_upserted_by_external_id():
     )
     customer = Customer.objects.get()
     assert (customer.name, customer.email, customer.phone) == (
-        "张三丰",
+        "张三",
         "z@example.com",
         "+8613912345678",
     )
+    held = ContactChange.objects.get()
+    assert (held.status, held.changes) == ("pending", {"name": {"from": "张三", "to": "张三丰"}})
 
 
 @pytest.mark.parametrize(
@@ -209,22 +228,27 @@ def test_round_robin_queue_spreads_intake_over_members():
 
 def test_a_customer_inserted_since_the_lookup_is_updated_and_returned_as_it_stands():
     """The race `customer_upsert` guards against: another intake inserted the customer between
-    our lookup and our insert. Ours updates the fields it was given and returns the database's
-    row, not our defaults for the columns it was not given."""
+    our lookup and our insert. Ours updates the fields it was given — a contact on file only where
+    it is empty (issue 21: never overwritten; the caller holds the difference) — and returns the
+    database's row, not our defaults for the columns it was not given."""
     from cases.services.intake import _customer_insert
 
     Customer.objects.create(
         external_id="U77", name="旧名", email="old@example.com", preferred_channel="email"
     )
-    customer = _customer_insert("U77", {"name": "新名"})
-    assert Customer.objects.count() == 1
-    assert (customer.pk, customer.name, customer.email, customer.preferred_channel) == (
-        Customer.objects.get().pk,
-        "新名",
-        "old@example.com",
-        "email",
+    customer = _customer_insert(
+        "U77", {"name": "新名", "phone": "+8613912345678", "language": "en"}
     )
-    assert Customer.objects.get().name == "新名"
+    assert Customer.objects.count() == 1
+    assert (
+        customer.pk,
+        customer.name,
+        customer.phone,
+        customer.language,
+        customer.email,
+        customer.preferred_channel,
+    ) == (Customer.objects.get().pk, "旧名", "+8613912345678", "en", "old@example.com", "email")
+    assert Customer.objects.get().name == "旧名"
 
 
 def test_intake_writes_in_bulk_within_a_fixed_statement_budget():

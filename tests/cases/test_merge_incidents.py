@@ -65,7 +65,7 @@ def test_incident_links_cases_and_resolves_them_all(supervisor):
     resolved = incident_resolve(
         actor=supervisor, incident=incident, root_cause="system_fault", note="restored"
     )
-    assert resolved == 5
+    assert resolved == (5, 0, True)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED
     for case in Case.objects.all():

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0016_case_breached'),
+        ('cases', '0017_contact_changes_and_order_amount_events'),
     ]
 
     operations = [

@@ -1,0 +1,163 @@
+"""A customer's identity and contact: what an intake may change, and what waits for an agent.
+
+An intake naming a known customer fills contact fields that are empty, and sets the language. A
+different name, phone or e-mail than the one on file is not written over it: it is held as a
+`ContactChange` (who asked, when, old → new), shown on each of the customer's open cases, and
+applied only when an agent of one of those cases confirms it. Until then every message, on every
+case, goes to the contact on file, so an intake cannot redirect a customer's SMS by naming their id
+with another number. Each step writes a timeline event on the customer's open cases and an audit
+row.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.audit.services import audit_record
+from backoffice.errors import Conflict, NotFound
+from cases import permissions
+from cases.choices import OPEN_STATUSES, EventType
+from cases.events import record_event
+from cases.models import Case, ContactChange, ContactChangeStatus, Customer
+from cases.phones import mask_phone
+
+CONTACT_FIELDS = ("name", "phone", "email")
+
+
+def shown(field: str, value: str) -> str:
+    """A value as the timeline and the audit show it: phone numbers masked."""
+    return mask_phone(value) if field == "phone" else value
+
+
+def shown_changes(changes: dict) -> dict:
+    return {
+        field: {"from": shown(field, c["from"]), "to": shown(field, c["to"])}
+        for field, c in changes.items()
+    }
+
+
+def open_cases_of(customer: Customer) -> list[Case]:
+    return list(Case.objects.filter(customer=customer, status__in=OPEN_STATUSES).order_by("pk"))
+
+
+def record_on_open_cases(*, customer, type: str, actor, payload: dict, cases=None) -> None:
+    for case in open_cases_of(customer) if cases is None else cases:
+        record_event(case=case, type=type, actor=actor, payload=payload)
+
+
+def hold_contact_change(*, actor, customer: Customer, given: dict) -> ContactChange | None:
+    """Hold the differences between `given` and the non-empty contact on file; None when there
+    are none. An identical change already waiting is not held twice."""
+    changes = {
+        field: {"from": getattr(customer, field), "to": value}
+        for field, value in given.items()
+        if field in CONTACT_FIELDS
+        and value
+        and getattr(customer, field)
+        and getattr(customer, field) != value
+    }
+    if not changes:
+        return None
+    waiting = ContactChange.objects.filter(
+        customer=customer, status=ContactChangeStatus.PENDING, changes=changes
+    ).first()
+    if waiting is not None:
+        return waiting
+    change = ContactChange.objects.create(
+        customer=customer,
+        changes=changes,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    payload = {"change_id": change.pk, "changes": shown_changes(changes)}
+    record_on_open_cases(
+        customer=customer, type=EventType.CONTACT_CHANGE_HELD, actor=actor, payload=payload
+    )
+    audit_record(
+        actor=actor,
+        action="customer.contact_change_held",
+        object_type="cases.customer",
+        object_id=customer.external_id,
+        payload=payload,
+    )
+    return change
+
+
+@transaction.atomic
+def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -> ContactChange:
+    """An agent of one of the customer's cases confirms (applies) or rejects a held change."""
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    permissions.require(
+        permissions.can_work_case(actor, case),
+        "Only agents of this case's queue can confirm the customer's contact.",
+    )
+    change = (
+        ContactChange.objects.select_for_update(no_key=True)
+        .filter(pk=change_id, customer_id=case.customer_id)
+        .first()
+    )
+    if change is None:
+        raise NotFound(f"No contact change {change_id} for this case's customer.")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    if change.status != ContactChangeStatus.PENDING:
+        raise Conflict("This contact change has been decided already.", code="already_decided")
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=change.customer_id)
+    stale = [f for f, c in change.changes.items() if getattr(customer, f) != c["from"]]
+    if confirm and stale:
+        raise Conflict(
+            f"The customer's {', '.join(stale)} changed since; this change no longer applies.",
+            code="contact_change_stale",
+        )
+    change.status = ContactChangeStatus.CONFIRMED if confirm else ContactChangeStatus.REJECTED
+    change.decided_by, change.decided_at = actor, timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    if confirm:
+        for field, c in change.changes.items():
+            setattr(customer, field, c["to"])
+        customer.save(update_fields=[*change.changes, "updated_at"])
+    payload = {"change_id": change.pk, "changes": shown_changes(change.changes)}
+    record_on_open_cases(
+        customer=customer,
+        type=EventType.CONTACT_CHANGED if confirm else EventType.CONTACT_CHANGE_REJECTED,
+        actor=actor,
+        payload=payload,
+    )
+    audit_record(
+        actor=actor,
+        action="customer.contact_change_confirmed"
+        if confirm
+        else "customer.contact_change_rejected",
+        object_type="cases.customer",
+        object_id=customer.external_id,
+        payload={**payload, "case": case.reference},
+    )
+    return change
+
+
+@transaction.atomic
+def customer_contact_edit(*, actor, customer: Customer, values: dict) -> Customer:
+    """Operations correct a customer's contact in the admin: applied at once (the admin is where a
+    change is confirmed by hand), and recorded like a confirmed change: an event on each open case
+    of the customer and an audit row, old → new."""
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+    changes = {
+        field: {"from": getattr(customer, field), "to": values[field]}
+        for field in CONTACT_FIELDS
+        if field in values and getattr(customer, field) != values[field]
+    }
+    if not changes:
+        return customer
+    for field, c in changes.items():
+        setattr(customer, field, c["to"])
+    customer.save(update_fields=[*changes, "updated_at"])
+    payload = {"changes": shown_changes(changes), "how": "admin"}
+    record_on_open_cases(
+        customer=customer, type=EventType.CONTACT_CHANGED, actor=actor, payload=payload
+    )
+    audit_record(
+        actor=actor,
+        action="customer.contact_edit",
+        object_type="cases.customer",
+        object_id=customer.external_id,
+        payload=payload,
+    )
+    return customer
