@@ -36,7 +36,14 @@ class ApprovalInline(admin.TabularInline):
     model = RefundApproval
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("approver", "decision", "comment", "approver_limit", "created_at")
+    fields = readonly_fields = (
+        "approver",
+        "decision",
+        "comment",
+        "approver_limit",
+        "round",
+        "created_at",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
