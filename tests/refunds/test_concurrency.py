@@ -36,3 +36,50 @@ def test_concurrent_split_refunds_are_tiered_on_their_running_total():
         Decimal("300.00"),
         Decimal("400.00"),
     ]
+
+
+TRIALS = 6
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(user)
+    return client
+
+
+def test_concurrent_requests_of_one_customer_on_two_orders_are_tiered_on_each_other():
+    """Issue 21, finding 2: two requests of one customer on two orders at the same moment each
+    counted the other as absent (5 of 6 trials), so an agent whose limit is 100.00 cumulative
+    approved 2 × 90.00. Every trial now: one is tiered on 90.00, the other on 180.00, and the
+    agent can approve exactly one of them."""
+    people = People()
+    for trial in range(TRIALS):
+        cases = [
+            paid_case("90.00", customer_id=f"RACE{trial}", order_id=f"RACE{trial}-{i}")
+            for i in range(2)
+        ]
+
+        def ask(i, cases=cases):
+            body = {
+                "case": cases[i].reference,
+                "amount": "90.00",
+                "reason": "充值失败",
+                "liability": "company",
+            }
+            return _api(people.supervisor).post("/api/v1/refunds/", body, format="json")
+
+        responses = run_concurrently(2, ask)
+        assert [r.status_code for r in responses] == [201, 201], (trial, responses)
+        tiered = sorted(r.json()["cumulative_amount"] for r in responses)
+        assert tiered == ["180.00", "90.00"], (trial, tiered)  # string order
+        answers = sorted(
+            _api(people.agent).post(f"/api/v1/refunds/{r.json()['id']}/approve/").status_code
+            for r in responses
+        )
+        assert answers == [200, 403], (trial, answers)
+        approved = Refund.objects.filter(case__in=cases, status="approved")
+        assert approved.count() == 1
+        assert approved.get().cumulative_amount == Decimal("90.00")
+
