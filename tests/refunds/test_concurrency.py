@@ -82,4 +82,3 @@ def test_concurrent_requests_of_one_customer_on_two_orders_are_tiered_on_each_ot
         approved = Refund.objects.filter(case__in=cases, status="approved")
         assert approved.count() == 1
         assert approved.get().cumulative_amount == Decimal("90.00")
-
