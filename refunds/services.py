@@ -236,6 +236,8 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     if not reason:
         raise Invalid({"reason": ["Say why the refund is rejected."]})
     limit = _check_approver(actor, refund)
+    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
+        raise Conflict("You have decided on this refund already.", code="already_decided")
     RefundApproval.objects.create(
         refund=refund,
         requester_id=refund.requester_id,

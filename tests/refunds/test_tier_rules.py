@@ -211,3 +211,13 @@ def test_an_edit_before_any_approval_is_refused_at_approval(people):
     before = unchanged()
     assert act(people.supervisor, refund["id"], "approve", status=409)["code"] == "payload_changed"
     assert unchanged() == before
+
+
+def test_an_approver_who_approved_cannot_then_reject_in_the_same_round(people):
+    """It was a 500 (the unique decision per approver, unguarded in reject)."""
+    refund = ask(people.agent, paid_case("12000.00"), "11000.00")
+    act(people.finance, refund["id"], "approve")
+    before = unchanged()
+    body = act(people.finance, refund["id"], "reject", status=409, reason="changed my mind")
+    assert body["code"] == "already_decided"
+    assert unchanged() == before
