@@ -167,3 +167,29 @@ def test_a_retry_beyond_the_approvers_limit_goes_back_to_approval(people, sandbo
     act(people.supervisor, first["id"], "approve", status=403)
     assert act(people.finance, first["id"], "approve")["status"] == "approved"
     assert wait_for(lambda: status_of(first["id"]) == RefundStatus.SUCCEEDED), worker.output()
+
+
+def test_a_retry_of_a_refund_the_provider_paid_is_not_paid_twice(people, sandbox, worker, settings):
+    """Probing the next hole: the provider paid but its answer was lost; past the safety window
+    the refund goes to finance, who settles it as failed by mistake and retries it. The retry
+    reuses the unanswered attempt's key (only a definite refusal earns a new key), so the provider
+    answers with the payout it made: paid once."""
+    from refunds.reconcile import reconcile
+
+    settings.REFUND_UNKNOWN_WINDOW_SECONDS = 0
+    sandbox.control(timeout_rate=1)  # the provider pays, then drops the answer
+    refund = ask(people.agent, paid_case("50.00"), "50.00")
+    act(people.supervisor, refund["id"], "approve")
+    assert wait_for(lambda: status_of(refund["id"]) == RefundStatus.OUTCOME_UNKNOWN), (
+        worker.output()
+    )
+    sandbox.control(timeout_rate=0)
+    assert reconcile()["to_review"] == 1
+    act(people.finance, refund["id"], "settle", outcome="failed", note="ledger looked empty")
+    assert act(people.finance, refund["id"], "retry")["status"] == "approved"
+    assert wait_for(lambda: status_of(refund["id"]) == RefundStatus.SUCCEEDED), worker.output()
+    stored = Refund.objects.get(pk=refund["id"])
+    assert list(stored.attempts.values_list("idempotency_key", "status", "calls")) == [
+        (f"{refund['id']}:1", "succeeded", 2)
+    ]
+    assert len(paid_for(sandbox, refund["id"])) == 1
