@@ -11,7 +11,7 @@ from backoffice.admin_search import IndexedSearchMixin
 from backoffice.errors import DomainError
 from cases.models import Case, RechargeOrder
 from refunds.models import ApprovalTier, Refund, RefundApproval, RefundAttempt
-from refunds.services import refund_approve
+from refunds.services import refund_approve, tier_delete, tier_save
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,6 +30,17 @@ class ApprovalTierAdmin(admin.ModelAdmin):
     list_display = ("name", "role", "currency", "max_amount", "approvals_needed", "enabled")
     list_editable = ("enabled",)
     list_filter = ("role", "currency", "enabled")
+
+    # Every change to a tier goes through the service, which writes its audit row.
+    def save_model(self, request, obj, form, change):
+        tier_save(actor=request.user, tier=obj)
+
+    def delete_model(self, request, obj):
+        tier_delete(actor=request.user, tier=obj)
+
+    def delete_queryset(self, request, queryset):
+        for tier in queryset.order_by("pk"):
+            tier_delete(actor=request.user, tier=tier)
 
 
 class ApprovalInline(admin.TabularInline):

@@ -21,7 +21,7 @@ from cases.sla import services as sla
 from cases.sla.choices import Metric
 from refunds import policy
 from refunds.choices import Decision, Liability, RefundStatus
-from refunds.models import Refund, RefundApproval
+from refunds.models import ApprovalTier, Refund, RefundApproval
 
 MAX_REASON = 1000
 
@@ -394,3 +394,46 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     purpose = Purpose.REFUND_PAID if outcome == RefundStatus.SUCCEEDED else Purpose.REFUND_FAILED
     notify_refund(refund.case, refund, purpose, actor)
     return refund
+
+
+def _tier_state(tier: ApprovalTier) -> dict:
+    return {
+        "name": tier.name,
+        "role": tier.role,
+        "currency": tier.currency,
+        "max_amount": None if tier.max_amount is None else f"{tier.max_amount:.2f}",
+        "approvals_needed": tier.approvals_needed,
+        "enabled": tier.enabled,
+    }
+
+
+@transaction.atomic
+def tier_save(*, actor, tier: ApprovalTier) -> ApprovalTier:
+    """Add or change an approval tier (the admin): who may approve how much is a money rule, so
+    every change is in the audit chain with what it was before."""
+    before = None
+    if tier.pk is not None:
+        old = ApprovalTier.objects.select_for_update().filter(pk=tier.pk).first()
+        before = _tier_state(old) if old is not None else None
+    tier.save()
+    audit_record(
+        actor=actor,
+        action="refund_tier.change" if before else "refund_tier.add",
+        object_type="refunds.approvaltier",
+        object_id=tier.pk,
+        payload={"before": before, "after": _tier_state(tier)},
+    )
+    return tier
+
+
+@transaction.atomic
+def tier_delete(*, actor, tier: ApprovalTier) -> None:
+    state, pk = _tier_state(tier), tier.pk
+    tier.delete()
+    audit_record(
+        actor=actor,
+        action="refund_tier.delete",
+        object_type="refunds.approvaltier",
+        object_id=pk,
+        payload={"before": state, "after": None},
+    )
