@@ -119,6 +119,8 @@ def refund_request(
     if not case.is_open and case.status != "resolved":
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
+    if order.currency != currency:  # sums and tiers are per currency: never mix them
+        raise Invalid({"currency": [f"The order was paid in {order.currency}."]})
     refundable = order.amount_paid - policy.counted_on_order(order)
     if amount > refundable:
         raise Invalid(

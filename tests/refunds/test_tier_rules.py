@@ -221,3 +221,13 @@ def test_an_approver_who_approved_cannot_then_reject_in_the_same_round(people):
     body = act(people.finance, refund["id"], "reject", status=409, reason="changed my mind")
     assert body["code"] == "already_decided"
     assert unchanged() == before
+
+
+def test_a_refund_in_another_currency_than_the_order_is_400_naming_currency(people):
+    """Σ ≤ paid and the tiers are sums in one currency: a refund in another currency than its
+    order's would be added to them as if it were the same money."""
+    case = paid_case("50.00")
+    RechargeOrder.objects.filter(pk=case.recharge_order_id).update(currency="HKD")  # a legacy row
+    before = unchanged()
+    assert list(ask(people.agent, case, "10.00", status=400)) == ["currency"]
+    assert unchanged() == before
