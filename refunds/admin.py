@@ -6,13 +6,12 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import IndexedSearchMixin
 from backoffice.errors import DomainError
 from cases.models import Case, RechargeOrder
 from refunds.models import ApprovalTier, Refund, RefundApproval, RefundAttempt
-from refunds.services import refund_approve
+from refunds.services import refund_approve, tier_delete, tier_save
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,17 +26,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalTier)
-class ApprovalTierAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ApprovalTierAdmin(admin.ModelAdmin):
     list_display = ("name", "role", "currency", "max_amount", "approvals_needed", "enabled")
     list_editable = ("enabled",)
     list_filter = ("role", "currency", "enabled")
+
+    # Every change to a tier goes through the service, which writes its audit row (so not the
+    # generic AuditedAdminMixin, which would record it a second time).
+    def save_model(self, request, obj, form, change):
+        tier_save(actor=request.user, tier=obj)
+
+    def delete_model(self, request, obj):
+        tier_delete(actor=request.user, tier=obj)
+
+    def delete_queryset(self, request, queryset):
+        for tier in queryset.order_by("pk"):
+            tier_delete(actor=request.user, tier=tier)
 
 
 class ApprovalInline(admin.TabularInline):
     model = RefundApproval
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("approver", "decision", "comment", "approver_limit", "created_at")
+    fields = readonly_fields = (
+        "approver",
+        "decision",
+        "comment",
+        "approver_limit",
+        "round",
+        "created_at",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -14,10 +14,13 @@ class RefundStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", _("Needs review by finance")
 
 
-# Refunds that count against what the order can still refund (Σ ≤ amount paid).
+# Refunds that count against what the order can still refund (Σ ≤ amount paid) and toward the
+# cumulative amount a tier is decided on: everything paid or in flight, and a failed refund until it
+# is cancelled (a retry can pay it, so it still counts; docs/security.md, "Money").
 COUNTED_STATUSES = frozenset(
     {
         RefundStatus.PENDING_APPROVAL,
+        RefundStatus.FAILED,
         RefundStatus.APPROVED,
         RefundStatus.PROCESSING,
         RefundStatus.OUTCOME_UNKNOWN,

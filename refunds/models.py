@@ -74,6 +74,13 @@ class Refund(models.Model):
         help_text=_("Same order, and same customer in 30 days"),
     )
     approvals_needed = models.PositiveSmallIntegerField(_("approvals needed"), default=1)
+    approval_round = models.PositiveSmallIntegerField(
+        _("approval round"),
+        default=1,
+        help_text=_(
+            "A retry that finds the tier risen starts a new round: earlier approvals lapse"
+        ),
+    )
     attempt_count = models.PositiveIntegerField(_("attempts"), default=0)
     lease_token = models.UUIDField(_("claim token"), null=True, blank=True)
     lease_expires_at = models.DateTimeField(_("claim expires"), null=True, blank=True)
@@ -136,6 +143,7 @@ class RefundApproval(models.Model):
         _("approver's limit then"), **MONEY, null=True, blank=True, help_text=_("Blank: no limit")
     )
     payload_hash = models.CharField(_("payload approved"), max_length=64)
+    round = models.PositiveSmallIntegerField(_("approval round"), default=1)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -147,7 +155,7 @@ class RefundApproval(models.Model):
                 condition=~Q(approver=F("requester")), name="approver_is_not_requester"
             ),
             models.UniqueConstraint(
-                fields=["refund", "approver"], name="one_decision_per_approver"
+                fields=["refund", "approver", "round"], name="one_decision_per_approver_round"
             ),
         ]
 

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -66,6 +67,24 @@ def cumulative_amount(*, order, customer_id: int, amount: Decimal, exclude_pk=No
     if exclude_pk is not None:
         recent = recent.exclude(pk=exclude_pk)
     return max(on_order, _sum(recent)) + amount
+
+
+def approvals_covering(refund: Refund, cumulative: Decimal) -> int:
+    """How many distinct approvals the refund holds, in its current round and for its current
+    payload, whose approver's limit (when they approved) covers `cumulative`."""
+    held = refund.approvals.filter(
+        decision="approve",
+        round=refund.approval_round,
+        payload_hash=refund_payload_hash(refund),
+    ).exclude(approver_id=refund.requester_id)
+    return (
+        held.filter(
+            models.Q(approver_limit__isnull=True) | models.Q(approver_limit__gte=cumulative)
+        )
+        .values("approver_id")
+        .distinct()
+        .count()
+    )
 
 
 def tiers(currency: str) -> list[ApprovalTier]:

@@ -22,7 +22,7 @@ from backoffice.observability.tasktimes import count
 from cases.notifications.models import Purpose
 from cases.notifications.services import notify_refund
 from refunds import policy
-from refunds.choices import AttemptStatus, Decision, RefundStatus
+from refunds.choices import AttemptStatus, RefundStatus
 from refunds.models import Refund, RefundAttempt
 from refunds.providers import client
 from refunds.services import refund_audit, refund_event
@@ -72,8 +72,8 @@ def _approved_payload_matches(refund: Refund) -> bool:
     current = policy.refund_payload_hash(refund)
     if current != refund.payload_hash:
         return False
-    approvals = refund.approvals.filter(decision=Decision.APPROVE, payload_hash=current).count()
-    return approvals >= refund.approvals_needed
+    # distinct approvals of this payload in the current round, each within its approver's limit
+    return policy.approvals_covering(refund, refund.cumulative_amount) >= refund.approvals_needed
 
 
 def _to_review(refund: Refund, reason: str) -> None:

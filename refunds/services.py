@@ -14,19 +14,23 @@ from backoffice.roles import Role, has_role
 from cases import permissions as case_permissions
 from cases.choices import EventType
 from cases.events import record_event
-from cases.models import Case, RechargeOrder
+from cases.models import Case, Customer, RechargeOrder
 from cases.notifications.models import Purpose
 from cases.notifications.services import notify_refund
 from cases.sla import services as sla
 from cases.sla.choices import Metric
 from refunds import policy
 from refunds.choices import Decision, Liability, RefundStatus
-from refunds.models import Refund, RefundApproval
+from refunds.models import ApprovalTier, Refund, RefundApproval
 
 MAX_REASON = 1000
 
 
 def clock_subject(refund: Refund) -> str:
+    """The approval clock of the refund's current round (a retry sent back for fresh approval
+    starts a new one)."""
+    if refund.approval_round > 1:
+        return f"refund:{refund.pk}:round-{refund.approval_round}"
     return f"refund:{refund.pk}"
 
 
@@ -63,6 +67,15 @@ def _clean_amount(amount) -> Decimal:
     if value != value.quantize(Decimal("0.01")):
         raise Invalid({"amount": ["At most two decimal places."]})
     return value
+
+
+def _lock_tier_scope(*, customer_id: int, order_id: int) -> RechargeOrder:
+    """Serialise every tier decision of one customer and one order in PostgreSQL: the customer's
+    row, then the order's, always in that order (no deadlock between two refund paths). A second
+    request, retry or re-tiering of the same customer waits here until the first commits, and then
+    counts it (READ COMMITTED: each statement sees what committed before it)."""
+    Customer.objects.select_for_update(no_key=True).filter(pk=customer_id).values_list("pk").get()
+    return RechargeOrder.objects.select_for_update(no_key=True).get(pk=order_id)
 
 
 def _submit_after_commit(refund: Refund) -> None:
@@ -105,7 +118,9 @@ def refund_request(
         raise Invalid(errors)
     if not case.is_open and case.status != "resolved":
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
-    order = RechargeOrder.objects.select_for_update(no_key=True).get(pk=case.recharge_order_id)
+    order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
+    if order.currency != currency:  # sums and tiers are per currency: never mix them
+        raise Invalid({"currency": [f"The order was paid in {order.currency}."]})
     refundable = order.amount_paid - policy.counted_on_order(order)
     if amount > refundable:
         raise Invalid(
@@ -180,7 +195,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     limit = _check_approver(actor, refund)
     if refund.payload_hash != policy.refund_payload_hash(refund):
         raise Conflict("The refund changed since it was requested.", code="payload_changed")
-    if refund.approvals.filter(approver=actor).exists():
+    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
         raise Conflict("You have decided on this refund already.", code="already_decided")
     try:
         with transaction.atomic():
@@ -192,13 +207,14 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
                 comment=(comment or "")[:2000],
                 approver_limit=limit,
                 payload_hash=refund.payload_hash,
+                round=refund.approval_round,
             )
     except IntegrityError as exc:
         raise Conflict(
             "This decision was refused by the database.", code="already_decided"
         ) from exc
     approvals = refund.approvals.filter(
-        decision=Decision.APPROVE, payload_hash=refund.payload_hash
+        decision=Decision.APPROVE, payload_hash=refund.payload_hash, round=refund.approval_round
     ).count()
     refund_event(refund, "approval", actor, approvals=approvals, needed=refund.approvals_needed)
     if approvals >= refund.approvals_needed:
@@ -222,6 +238,8 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     if not reason:
         raise Invalid({"reason": ["Say why the refund is rejected."]})
     limit = _check_approver(actor, refund)
+    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
+        raise Conflict("You have decided on this refund already.", code="already_decided")
     RefundApproval.objects.create(
         refund=refund,
         requester_id=refund.requester_id,
@@ -230,6 +248,7 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
         comment=reason[:2000],
         approver_limit=limit,
         payload_hash=refund.payload_hash,
+        round=refund.approval_round,
     )
     now = timezone.now()
     refund.status, refund.finished_at, refund.status_reason = (
@@ -244,33 +263,57 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     return refund
 
 
+def _may_cancel(actor, refund: Refund) -> bool:
+    """A pending refund: its requester or a supervisor of the case. A failed one (which still
+    counts toward the order's and the customer's cumulative amount until cancelled): finance or a
+    supervisor of the case, the people who could retry it."""
+    supervises = case_permissions.can_supervise_case(actor, refund.case)
+    if refund.status == RefundStatus.PENDING_APPROVAL:
+        return actor.pk == refund.requester_id or supervises
+    if refund.status == RefundStatus.FAILED:
+        return has_role(actor, Role.FINANCE) or supervises
+    # anything else cannot be cancelled: whoever could cancel at some point is told why (409)
+    return actor.pk == refund.requester_id or has_role(actor, Role.FINANCE) or supervises
+
+
 @transaction.atomic
 def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
-    """The requester (or a supervisor of the case) withdraws a refund before it is decided."""
+    """Withdraw a refund before it is decided, or give up a failed one for good: either way it
+    stops counting toward the cumulative amounts and can never be paid."""
     refund = _locked(refund)
-    if not (
-        actor.pk == refund.requester_id or case_permissions.can_supervise_case(actor, refund.case)
-    ):
+    if not _may_cancel(actor, refund):
         raise Forbidden("Only the requester or a supervisor can cancel this refund.")
-    _pending(refund)
+    if refund.status not in (RefundStatus.PENDING_APPROVAL, RefundStatus.FAILED):
+        raise Conflict(
+            f"Refund {refund.reference} is {refund.status}; only a refund waiting for approval "
+            "or a failed one can be cancelled.",
+            code="already_decided",
+        )
+    was = refund.status
     now = timezone.now()
     refund.status, refund.finished_at, refund.status_reason = (
         RefundStatus.CANCELLED,
         now,
-        reason[:2000],
+        (reason or refund.status_reason)[:2000],
     )
     refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
-    refund_event(refund, "cancelled", actor)
-    sla.clock_stop_subject(
-        case=refund.case, subject=clock_subject(refund), at=now, actor=actor, cancel=True
-    )
-    refund_audit(refund, "cancel", actor)
+    refund_event(refund, "cancelled", actor, was=was)
+    if was == RefundStatus.PENDING_APPROVAL:
+        sla.clock_stop_subject(
+            case=refund.case, subject=clock_subject(refund), at=now, actor=actor, cancel=True
+        )
+    refund_audit(refund, "cancel", actor, was=was)
     return refund
 
 
 @transaction.atomic
 def refund_retry(*, actor, refund: Refund) -> Refund:
-    """Finance sends a failed refund again: a new attempt with a new key, if it still fits."""
+    """Finance sends a failed refund again: a new attempt with a new key, if it still fits.
+
+    The tier is decided again, under the customer's and the order's locks, on everything paid or in
+    flight now (failed refunds not cancelled included). If the approvals the refund holds no longer
+    cover that tier (too few, or an approver's limit below the new cumulative amount), it goes back
+    to `pending_approval` in a new round and nothing is paid until fresh approvals arrive."""
     permissions_ok = has_role(actor, Role.FINANCE) or case_permissions.can_supervise_case(
         actor, refund.case
     )
@@ -281,17 +324,53 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
             f"Refund {refund.reference} is {refund.status}; only failed refunds are retried.",
             code="not_failed",
         )
-    order = RechargeOrder.objects.select_for_update(no_key=True).get(pk=refund.order_id)
+    order = _lock_tier_scope(customer_id=refund.case.customer_id, order_id=refund.order_id)
     refundable = order.amount_paid - policy.counted_on_order(order, exclude_pk=refund.pk)
     if refund.amount > refundable:
         raise Conflict(
             f"Only {refundable:.2f} is still refundable on the order.", code="over_refundable"
         )
-    refund.status, refund.status_reason, refund.finished_at = RefundStatus.APPROVED, "", None
-    refund.save(update_fields=["status", "status_reason", "finished_at", "updated_at"])
-    refund_event(refund, "retry", actor)
-    _submit_after_commit(refund)
-    refund_audit(refund, "retry", actor)
+    cumulative = policy.cumulative_amount(
+        order=order, customer_id=refund.case.customer_id, amount=refund.amount, exclude_pk=refund.pk
+    )
+    tier = policy.tier_for(cumulative, refund.currency)
+    if tier is None:
+        raise Conflict(
+            f"No approval tier covers a cumulative {cumulative:.2f} {refund.currency}.",
+            code="no_tier",
+        )
+    held = policy.approvals_covering(refund, cumulative)
+    refund.cumulative_amount, refund.approvals_needed = cumulative, tier.approvals_needed
+    refund.status_reason, refund.finished_at = "", None
+    fields = ["status", "status_reason", "finished_at", "cumulative_amount", "approvals_needed"]
+    if held >= tier.approvals_needed:
+        refund.status = RefundStatus.APPROVED
+        refund.save(update_fields=[*fields, "updated_at"])
+        refund_event(refund, "retry", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
+        _submit_after_commit(refund)
+        refund_audit(refund, "retry", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
+        return refund
+    refund.status, refund.approval_round = RefundStatus.PENDING_APPROVAL, refund.approval_round + 1
+    refund.save(update_fields=[*fields, "approval_round", "updated_at"])
+    refund_event(
+        refund,
+        "sent_back",
+        actor,
+        tier=tier.name,
+        cumulative=f"{cumulative:.2f}",
+        needed=tier.approvals_needed,
+        held=held,
+    )
+    sla.clock_start_metric(
+        case=refund.case,
+        metric=Metric.REFUND_APPROVAL,
+        actor=actor,
+        at=timezone.now(),
+        subject=clock_subject(refund),
+    )
+    refund_audit(
+        refund, "sent_back", actor, tier=tier.name, cumulative=f"{cumulative:.2f}", held=held
+    )
     return refund
 
 
@@ -317,3 +396,46 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     purpose = Purpose.REFUND_PAID if outcome == RefundStatus.SUCCEEDED else Purpose.REFUND_FAILED
     notify_refund(refund.case, refund, purpose, actor)
     return refund
+
+
+def _tier_state(tier: ApprovalTier) -> dict:
+    return {
+        "name": tier.name,
+        "role": tier.role,
+        "currency": tier.currency,
+        "max_amount": None if tier.max_amount is None else f"{tier.max_amount:.2f}",
+        "approvals_needed": tier.approvals_needed,
+        "enabled": tier.enabled,
+    }
+
+
+@transaction.atomic
+def tier_save(*, actor, tier: ApprovalTier) -> ApprovalTier:
+    """Add or change an approval tier (the admin): who may approve how much is a money rule, so
+    every change is in the audit chain with what it was before."""
+    before = None
+    if tier.pk is not None:
+        old = ApprovalTier.objects.select_for_update().filter(pk=tier.pk).first()
+        before = _tier_state(old) if old is not None else None
+    tier.save()
+    audit_record(
+        actor=actor,
+        action="refund_tier.change" if before else "refund_tier.add",
+        object_type="refunds.approvaltier",
+        object_id=tier.pk,
+        payload={"before": before, "after": _tier_state(tier)},
+    )
+    return tier
+
+
+@transaction.atomic
+def tier_delete(*, actor, tier: ApprovalTier) -> None:
+    state, pk = _tier_state(tier), tier.pk
+    tier.delete()
+    audit_record(
+        actor=actor,
+        action="refund_tier.delete",
+        object_type="refunds.approvaltier",
+        object_id=pk,
+        payload={"before": state, "after": None},
+    )

@@ -11,8 +11,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         {S.PROCESSING, S.SUCCEEDED, S.FAILED, S.OUTCOME_UNKNOWN, S.NEEDS_REVIEW}
     ),
     S.OUTCOME_UNKNOWN: frozenset({S.PROCESSING, S.NEEDS_REVIEW}),
-    # failed → approved only by an explicit retry (a new attempt, a new key)
-    S.FAILED: frozenset({S.APPROVED}),
+    # failed → approved only by an explicit retry (a new attempt, a new key); → pending_approval
+    # when the retry finds the tier risen beyond the approvals held; → cancelled to stop counting it
+    S.FAILED: frozenset({S.APPROVED, S.PENDING_APPROVAL, S.CANCELLED}),
     # finance settles what could not be settled automatically
     S.NEEDS_REVIEW: frozenset({S.SUCCEEDED, S.FAILED}),
     S.SUCCEEDED: frozenset(),

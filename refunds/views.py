@@ -155,11 +155,12 @@ def _decision_field(action: str, pk: int, forms: dict, blank: _BlankFields) -> s
 
 
 def _row(refund: Refund, user, now, limit, forms: dict, blank: _BlankFields) -> dict:
-    subject = f"refund:{refund.pk}"
+    subject = services.clock_subject(refund)
     clock = next((c for c in refund.case.sla_clocks.all() if c.subject == subject), None)
     mine = refund.requester_id == user.pk
-    decided = any(a.approver_id == user.pk for a in refund.approvals.all())
-    approvals = sum(1 for a in refund.approvals.all() if a.decision == Decision.APPROVE)
+    this_round = [a for a in refund.approvals.all() if a.round == refund.approval_round]
+    decided = any(a.approver_id == user.pk for a in this_round)
+    approvals = sum(1 for a in this_round if a.decision == Decision.APPROVE)
     if mine:
         blocked = _("You asked for this refund; someone else must decide on it.")
     elif decided:

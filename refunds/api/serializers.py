@@ -33,7 +33,7 @@ class ApprovalOutput(ModelOutput):
 
     class Meta:
         model = RefundApproval
-        fields = ["approver", "decision", "comment", "approver_limit", "created_at"]
+        fields = ["approver", "decision", "comment", "approver_limit", "round", "created_at"]
 
 
 class AttemptOutput(ModelOutput):
@@ -76,6 +76,7 @@ class RefundOutput(ModelOutput):
             "requester",
             "cumulative_amount",
             "approvals_needed",
+            "approval_round",
             "approvals",
             "attempts",
             "provider_reference",

@@ -106,7 +106,11 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._out(refund)
 
     @extend_schema(
-        summary="Withdraw before it is decided",
+        summary="Withdraw a refund waiting for approval, or give up a failed one",
+        description=(
+            "Pending: the requester or a supervisor of the case. Failed (it counts toward the "
+            "order's and customer's cumulative amount until cancelled): finance or a supervisor."
+        ),
         request=None,
         responses={200: s.RefundOutput, **errors(401, 403, 404, 409)},
     )
@@ -117,6 +121,11 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="Send a failed refund again (a new attempt)",
+        description=(
+            "The tier is decided again on everything paid or in flight. If the approvals the "
+            "refund holds no longer cover it, the refund goes back to `pending_approval` in a new "
+            "`approval_round` and nothing is paid until fresh approvals arrive."
+        ),
         request=None,
         responses={200: s.RefundOutput, **errors(401, 403, 404, 409)},
     )

@@ -3,9 +3,12 @@ workers while the run SIGKILLs workers, restarts the broker (losing every messag
 the sandbox provider fail and drop responses. Then the reconciler and the relay drain everything,
 and the run checks what a payments company promises:
 
-- every approved refund is paid exactly once (the sandbox's ledger against the database);
+- every approved refund is paid exactly once (the sandbox's ledger against the database), and on
+  approvals that cover its tier: refunds share orders and customers, so their tiers interact (a
+  failed one retried after its customer's later refunds goes back for fresh approval);
 - no case is without its SLA clocks;
-- every queued customer message is sent, and received once (the SMS gateway, by outbox id);
+- every refund has exactly its customer messages, and every queued message is sent and received
+  exactly once (the SMS gateway, by outbox id, counted);
 - the audit chain is unbroken.
 
 It prints the counts. The size comes from `CHAOS_CASES` (CI: the default 24; locally, e.g. 150)
@@ -31,7 +34,7 @@ from django.db import connection
 
 from backoffice.audit.services import audit_verify
 from backoffice.celery import app as celery_app
-from cases.models import Case, Notification, SlaClock
+from cases.models import Case, CaseEvent, Notification, SlaClock
 from cases.notifications import delivery
 from cases.notifications import services as notify_services
 from refunds.choices import RefundStatus
@@ -55,6 +58,9 @@ SEED = int(os.environ.get("CHAOS_SEED", "2026"))
 LEASE_SECONDS = "2"
 REDIS_FLAGS = ("--save", "", "--appendonly", "no", "--dir")
 DRAIN_SECONDS = 240
+CUSTOMERS = 3
+ORDER_PAID = "100.00"  # two refunds of at most 49.99 each per order
+AGENT_LIMIT = Decimal("100.00")
 
 
 class PrivateRedis:
@@ -150,6 +156,10 @@ def beat() -> None:
 def settled(people) -> bool:
     for refund in Refund.objects.filter(status=RefundStatus.FAILED):
         refund_retry(actor=people.finance, refund=refund)  # finance sends failed ones again
+    for refund in Refund.objects.filter(status=RefundStatus.PENDING_APPROVAL):
+        # a retry whose tier rose since (later refunds of the customer count) waits for fresh
+        # approval: finance gives it
+        refund_approve(actor=people.finance, refund=refund)
     refunds_done = not Refund.objects.exclude(status=RefundStatus.SUCCEEDED).exists()
     messages_done = not Notification.objects.exclude(status="sent").exists()
     return refunds_done and messages_done
@@ -178,12 +188,22 @@ def test_chaos_run(start_provider_sandbox, settings, no_quiet_hours):
         with broker_at(redis.url):
             crew.start("w1")
             crew.start("w2")
+            running: Counter = Counter()  # what each customer has counted so far
             for i in range(CASES):
+                # Refunds share orders (two cases each) and customers (three), so their tiers
+                # interact: each is tiered on its customer's running total.
                 amount = Decimal(rng.randrange(1000, 5000)) / 100
-                case = paid_case(str(amount), customer_id=f"CH{i}", order_id=f"CHR{i}")
+                order, customer = i // 2, f"CH{(i // 2) % CUSTOMERS}"
+                case = paid_case(ORDER_PAID, customer_id=customer, order_id=f"CHR{order}")
                 refund = request_refund(people.agent, case, str(amount))
-                refund_approve(actor=people.supervisor, refund=refund)
+                running[customer] += amount
+                assert refund.cumulative_amount == running[customer], (i, refund.cumulative_amount)
+                approver = people.agent2 if running[customer] <= AGENT_LIMIT else people.supervisor
+                refund_approve(actor=approver, refund=refund)
                 counts["refunds"] += 1
+                counts[
+                    "approved by an agent" if approver == people.agent2 else "by a supervisor"
+                ] += 1
                 roll = rng.random()
                 if roll < 0.15:
                     name = rng.choice(sorted(crew.workers))
@@ -236,10 +256,46 @@ def test_chaos_run(start_provider_sandbox, settings, no_quiet_hours):
         <= set(case.sla_clocks.values_list("metric", flat=True))
         for case in Case.objects.all()
     )
-    # Every queued message sent, and received once by the gateway (it dedupes by outbox id).
-    sent = set(Notification.objects.filter(status="sent").values_list("pk", flat=True))
+    # Every payout carries approvals of its last round that cover its cumulative amount.
+    for refund in Refund.objects.all():
+        limits = list(
+            refund.approvals.filter(round=refund.approval_round, decision="approve").values_list(
+                "approver_limit", flat=True
+            )
+        )
+        assert limits and all(x is None or x >= refund.cumulative_amount for x in limits), (
+            refund.pk,
+            refund.cumulative_amount,
+            limits,
+        )
+    counts["sent back for fresh approval"] = CaseEvent.objects.filter(
+        type="refund", payload__action="sent_back"
+    ).count()
+    # Every refund's customer messages, counted: approved once, paid once, failed once if it ever
+    # failed; nothing else about refunds.
+    failed_once = set(
+        CaseEvent.objects.filter(type="refund", payload__action="failed").values_list(
+            "payload__refund", flat=True
+        )
+    )
+    expected = Counter()
+    for pk in Refund.objects.values_list("pk", flat=True):
+        expected[(f"refund:{pk}", "refund_approved")] += 1
+        expected[(f"refund:{pk}", "refund_paid")] += 1
+        if pk in failed_once:
+            expected[(f"refund:{pk}", "refund_failed")] += 1
+    queued = Counter(
+        Notification.objects.filter(subject_key__startswith="refund:").values_list(
+            "subject_key", "purpose"
+        )
+    )
+    assert queued == expected
+    # Every queued message sent, and received exactly once by the gateway: one message per sent
+    # notification, keyed by its outbox id, none missing and none twice.
+    sent = list(Notification.objects.filter(status="sent").values_list("pk", flat=True))
     received = Counter(message["key"] for message in gateway.messages)
-    assert set(received) == {f"notification-{pk}" for pk in sent}
+    assert received == Counter(f"notification-{pk}" for pk in sent)
+    assert len(gateway.messages) == len(sent) == Notification.objects.count()
     # The gateway dedupes by key; the same text to the same number under two keys would be a
     # message the customer got twice.
     texts = Counter((message.get("to"), message.get("text")) for message in gateway.messages)

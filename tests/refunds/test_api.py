@@ -134,3 +134,50 @@ def test_self_approval_through_the_admin_action_is_refused(people, client):
     assert Refund.objects.get().status == RefundStatus.PENDING_APPROVAL
     assert any("asked for" in str(m) for m in response.context["messages"])
     assert client.get("/admin/refunds/refundapproval/add/").status_code == 403
+
+
+def test_a_refund_idempotency_key_reused_with_another_amount_is_409(people):
+    case = paid_case("50.00")
+    body = {"case": case.reference, "amount": "10.00", "reason": "x", "liability": "company"}
+    client = api(people.agent)
+    first = client.post("/api/v1/refunds/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+    replay = client.post("/api/v1/refunds/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (replay.status_code, replay.json()["id"]) == (201, first.json()["id"])
+    other = client.post(
+        "/api/v1/refunds/", {**body, "amount": "40.00"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+    assert [str(a) for a in Refund.objects.values_list("amount", flat=True)] == ["10.00"]
+
+
+def test_every_change_to_an_approval_tier_in_the_admin_is_audited(people, client):
+    from backoffice.audit.models import AuditEntry
+    from refunds.models import ApprovalTier
+
+    people.manager.is_staff = people.manager.is_superuser = True
+    people.manager.save()
+    client.force_login(people.manager)
+    tier = ApprovalTier.objects.get(role="agent")
+    form = {
+        "name": tier.name,
+        "role": "agent",
+        "currency": "CNY",
+        "max_amount": "5000.00",
+        "approvals_needed": "1",
+        "enabled": "on",
+    }
+    response = client.post(f"/admin/refunds/approvaltier/{tier.pk}/change/", form)
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="refund_tier.change")
+    assert (entry.actor_id, entry.object_id) == (people.manager.pk, str(tier.pk))
+    assert (entry.payload["before"]["max_amount"], entry.payload["after"]["max_amount"]) == (
+        "100.00",
+        "5000.00",
+    )
+    response = client.post(f"/admin/refunds/approvaltier/{tier.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert (
+        AuditEntry.objects.filter(action="refund_tier.delete", object_id=str(tier.pk)).count() == 1
+    )
+    assert not ApprovalTier.objects.filter(pk=tier.pk).exists()
