@@ -155,7 +155,24 @@ class TransitionInput(serializers.Serializer):
     root_cause = serializers.ChoiceField(
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
-    note = StrictCharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = StrictCharField(
+        max_length=5_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Internal: kept on the case, never sent to the customer.",
+    )
+    customer_summary = StrictCharField(
+        max_length=1_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "On `resolved`: what the customer is told about the resolution (SMS or e-mail). "
+            "Without it the customer gets a neutral standard text in their language; the "
+            "`note` and `root_cause` are never sent."
+        ),
+    )
 
 
 class ExtendInput(serializers.Serializer):
@@ -350,7 +367,8 @@ class MessageOutput(ModelOutput):
 
 class CaseDetailOutput(CaseOutput):
     description = serializers.CharField()
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(help_text="The internal resolution note.")
+    customer_summary = serializers.CharField(help_text="What the customer was told on resolving.")
     recharge_order = OrderOutput(read_only=True, allow_null=True)
     credit_account = serializers.SerializerMethodField()
     merged_into = serializers.SlugRelatedField(
@@ -367,6 +385,7 @@ class CaseDetailOutput(CaseOutput):
             *CaseOutput.Meta.fields,
             "description",
             "resolution",
+            "customer_summary",
             "recharge_order",
             "credit_account",
             "merged_into",

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
-from cases.notifications.models import Notification, NotificationTemplate
+from cases.notifications.models import CannedSummary, Notification, NotificationTemplate
 from cases.phones import mask_phone
 
 
@@ -21,6 +21,13 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.render_error = ""  # an edited template gets a fresh chance
         super().save_model(request, obj, form, change)
+
+
+@admin.register(CannedSummary)
+class CannedSummaryAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "language", "active")
+    list_filter = ("category", "language", "active")
+    fields = ("title", "category", "language", "text", "active")
 
 
 @admin.register(Notification)
