@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.fields import StrictCharField
+from backoffice.api.fields import DateTimeField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
@@ -16,8 +16,10 @@ from cases.choices import (
     Carrier,
     Category,
     Channel,
+    FlagCode,
     Language,
     OrderStatus,
+    Priority,
     RootCause,
     Status,
 )
@@ -175,6 +177,38 @@ class TransitionInput(serializers.Serializer):
     )
 
 
+class CaseSearchInput(serializers.Serializer):
+    """The filters of `GET /api/v1/cases/`, in a body: a phone number searched for stays out of the
+    URL, and so out of proxies' and servers' access logs. Each means what its query parameter does;
+    `ordering` and `cursor` stay in the query string (they hold no customer data)."""
+
+    status = serializers.ListField(child=serializers.ChoiceField(Status.choices), required=False)
+    category = serializers.ListField(
+        child=serializers.ChoiceField(Category.choices), required=False
+    )
+    channel = serializers.ListField(child=serializers.ChoiceField(Channel.choices), required=False)
+    priority = serializers.ListField(
+        child=serializers.ChoiceField(Priority.choices), required=False
+    )
+    queue = serializers.ListField(
+        child=StrictCharField(max_length=40), required=False, help_text="Queue codes"
+    )
+    assignee = StrictCharField(
+        max_length=150, required=False, help_text="A user name, or `none` for unassigned"
+    )
+    flag = serializers.ListField(child=serializers.ChoiceField(FlagCode.choices), required=False)
+    breached = serializers.BooleanField(required=False, allow_null=True)
+    due_before = serializers.DateTimeField(required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    q = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Search: reference, customer id, phone or order id",
+    )
+
+
 class ExtendInput(serializers.Serializer):
     reason = StrictCharField(max_length=1_000)
 
@@ -201,10 +235,10 @@ class ClockOutput(serializers.Serializer):
     metric = serializers.CharField()
     cycle = serializers.IntegerField()
     state = serializers.CharField()
-    due_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    breached_at = serializers.DateTimeField(allow_null=True)
-    stopped_at = serializers.DateTimeField(allow_null=True)
+    due_at = DateTimeField()
+    started_at = DateTimeField()
+    breached_at = DateTimeField(allow_null=True)
+    stopped_at = DateTimeField(allow_null=True)
     remaining_business_minutes = serializers.SerializerMethodField()
     extension_level = serializers.IntegerField()
     past_verified = serializers.BooleanField()
@@ -302,7 +336,7 @@ class CaseOutput(ModelOutput):
     def get_next_due_at(self, case):
         if case.next_due_at is None or case.next_due_at >= NO_DUE:
             return None
-        return serializers.DateTimeField().to_representation(case.next_due_at)
+        return DateTimeField().to_representation(case.next_due_at)
 
 
 class OrderOutput(ModelOutput):

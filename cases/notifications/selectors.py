@@ -20,7 +20,7 @@ def notifications_of_case(case):
 
 def notifications_section(case, context) -> list[dict]:
     """What the case detail lists: purpose, channel, status and when it was sent."""
-    from rest_framework.fields import DateTimeField
+    from backoffice.api.fields import DateTimeField
 
     as_time = DateTimeField().to_representation
     return [
