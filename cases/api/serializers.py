@@ -278,7 +278,12 @@ def current_clocks(case) -> list:
 
 class CaseOutput(ModelOutput):
     queue = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The agent's user name; always null for an intake client.",
+    )
     customer = CustomerOutput(read_only=True)
     sla = serializers.SerializerMethodField()
     risk_flags = serializers.SerializerMethodField()
@@ -321,6 +326,12 @@ class CaseOutput(ModelOutput):
     @cached_property
     def _flag_output(self) -> FlagOutput:
         return FlagOutput()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("outside"):
+            data["assignee"] = None  # no staff name leaves for a system outside the staff
+        return data
 
     @extend_schema_field(ClockOutput(many=True))
     def get_sla(self, case):

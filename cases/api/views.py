@@ -31,7 +31,11 @@ AGENTS = {Role.AGENT, Role.SUPERVISOR}
 
 
 def _context(request, **extra) -> dict:
-    return {"request": request, "now": timezone.now(), **extra}
+    """`outside`: the caller is an intake system only, outside the staff: it is not told who
+    works the case (a round-robin queue assigns on intake)."""
+    user = request.user
+    outside = has_role(user, Role.INTAKE) and not has_role(user, *WORKERS)
+    return {"request": request, "now": timezone.now(), "outside": outside, **extra}
 
 
 def _as_query(raw: dict, valid: dict) -> QueryDict:
