@@ -33,3 +33,15 @@ class DateTimeField(serializers.DateTimeField):
         if offset is not None and offset.total_seconds() % 60:
             return value.astimezone(UTC)
         return value
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` (or `null` where allowed), as the schema says: DRF's also takes
+    `0`, `1`, `"yes"` and friends."""
+
+    default_error_messages = {"invalid": "Give true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

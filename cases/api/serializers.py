@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.fields import DateTimeField, StrictCharField
+from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
@@ -197,7 +197,7 @@ class CaseSearchInput(serializers.Serializer):
         max_length=150, required=False, help_text="A user name, or `none` for unassigned"
     )
     flag = serializers.ListField(child=serializers.ChoiceField(FlagCode.choices), required=False)
-    breached = serializers.BooleanField(required=False, allow_null=True)
+    breached = StrictBooleanField(required=False, allow_null=True)
     due_before = serializers.DateTimeField(required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)

@@ -124,7 +124,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ],
         responses={200: s.CaseOutput(many=True), **errors(400, 401, 403)},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], filter_backends=[OrderingFilter])
     def search(self, request):
         body = s.CaseSearchInput(data=request.data)
         body.is_valid(raise_exception=True)

@@ -64,6 +64,7 @@ def test_search_takes_repeated_filters_as_lists_and_pages_with_the_cursor(cases)
         ({"created_after": "yesterday"}, "created_after"),
         ({"q": "x" * 101}, "q"),
         ({"breached": "maybe"}, "breached"),
+        ({"breached": 0}, "breached"),
     ],
 )
 def test_search_names_the_bad_filter(cases, body, field):
