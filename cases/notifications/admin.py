@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
+from cases.notifications.customer import CustomerContext
 from cases.notifications.models import CannedSummary, Notification, NotificationTemplate
 from cases.phones import mask_phone
 
@@ -17,6 +18,16 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("rendering error"))
     def has_error(self, obj) -> bool:
         return bool(obj.render_error)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The body's help lists the only values a customer template is given."""
+        form = super().get_form(request, obj, change, **kwargs)
+        names = ", ".join(f"{{{{ {name} }}}}" for name in CustomerContext.__dataclass_fields__)
+        form.base_fields["body"].help_text = _(
+            "The customer reads this. Values available: %(names)s. Nothing internal (notes, root "
+            "causes, risk flags, staff names) can be shown."
+        ) % {"names": names}
+        return form
 
     def save_model(self, request, obj, form, change):
         obj.render_error = ""  # an edited template gets a fresh chance

@@ -184,3 +184,17 @@ def test_the_customer_context_has_no_internal_field():
     context = CustomerContext(**dict.fromkeys(sorted(fields - {"reply"}), ""))
     with pytest.raises(TypeError):
         context.with_extra({"root_cause": "fraud"})
+
+
+def test_the_template_admin_lists_only_the_customer_values(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="admin", is_superuser=True, is_staff=True))
+    template = NotificationTemplate.objects.get(
+        purpose="case_resolved", language="en", channel="sms"
+    )
+    page = client.get(f"/admin/cases/notificationtemplate/{template.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "{{ resolution }}" in text and "{{ customer_name }}" in text
+    assert "{{ root_cause }}" not in text
