@@ -110,3 +110,26 @@ def test_the_status_form_needs_a_summary_for_the_customer_to_resolve(client, sms
     assert sms_gateway.messages[-1]["text"] == (
         f"【客服中心】投诉{case.reference}已处理完毕：{canned.text}如有疑问请回复。"
     )
+
+
+@pytest.mark.django_db
+def test_cases_resolved_with_an_incident_tell_customers_the_neutral_text(client, sms_gateway):
+    """An incident resolved in bulk (its page) has no customer summary: its customers read the
+    neutral standard text, never the incident's title, the supervisor's note or the root cause."""
+    from cases.services import incident_link, incident_open
+
+    supervisor = staff("supervisor", "recharge", username="sup")
+    case = open_case()
+    incident = incident_open(actor=supervisor, code="cm-outage", title="移动网关故障-内部")
+    incident_link(actor=supervisor, incident=incident, cases=[case])
+    client.force_login(supervisor)
+    page = client.post(
+        f"/incidents/{incident.code}/resolve/",
+        {"root_cause": "carrier_fault", "note": "网关已修复"},
+    )
+    assert page.status_code == 302
+    [n] = Notification.objects.filter(purpose="case_resolved")
+    assert delivery.deliver(n.pk) == "sent"
+    assert sms_gateway.messages[-1]["text"] == (
+        f"【客服中心】投诉{case.reference}已处理完毕：我们已核查您的投诉并处理完毕。如有疑问请回复。"
+    )
