@@ -21,7 +21,14 @@ def _clear_config_cache_on_edits() -> None:
 
     from backoffice.cache import invalidate
     from backoffice.calendars.models import BusinessCalendar, CalendarDay
-    from cases.models import NotificationTemplate, Queue, RoutingRule, SlaPolicy, SlaTarget
+    from cases.models import (
+        CannedSummary,
+        NotificationTemplate,
+        Queue,
+        RoutingRule,
+        SlaPolicy,
+        SlaTarget,
+    )
 
     def clear(sender, **kwargs):
         invalidate()
@@ -32,6 +39,7 @@ def _clear_config_cache_on_edits() -> None:
         RoutingRule,
         Queue,
         NotificationTemplate,
+        CannedSummary,
         BusinessCalendar,
         CalendarDay,
     ):

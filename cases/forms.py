@@ -69,28 +69,54 @@ def status_choices(current: str):
 
 
 class StatusForm(PrefixedForm, forms.Form):
-    """Change the status; resolving needs a root cause; resolved → in progress is a reopen."""
+    """Change the status; resolving needs a root cause (internal) and a summary the customer reads
+    (written, or a standard text picked); resolved → in progress is a reopen."""
 
     id_prefix = "status"
     to = forms.ChoiceField(label=_("New status"))
     root_cause = forms.ChoiceField(
         label=_("Root cause"),
         required=False,
-        help_text=_("Required to resolve."),
+        help_text=_("Required to resolve. Internal: the customer is not told."),
     )
     note = forms.CharField(
-        label=_("Resolution or note"), max_length=5_000, required=False, widget=_textarea(2)
+        label=_("Internal note"),
+        max_length=5_000,
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Staff only: never sent to the customer."),
+    )
+    summary = forms.ChoiceField(label=_("Standard text for the customer"), required=False)
+    customer_summary = forms.CharField(
+        label=_("Summary for the customer"),
+        max_length=1_000,
+        required=False,
+        widget=_textarea(2),
+        help_text=_(
+            "Required to resolve. The customer will read this: write it, or pick a standard text."
+        ),
     )
 
-    def __init__(self, *args, current: str = Status.NEW, **kwargs):
+    def __init__(self, *args, current: str = Status.NEW, canned=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = status_choices(current)
         self.fields["root_cause"].choices = root_cause_choices()
+        self.canned = {str(c.pk): c.text for c in canned}
+        self.fields["summary"].choices = [("", _("— write your own —"))] + [
+            (str(c.pk), c.title) for c in canned
+        ]
 
     def clean(self):
         data = super().clean()
-        if data.get("to") == Status.RESOLVED and not data.get("root_cause"):
-            self.add_error("root_cause", _("A root cause is required to resolve a case."))
+        text = ""
+        if data.get("to") == Status.RESOLVED:
+            if not data.get("root_cause"):
+                self.add_error("root_cause", _("A root cause is required to resolve a case."))
+            text = (data.get("customer_summary") or "").strip()
+            text = text or self.canned.get(data.get("summary") or "", "")
+            if not text:
+                self.add_error("customer_summary", _("Write or pick what the customer will read."))
+        data["customer_summary"] = text
         return data
 
 

@@ -47,6 +47,7 @@ SEED_MIGRATIONS = [
     ("cases.migrations.0004_seed_sla", "seed"),
     ("cases.migrations.0008_seed_notification_templates", "seed"),
     ("cases.migrations.0011_seed_risk_rules", "seed"),
+    ("cases.migrations.0019_customer_summary", "customer_texts"),
     ("refunds.migrations.0002_database_guards", "seed_tiers"),
 ]
 

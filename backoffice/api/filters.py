@@ -11,19 +11,43 @@ from rest_framework.exceptions import ValidationError
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter. A filter given an empty value (`?status=`) filters nothing, as in the HTML
-    lists; the schema says so (`allowEmptyValue`) for each filter that does."""
+    lists; the schema says so (`allowEmptyValue`) for each filter that does. A repeatable filter
+    drops its empty values (`?status=&status=new` is `?status=new`; before, `?status=` was a 400
+    that the schema did not announce)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        data = kwargs["data"].copy()
+        for name in list(data.keys()):
+            if _is_multiple(filterset_class, name):
+                values = [v for v in data.getlist(name) if v != ""]
+                if values:
+                    data.setlist(name, values)
+                else:
+                    del data[name]
+        kwargs["data"] = data
+        return kwargs
+
+
+def _is_multiple(filterset_class, name: str) -> bool:
+    filter_ = filterset_class.base_filters.get(name) if filterset_class else None
+    field_class = getattr(filter_, "field_class", None)
+    return isinstance(field_class, type) and issubclass(
+        field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+    )
 
 
 def _empty_is_accepted(filterset_class, name: str) -> bool:
-    """Whether `?name=` passes as "no filter": a single-value field that cleans "" to nothing.
-    (A multiple-choice field gets `[""]`, which is not one of its choices.) No database query."""
+    """Whether `?name=` passes as "no filter": a repeatable filter (its empty values are dropped)
+    or a single-value field that cleans "" to nothing. No database query."""
     filter_ = filterset_class.base_filters.get(name)
     if filter_ is None:
         return False
+    if _is_multiple(filterset_class, name):
+        return True  # its empty values are dropped (FilterBackend)
     try:
         field = filter_.field
-        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
-            return False
         return field.clean("") in EMPTY_VALUES
     except Exception:
         return False

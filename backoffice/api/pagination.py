@@ -57,6 +57,11 @@ class TotalOrderCursorPagination(CursorPagination):
                     f"Rows per page, {self.page_size} unless asked; more than "
                     f"{self.max_page_size} gives {self.max_page_size}."
                 )
+            if parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "Opaque: take it from `next` or `previous` of this list. Any other value is "
+                    "a 400 naming `cursor`."
+                )
         return parameters
 
 

@@ -72,7 +72,15 @@ class ValidationListBodySchema(OpenApiSerializerExtension):
 
 
 ERRORS = {
-    400: OpenApiResponse(ValidationBody, description="Invalid input; every bad field is named."),
+    400: OpenApiResponse(
+        ValidationBody,
+        description=(
+            "Invalid input; every bad field is named. Beyond what each field's schema says: no "
+            "text may hold a NUL character (U+0000), a text's length counts its surrounding "
+            "spaces, and a rule across fields or the data (a report window, an unknown user name, "
+            "a cursor not taken from this list) is refused here too."
+        ),
+    ),
     401: OpenApiResponse(ErrorBody, description="Not authenticated."),
     403: OpenApiResponse(ErrorBody, description="Authenticated but not allowed."),
     404: OpenApiResponse(ErrorBody, description="No such object (or not visible to you)."),
@@ -96,8 +104,10 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
     location=OpenApiParameter.HEADER,
     required=False,
+    type={"type": "string", "minLength": 1, "maxLength": 255},
     description=(
-        "1–255 characters. Within 24 hours the same key with the same body replays the original "
+        "1–255 printable characters (no control characters; a key that is not is a 400 naming "
+        "`Idempotency-Key`). Within 24 hours the same key with the same body replays the original "
         "response (header `Idempotent-Replayed: true`); with another body: 409 "
         "`idempotency_key_reused`."
     ),

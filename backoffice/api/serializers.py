@@ -9,10 +9,18 @@ its own to bind.
 
 import copy
 
+from django.db import models
 from rest_framework import serializers
+
+from backoffice.api.fields import DateTimeField
 
 
 class ModelOutput(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
+
     def get_fields(self):
         cls = type(self)
         built = cls.__dict__.get("_built_fields")

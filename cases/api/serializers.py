@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.fields import StrictCharField
+from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
@@ -16,8 +16,10 @@ from cases.choices import (
     Carrier,
     Category,
     Channel,
+    FlagCode,
     Language,
     OrderStatus,
+    Priority,
     RootCause,
     Status,
 )
@@ -166,7 +168,56 @@ class TransitionInput(serializers.Serializer):
     root_cause = serializers.ChoiceField(
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
-    note = StrictCharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = StrictCharField(
+        max_length=5_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Internal: kept on the case, never sent to the customer.",
+    )
+    customer_summary = StrictCharField(
+        max_length=1_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "On `resolved`: what the customer is told about the resolution (SMS or e-mail). "
+            "Without it the customer gets a neutral standard text in their language; the "
+            "`note` and `root_cause` are never sent."
+        ),
+    )
+
+
+class CaseSearchInput(serializers.Serializer):
+    """The filters of `GET /api/v1/cases/`, in a body: a phone number searched for stays out of the
+    URL, and so out of proxies' and servers' access logs. Each means what its query parameter does;
+    `ordering` and `cursor` stay in the query string (they hold no customer data)."""
+
+    status = serializers.ListField(child=serializers.ChoiceField(Status.choices), required=False)
+    category = serializers.ListField(
+        child=serializers.ChoiceField(Category.choices), required=False
+    )
+    channel = serializers.ListField(child=serializers.ChoiceField(Channel.choices), required=False)
+    priority = serializers.ListField(
+        child=serializers.ChoiceField(Priority.choices), required=False
+    )
+    queue = serializers.ListField(
+        child=StrictCharField(max_length=40), required=False, help_text="Queue codes"
+    )
+    assignee = StrictCharField(
+        max_length=150, required=False, help_text="A user name, or `none` for unassigned"
+    )
+    flag = serializers.ListField(child=serializers.ChoiceField(FlagCode.choices), required=False)
+    breached = StrictBooleanField(required=False, allow_null=True)
+    due_before = serializers.DateTimeField(required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    q = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Search: reference, customer id, phone or order id",
+    )
 
 
 class ExtendInput(serializers.Serializer):
@@ -195,10 +246,10 @@ class ClockOutput(serializers.Serializer):
     metric = serializers.CharField()
     cycle = serializers.IntegerField()
     state = serializers.CharField()
-    due_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    breached_at = serializers.DateTimeField(allow_null=True)
-    stopped_at = serializers.DateTimeField(allow_null=True)
+    due_at = DateTimeField()
+    started_at = DateTimeField()
+    breached_at = DateTimeField(allow_null=True)
+    stopped_at = DateTimeField(allow_null=True)
     remaining_business_minutes = serializers.SerializerMethodField()
     extension_level = serializers.IntegerField()
     past_verified = serializers.BooleanField()
@@ -238,7 +289,12 @@ def current_clocks(case) -> list:
 
 class CaseOutput(ModelOutput):
     queue = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The agent's user name; always null for an intake client.",
+    )
     customer = CustomerOutput(read_only=True)
     sla = serializers.SerializerMethodField()
     risk_flags = serializers.SerializerMethodField()
@@ -282,6 +338,12 @@ class CaseOutput(ModelOutput):
     def _flag_output(self) -> FlagOutput:
         return FlagOutput()
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("outside"):
+            data["assignee"] = None  # no staff name leaves for a system outside the staff
+        return data
+
     @extend_schema_field(ClockOutput(many=True))
     def get_sla(self, case):
         return [self._clock_output.to_representation(c) for c in current_clocks(case)]
@@ -296,7 +358,7 @@ class CaseOutput(ModelOutput):
     def get_next_due_at(self, case):
         if case.next_due_at is None or case.next_due_at >= NO_DUE:
             return None
-        return serializers.DateTimeField().to_representation(case.next_due_at)
+        return DateTimeField().to_representation(case.next_due_at)
 
 
 class OrderOutput(ModelOutput):
@@ -361,7 +423,8 @@ class MessageOutput(ModelOutput):
 
 class CaseDetailOutput(CaseOutput):
     description = serializers.CharField()
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(help_text="The internal resolution note.")
+    customer_summary = serializers.CharField(help_text="What the customer was told on resolving.")
     recharge_order = OrderOutput(read_only=True, allow_null=True)
     credit_account = serializers.SerializerMethodField()
     merged_into = serializers.SlugRelatedField(
@@ -378,6 +441,7 @@ class CaseDetailOutput(CaseOutput):
             *CaseOutput.Meta.fields,
             "description",
             "resolution",
+            "customer_summary",
             "recharge_order",
             "credit_account",
             "merged_into",

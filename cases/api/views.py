@@ -1,5 +1,6 @@
 """Case endpoints: input serializer → service → output serializer (spec/API.md)."""
 
+from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,7 +31,23 @@ AGENTS = {Role.AGENT, Role.SUPERVISOR}
 
 
 def _context(request, **extra) -> dict:
-    return {"request": request, "now": timezone.now(), **extra}
+    """`outside`: the caller is an intake system only, outside the staff: it is not told who
+    works the case (a round-robin queue assigns on intake)."""
+    user = request.user
+    outside = has_role(user, Role.INTAKE) and not has_role(user, *WORKERS)
+    return {"request": request, "now": timezone.now(), "outside": outside, **extra}
+
+
+def _as_query(raw: dict, valid: dict) -> QueryDict:
+    """The validated search body as the list's query string would give it to the filterset (the
+    text the client sent for times and `breached`, parsed there exactly as in the query)."""
+    query = QueryDict(mutable=True)
+    for name, value in valid.items():
+        value = raw[name] if name in ("due_before", "created_after", "created_before") else value
+        if name == "breached":
+            value = "unknown" if value is None else ("true" if value else "false")
+        query.setlist(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return query
 
 
 def _full_phones(user) -> bool:
@@ -65,6 +82,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "messages": AGENTS | {Role.INTAKE},
         "transition": AGENTS,
         "extend": {Role.SUPERVISOR},
+        "search": WORKERS,
     }
     filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = CaseFilterSet
@@ -93,6 +111,36 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @staticmethod
     def _intake_only(request) -> bool:
         return has_role(request.user, Role.INTAKE) and not has_role(request.user, *WORKERS)
+
+    @extend_schema(
+        summary="Search cases: the list's filters in a JSON body (keeps phone numbers out of URLs)",
+        description=(
+            "The same filters as `GET /api/v1/cases/`, as a JSON object (a list for each filter "
+            "that repeats); a phone number searched for this way never reaches an access log. "
+            "`ordering`, `page_size` and `cursor` stay in the query string: follow `next` with "
+            "the same body."
+        ),
+        request=s.CaseSearchInput,
+        parameters=[
+            OpenApiParameter(
+                "ordering", enum=["created_at", "-created_at", "next_due_at", "-next_due_at"]
+            ),
+        ],
+        responses={200: s.CaseOutput(many=True), **errors(400, 401, 403)},
+    )
+    @action(detail=False, methods=["post"], filter_backends=[OrderingFilter])
+    def search(self, request):
+        body = s.CaseSearchInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        filterset = CaseFilterSet(
+            data=_as_query(request.data, body.validated_data),
+            queryset=self.filter_queryset(self.get_queryset()),
+            request=request,
+        )
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _case(self, request, reference: str) -> Case:
         if self._intake_only(request):

@@ -71,7 +71,16 @@ class Case(models.Model):
     root_cause = models.CharField(
         _("root cause"), max_length=30, choices=RootCause.choices, blank=True
     )
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(
+        _("resolution note"), blank=True, help_text=_("Internal: never shown to the customer")
+    )
+    customer_summary = models.TextField(
+        _("summary for the customer"),
+        blank=True,
+        help_text=_(
+            "What the customer reads about the resolution (empty: a neutral standard text)"
+        ),
+    )
     cycle = models.PositiveIntegerField(_("SLA cycle"), default=1)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="possible_duplicates"

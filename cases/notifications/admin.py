@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
-from cases.notifications.models import Notification, NotificationTemplate
+from cases.notifications.customer import CustomerContext
+from cases.notifications.models import CannedSummary, Notification, NotificationTemplate
 from cases.phones import mask_phone
 
 
@@ -18,9 +19,26 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     def has_error(self, obj) -> bool:
         return bool(obj.render_error)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The body's help lists the only values a customer template is given."""
+        form = super().get_form(request, obj, change, **kwargs)
+        names = ", ".join(f"{{{{ {name} }}}}" for name in CustomerContext.__dataclass_fields__)
+        form.base_fields["body"].help_text = _(
+            "The customer reads this. Values available: %(names)s. Nothing internal (notes, root "
+            "causes, risk flags, staff names) can be shown."
+        ) % {"names": names}
+        return form
+
     def save_model(self, request, obj, form, change):
         obj.render_error = ""  # an edited template gets a fresh chance
         super().save_model(request, obj, form, change)
+
+
+@admin.register(CannedSummary)
+class CannedSummaryAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "language", "active")
+    list_filter = ("category", "language", "active")
+    fields = ("title", "category", "language", "text", "active")
 
 
 @admin.register(Notification)

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import ContactChannel, Language
+from cases.choices import Category, ContactChannel, Language
 
 
 class Purpose(models.TextChoices):
@@ -107,3 +107,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} → {self.channel} ({self.status})"
+
+
+class CannedSummary(models.Model):
+    """A standard resolution summary for customers (admin-edited) that agents pick when resolving."""
+
+    category = models.CharField(
+        _("category"),
+        max_length=40,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("Empty: offered for every category"),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    title = models.CharField(_("title"), max_length=80, help_text=_("What the agent picks from"))
+    text = models.TextField(_("text"), max_length=1000, help_text=_("The customer reads this"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("standard customer summary")
+        verbose_name_plural = _("standard customer summaries")
+        ordering = ["category", "language", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,4 +1,17 @@
-from cases.notifications.models import Notification
+from backoffice.cache import cached
+from cases.choices import Language
+from cases.notifications.models import CannedSummary, Notification
+
+
+def canned_summaries(case) -> list[CannedSummary]:
+    """The standard customer summaries an agent may pick for the case: active, for its category or
+    every category, in its customer's language (config, cached like the templates)."""
+    rows = cached(
+        "notifications.canned_summaries",
+        lambda: list(CannedSummary.objects.filter(active=True).order_by("title", "id")),
+    )
+    language = case.customer.language or Language.ZH_HANS
+    return [r for r in rows if r.language == language and r.category in ("", case.category)]
 
 
 def notifications_of_case(case):
@@ -7,7 +20,7 @@ def notifications_of_case(case):
 
 def notifications_section(case, context) -> list[dict]:
     """What the case detail lists: purpose, channel, status and when it was sent."""
-    from rest_framework.fields import DateTimeField
+    from backoffice.api.fields import DateTimeField
 
     as_time = DateTimeField().to_representation
     return [

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template import Context, Engine
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from backoffice.cache import cached
 from backoffice.queueing import publish_on_commit
-from cases.choices import Category, ContactChannel, EventType, Language, Priority, RootCause
+from cases.choices import ContactChannel, EventType, Language, Priority
 from cases.events import record_event
+from cases.notifications.customer import CustomerContext, customer_context
 from cases.notifications.models import Notification, NotificationTemplate, OutboxStatus, Purpose
 
 logger = logging.getLogger(__name__)
@@ -64,32 +65,19 @@ def _local(moment) -> str:
     return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def base_context(case, language: str, clocks=None) -> dict:
-    """Plain strings only: the case, its deadlines and the basis of each (from `clocks`, the case's
-    clocks when the caller has them in hand, else read)."""
+def base_context(case, language: str, clocks=None) -> CustomerContext:
+    """The customer's view of the case (see `customer.py`): its deadlines and their basis from
+    `clocks`, the case's clocks when the caller has them in hand, else read."""
     from cases.models import SlaClock
 
     if clocks is None:
         clocks = SlaClock.objects.filter(case=case, cycle=case.cycle, subject="").order_by("pk")
     clocks = {c.metric: c for c in clocks if c.cycle == case.cycle and not c.subject}
-    resolution, regulatory = clocks.get("resolution"), clocks.get("regulatory_decision")
-    with translation.override(language):
-        return {
-            "reference": case.reference,
-            "customer_name": case.customer.name or "",
-            "category": str(Category(case.category).label),
-            "subject": case.subject,
-            "received_at": _local(case.received_at),
-            "resolution_due": _local(resolution.due_at) if resolution else "",
-            "regulatory_due": _local(regulatory.due_at) if regulatory else "",
-            "regulatory_days": str(regulatory.amount) if regulatory else "",
-            "root_cause": str(RootCause(case.root_cause).label) if case.root_cause else "",
-            "resolution": case.resolution,
-        }
+    return customer_context(case, language=language, clocks=clocks, local=_local)
 
 
-def render(template: NotificationTemplate, context: dict) -> tuple[str, str]:
-    ctx = Context({k: "" if v is None else str(v) for k, v in context.items()}, autoescape=False)
+def render(template: NotificationTemplate, context: CustomerContext) -> tuple[str, str]:
+    ctx = Context(context.as_dict(), autoescape=False)
     subject = ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
     body = ENGINE.from_string(template.body).render(ctx).strip()
     return subject[:200], body
@@ -144,12 +132,12 @@ def notify(
             return existing
     status, error, subject, body = OutboxStatus.QUEUED, "", "", ""
     template = _template(purpose, language, channel)
+    context = base_context(case, language, clocks).with_extra(extra) if template else None
     if template is None:
         status, error = OutboxStatus.FAILED, f"no template for {purpose}/{language}/{channel}"
     else:
         try:
-            context = base_context(case, language, clocks)
-            subject, body = render(template, {**context, **(extra or {})})
+            subject, body = render(template, context)
         except Exception as exc:  # any rendering failure is the template's, not a crash
             status, error = OutboxStatus.FAILED, f"template error: {exc}"
             NotificationTemplate.objects.filter(pk=template.pk).update(

@@ -12,7 +12,7 @@ import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -304,7 +304,9 @@ def find_bursts(
                 anchors[ip_key(order.client_ip)].add(order.placed_at)
     if not anchors:
         return []
-    spans = {ip: _merge([(t - width, t + width) for t in ts]) for ip, ts in anchors.items()}
+    spans = {
+        ip: _merge([(_minus(t, width), _plus(t, width)) for t in ts]) for ip, ts in anchors.items()
+    }
     times = failure_times(spans)
     bursts = []
     for ip, ts in sorted(anchors.items()):
@@ -316,13 +318,30 @@ def find_bursts(
     return bursts
 
 
+def _minus(moment: datetime, width) -> datetime:
+    """`moment - width`, or the earliest instant for a moment near year 1 (an order's `paid_at`
+    may be anything the intake sends: `0001-01-01` made this an OverflowError and the intake a
+    500)."""
+    try:
+        return moment - width
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def _plus(moment: datetime, width) -> datetime:
+    try:
+        return moment + width
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
+
+
 def _windows(found, anchors, width, threshold) -> list[Window]:
     windows = []
     for end in sorted(set(found)):
-        i = bisect_left(anchors, end - width)
+        i = bisect_left(anchors, _minus(end, width))
         if i == len(anchors) or anchors[i] > end:
             continue  # no failure of the batch in the window ending here: nothing new
-        lo, hi = bisect_left(found, end - width), bisect_right(found, end)
+        lo, hi = bisect_left(found, _minus(end, width)), bisect_right(found, end)
         if hi - lo >= threshold:
             windows.append(Window(found[lo], end, hi - lo))
     return windows

@@ -151,6 +151,7 @@ def start_new_cycle(case: Case) -> None:
     case.cycle += 1
     case.resolved_at = None
     case.root_cause = ""
+    case.customer_summary = ""
 
 
 def _clean_transition(case: Case, to: str, root_cause: str) -> None:
@@ -171,9 +172,26 @@ def _clean_transition(case: Case, to: str, root_cause: str) -> None:
             )
 
 
+MAX_CUSTOMER_SUMMARY = 1000
+
+
 @transaction.atomic
-def case_transition(*, actor, case: Case, to: str, root_cause: str = "", note: str = "") -> Case:
-    """Move a case along the transition table. resolved → in_progress is a reopen (new SLA cycle)."""
+def case_transition(
+    *,
+    actor,
+    case: Case,
+    to: str,
+    root_cause: str = "",
+    note: str = "",
+    customer_summary: str = "",
+) -> Case:
+    """Move a case along the transition table. resolved → in_progress is a reopen (new SLA cycle).
+
+    Resolving keeps `note` and `root_cause` internal; the customer is told `customer_summary` (or,
+    without one, a neutral standard text in their language: see `notifications.customer`)."""
+    customer_summary = (customer_summary or "").strip()
+    if len(customer_summary) > MAX_CUSTOMER_SUMMARY:
+        raise Invalid({"customer_summary": [f"At most {MAX_CUSTOMER_SUMMARY} characters."]})
     case = _locked(case)
     permissions.require(
         permissions.can_resolve_case(actor, case)
@@ -189,7 +207,9 @@ def case_transition(*, actor, case: Case, to: str, root_cause: str = "", note: s
         payload["note"] = note
     if to == Status.RESOLVED:
         case.root_cause, case.resolution, case.resolved_at = root_cause, note, now
+        case.customer_summary = customer_summary
         payload["root_cause"] = root_cause
+        payload["customer_summary"] = customer_summary
     elif to == Status.CLOSED:
         case.closed_at = now
     elif previous == Status.RESOLVED:

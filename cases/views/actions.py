@@ -25,6 +25,7 @@ from cases.forms import (
     SubCauseForm,
 )
 from cases.models import Case, Incident
+from cases.notifications.selectors import canned_summaries
 from cases.risk.triage import case_checklist_tick, case_set_sub_cause
 from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
 from cases.views.workspace import _assignable, render_workspace
@@ -122,7 +123,7 @@ class StatusView(CaseActionView):
     form_key = "status"
 
     def make_form(self, case):
-        return StatusForm(self.request.POST, current=case.status)
+        return StatusForm(self.request.POST, current=case.status, canned=canned_summaries(case))
 
     def perform(self, case, form):
         data = form.cleaned_data
@@ -131,7 +132,12 @@ class StatusView(CaseActionView):
             services.case_reopen(actor=actor, case=case, note=data["note"])
             return _("Case %(ref)s is reopened.") % {"ref": case.reference}
         services.case_transition(
-            actor=actor, case=case, to=data["to"], root_cause=data["root_cause"], note=data["note"]
+            actor=actor,
+            case=case,
+            to=data["to"],
+            root_cause=data["root_cause"],
+            note=data["note"],
+            customer_summary=data["customer_summary"],
         )
         return _("Case %(ref)s is now “%(status)s”.") % {
             "ref": case.reference,

@@ -15,6 +15,7 @@ from cases import permissions, selectors
 from cases.choices import IncidentStatus, Status
 from cases.forms import AssignForm, CaseIncidentForm, ExtendForm, MergeForm, ReplyForm, StatusForm
 from cases.models import Case, Incident
+from cases.notifications.selectors import canned_summaries
 from cases.sla.choices import ClockState, Metric
 from cases.transitions import allowed_targets
 from cases.views.base import StaffRequiredMixin, is_partial
@@ -84,7 +85,9 @@ def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) 
     if can_work and case.status != Status.CLOSED:
         actions["reply"] = forms.get("reply") or ReplyForm()
     if can_work and allowed_targets(case.status):
-        actions["status"] = forms.get("status") or StatusForm(current=case.status)
+        actions["status"] = forms.get("status") or StatusForm(
+            current=case.status, canned=canned_summaries(case)
+        )
     regulatory_running = any(
         c.clock.metric == Metric.REGULATORY_DECISION
         and c.clock.state in (ClockState.ACTIVE, ClockState.PAUSED)

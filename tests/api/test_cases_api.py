@@ -602,3 +602,20 @@ def test_due_before_keeps_the_cases_due_sooner_in_either_order(agent):
         soon.reference,
         late.reference,
     ]
+
+
+def test_an_intake_client_is_not_told_which_agent_has_the_case():
+    """A round-robin queue assigns on intake; the intake system is outside the staff and gets no
+    staff name (issue 21: staff names never reach anything outside the staff)."""
+    from cases.models import Queue
+
+    Queue.objects.filter(code="recharge").update(assignment_mode="round_robin")
+    agent = staff("agent", "recharge", username="wang.agent")
+    response = client_for(staff("intake")).post("/api/v1/cases/", intake_body(), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["assignee"] is None
+    assert "wang.agent" not in response.content.decode()
+    reference = response.json()["reference"]
+    assert Case.objects.get(reference=reference).assignee == agent
+    detail = client_for(agent).get(f"/api/v1/cases/{reference}/").json()
+    assert detail["assignee"] == "wang.agent"

@@ -588,3 +588,61 @@ def test_an_unknown_api_path_is_a_json_404(client, url):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "not_found"
+
+
+# The schema's `maxLength` counts what is sent; DRF stripped first, then counted (issue 21, 9).
+PADDED = [
+    ("reply", {"body": "x" + " " * 20_000}, "body"),
+    ("messages", {"body": "x" + " " * 20_000}, "body"),
+    ("transition", {"to": "in_progress", "note": "x" + " " * 5_000}, "note"),
+    (
+        "transition",
+        {"to": "resolved", "root_cause": "fraud", "customer_summary": "x" + " " * 1_000},
+        "customer_summary",
+    ),
+    ("extend", {"reason": "x" + " " * 1_000}, "reason"),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"), PADDED, ids=[f"{a}-{f}" for a, _, f in PADDED]
+)
+def test_a_text_over_its_limit_only_by_spaces_is_400_naming_it(client, case, action, body, field):
+    before = state()
+
+    response = client.post(f"/api/v1/cases/{case.reference}/{action}/", body, format="json")
+
+    assert_refused(response, before, fields={field})
+
+
+def test_an_empty_repeatable_filter_filters_nothing(client, case):
+    response = client.get("/api/v1/cases/?status=&queue=&category=&flag=&status=")
+
+    assert response.status_code == 200, response.content
+    assert [row["reference"] for row in response.json()["results"]] == [case.reference]
+    response = client.get("/api/v1/cases/?status=&status=closed")
+    assert (response.status_code, response.json()["results"]) == (200, [])
+
+
+def test_the_schema_announces_the_empty_repeatable_filters(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+    for name in ("status", "queue", "category", "channel", "priority", "flag"):
+        assert parameters[name].get("allowEmptyValue") is True, name
+
+
+@pytest.mark.parametrize(
+    ("paid_at", "shown"),
+    [
+        ("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z"),  # Shanghai was +08:05:43 then
+        ("1900-06-01T12:00:00+00:00", "1900-06-01T12:00:00Z"),
+        ("2026-09-30T01:58:00+00:00", "2026-09-30T09:58:00+08:00"),
+    ],
+)
+def test_an_output_time_never_has_an_offset_with_seconds(client, paid_at, shown):
+    order = {**VALID["recharge_order"], "order_id": "R-old", "paid_at": paid_at}
+
+    response = client.post("/api/v1/recharge-orders/", order, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["orders"][0]["paid_at"] == shown

@@ -92,6 +92,8 @@ SETTLE_BODY = {"outcome": "succeeded", "note": "The provider's ledger shows it p
 TABLE = [
     ("GET", "/api/v1/cases/", None,
         (401, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("POST", "/api/v1/cases/search/", {"q": "+8613912345678"},
+        (401, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("GET", f"/api/v1/cases/{REF}/", None,
         (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("POST", "/api/v1/cases/", CASE_BODY,

@@ -165,3 +165,38 @@ def test_no_operation_answers_a_server_error(request, case, headers, path_values
     except FailureGroup:
         FOUND.add((request.node.originalname, label_of(request)))
         raise
+
+
+# --- the stateful phase: sequences of calls linked through their responses (the `next` cursor,
+# a created case's reference) -------------------------------------------------------------------
+StatefulBase = schema.as_state_machine()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_stateful_sequences_conform_to_the_schema(headers, path_values):
+    class Workflow(StatefulBase):
+        def before_call(self, case):
+            aim(case, path_values)
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # Every call carries the test's token over the generated credentials, which
+            # `ignored_auth` takes for the API accepting bad ones; 401 without a valid token is
+            # pinned route by route in test_permission_matrix.
+            case.validate_response(
+                response,
+                excluded_checks=[schemathesis.checks.ignored_auth],
+                transport_kwargs=kwargs or None,
+            )
+
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            BOUNDED, max_examples=10, stateful_step_count=6, suppress_health_check=list(HealthCheck)
+        ),
+    )

@@ -331,3 +331,44 @@ def test_journeys_log_no_phone_token_or_password(captured):
         assert value in raw.text
     assert mask_phone(CUSTOMER_PHONE) in scrubbed.text
     assert f"Not Found: /queues/{mask_phone(CUSTOMER_PHONE)}/" in scrubbed.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorns_access_log_masks_a_phone_number_in_a_query_string(tmp_path):
+    """The web process as docs/operations.md runs it, with an access log: the request line's
+    phone number is masked (issue 21, finding 9)."""
+    import os
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from tests.workers import ROOT, database_url, free_port, wait_for
+
+    port, log = free_port(), tmp_path / "access.log"
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "true"}
+    command = [
+        sys.executable, "-m", "gunicorn", "-c", "backoffice/gunicorn_conf.py",
+        "-b", f"127.0.0.1:{port}", "-w", "1", "--access-logfile", str(log), "backoffice.wsgi",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/cases/?q=%2B8613912345678&status=new"
+
+        def answered() -> bool:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as exc:
+                return exc.code == 401
+            except OSError:
+                return False
+            return False
+
+        assert wait_for(answered, timeout=30)
+        assert wait_for(lambda: log.exists() and "cases" in log.read_text(), timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    text = log.read_text()
+    assert "139****5678" in text and "status=new" in text, text
+    assert "13912345678" not in text, text

@@ -110,6 +110,7 @@ def test_agent_resolves_with_a_root_cause(open_session, transactional_db):
     page.select_option("#status-to", "resolved")
     page.select_option("#status-root_cause", "user_error")
     page.fill("#status-note", "客户输错号码，已协助联系运营商。")
+    page.fill("#status-customer_summary", "已协助您联系运营商处理充值号码问题。")
     page.click("#status-h ~ form button[type=submit]")
     expect(page.locator("#messages")).to_contain_text("现为“已解决”")
     expect(page.locator(".case-head")).to_contain_text("客户操作失误")

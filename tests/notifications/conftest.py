@@ -52,3 +52,19 @@ def published(monkeypatch):
 
     monkeypatch.setattr(send_notification, "apply_async", apply_async)
     return calls
+
+
+@pytest.fixture
+def worker(sms_gateway):
+    """A real Celery worker on the run's Redis queue, sending to the local SMS gateway."""
+    from django.db import connection
+
+    from tests.workers import Worker, purge_queue
+
+    purge_queue()
+    connection.close()
+    w = Worker(
+        extra_env={"SMS_GATEWAY_URL": sms_gateway.url, "NOTIFY_RETRY_BASE_SECONDS": "0.5"}
+    ).start()
+    yield w
+    w.stop()

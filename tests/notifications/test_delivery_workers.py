@@ -3,30 +3,18 @@
 import time
 
 import pytest
-from django.db import connection
 
 from cases.models import Notification
 from cases.notifications import delivery
 from tests.concurrency import run_concurrently
 from tests.factories import open_case
-from tests.workers import Worker, broker_down, purge_queue, wait_for
+from tests.workers import broker_down, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 def status() -> str:
     return Notification.objects.get().status
-
-
-@pytest.fixture
-def worker(sms_gateway):
-    purge_queue()
-    connection.close()
-    w = Worker(
-        extra_env={"SMS_GATEWAY_URL": sms_gateway.url, "NOTIFY_RETRY_BASE_SECONDS": "0.5"}
-    ).start()
-    yield w
-    w.stop()
 
 
 def test_the_same_send_delivered_three_times_at_once_sends_one_message(sms_gateway):

@@ -73,7 +73,8 @@ def test_case_received_by_email_in_english(smtp, freezer):
     assert subject == f"We have your complaint ({case.reference})"
     body = parsed.get_payload(decode=True).decode()
     assert "We commit to resolve it by 2026-10-10 18:00" in body
-    assert "Top-up paid but not credited" in body
+    assert "Top-up not received" in body  # the category in words for customers
+    assert "Top-up paid but not credited" not in body  # not the internal label
 
 
 def test_a_repeated_event_never_makes_a_second_message(sms_gateway):
@@ -182,7 +183,12 @@ def test_reply_resolution_and_extension_notify_the_customer(sms_gateway):
 
     case_extend_deadline(actor=supervisor, case=case, reason="需要运营商协查")
     case_transition(
-        actor=agent, case=case, to="resolved", root_cause="carrier_fault", note="运营商已补充值"
+        actor=agent,
+        case=case,
+        to="resolved",
+        root_cause="carrier_fault",
+        note="运营商已补充值",
+        customer_summary="您的充值已到账，请查收",
     )
     purposes = list(Notification.objects.order_by("pk").values_list("purpose", flat=True))
     assert purposes == ["case_received", "reply", "deadline_extended", "case_resolved"]
@@ -190,7 +196,10 @@ def test_reply_resolution_and_extension_notify_the_customer(sms_gateway):
     texts = [m["text"] for m in sms_gateway.messages]
     assert "已为您核实" in texts[1]
     assert "需要运营商协查" in texts[2]
-    assert "运营商故障" in texts[3] or "Carrier fault" in texts[3]
+    assert (
+        texts[3]
+        == f"【客服中心】投诉{case.reference}已处理完毕：您的充值已到账，请查收。如有疑问请回复。"
+    )
 
 
 def test_case_api_lists_notifications_with_status(sms_gateway):

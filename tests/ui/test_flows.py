@@ -81,9 +81,23 @@ def test_resolving_needs_a_root_cause_then_resolves_and_reopens(login, people, c
     response = client.post(
         detail(case) + "status/", {"to": "resolved", "root_cause": "carrier_fault", "note": "ok"}
     )
+    assert response.status_code == 400  # and what the customer will read
+    assert 'id="status-customer_summary_error"' in response.content.decode()
+    assert events(case) == before
+
+    response = client.post(
+        detail(case) + "status/",
+        {
+            "to": "resolved",
+            "root_cause": "carrier_fault",
+            "note": "ok",
+            "customer_summary": "话费已到账",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.RESOLVED and case.root_cause == "carrier_fault"
+    assert case.customer_summary == "话费已到账"
 
     response = client.post(detail(case) + "status/", {"to": "in_progress", "note": "客户又来电"})
     assert texts(response)[-1] == f"Case {case.reference} is reopened."
