@@ -160,6 +160,7 @@ class Stack:
             WEB_WORKERS="2",
             WORKER_CONCURRENCY="1",
             QUEUE_COUNTS_SECONDS="2",
+            METRICS_TOKEN=secrets.token_urlsafe(24),
         )
         if not self.vhost:
             env["CELERY_TASK_DEFAULT_QUEUE"] = f"stack-{self.token}"

@@ -250,6 +250,32 @@ def test_the_journey_over_https(stack, staff, browser, screenshots):  # noqa: F8
         assert not [e for e in person.errors if "Content Security Policy" in e], person.errors
         person.context.close()
 
+    # Operations see the same journey in /metrics (through nginx, with the scrape token).
+    series = scrape(stack)
+    assert series['backoffice_refunds{status="succeeded"}'] == 1.0, series
+    assert series['backoffice_task_run_seconds_count{task="refunds.submit"}'] >= 1.0, series
+    assert series['backoffice_task_wait_seconds_count{task="notifications.send"}'] >= 1.0, series
+    assert any(name.startswith('backoffice_cases_open{queue="recharge"') for name in series), series
+    refused = requests.get(f"{stack.base_url}/metrics", verify=stack.cert, timeout=10)
+    assert refused.status_code == 403
+
+
+def scrape(stack) -> dict[str, float]:
+    """`/metrics` as Prometheus reads it: series (with labels) → value."""
+    answer = requests.get(
+        f"{stack.base_url}/metrics",
+        headers={"Authorization": f"Bearer {stack.env['METRICS_TOKEN']}"},
+        verify=stack.cert,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    series = {}
+    for line in answer.text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            series[name] = float(value)
+    return series
+
 
 def test_api_docs_and_a_report_with_its_chart(stack, staff, browser, screenshots):  # noqa: F811
     manager = Person(browser, stack, "zhao.min")
