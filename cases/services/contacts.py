@@ -44,6 +44,20 @@ def record_on_open_cases(*, customer, type: str, actor, payload: dict, cases=Non
         record_event(case=case, type=type, actor=actor, payload=payload)
 
 
+def _record_contact(
+    *, actor, customer: Customer, type: str, action: str, payload: dict, audited: dict
+) -> None:
+    """A contact change on the customer's open cases' timelines and in the audit chain."""
+    record_on_open_cases(customer=customer, type=type, actor=actor, payload=payload)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="cases.customer",
+        object_id=customer.external_id,
+        payload=audited,
+    )
+
+
 def hold_contact_change(*, actor, customer: Customer, given: dict) -> ContactChange | None:
     """Hold the differences between `given` and the non-empty contact on file; None when there
     are none. An identical change already waiting is not held twice."""
@@ -68,15 +82,13 @@ def hold_contact_change(*, actor, customer: Customer, given: dict) -> ContactCha
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     payload = {"change_id": change.pk, "changes": shown_changes(changes)}
-    record_on_open_cases(
-        customer=customer, type=EventType.CONTACT_CHANGE_HELD, actor=actor, payload=payload
-    )
-    audit_record(
+    _record_contact(
         actor=actor,
+        customer=customer,
+        type=EventType.CONTACT_CHANGE_HELD,
         action="customer.contact_change_held",
-        object_type="cases.customer",
-        object_id=customer.external_id,
         payload=payload,
+        audited=payload,
     )
     return change
 
@@ -115,20 +127,13 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
             setattr(customer, field, c["to"])
         customer.save(update_fields=[*change.changes, "updated_at"])
     payload = {"change_id": change.pk, "changes": shown_changes(change.changes)}
-    record_on_open_cases(
+    _record_contact(
+        actor=actor,
         customer=customer,
         type=EventType.CONTACT_CHANGED if confirm else EventType.CONTACT_CHANGE_REJECTED,
-        actor=actor,
+        action=f"customer.contact_change_{'confirmed' if confirm else 'rejected'}",
         payload=payload,
-    )
-    audit_record(
-        actor=actor,
-        action="customer.contact_change_confirmed"
-        if confirm
-        else "customer.contact_change_rejected",
-        object_type="cases.customer",
-        object_id=customer.external_id,
-        payload={**payload, "case": case.reference},
+        audited={**payload, "case": case.reference},
     )
     return change
 
@@ -150,14 +155,12 @@ def customer_contact_edit(*, actor, customer: Customer, values: dict) -> Custome
         setattr(customer, field, c["to"])
     customer.save(update_fields=[*changes, "updated_at"])
     payload = {"changes": shown_changes(changes), "how": "admin"}
-    record_on_open_cases(
-        customer=customer, type=EventType.CONTACT_CHANGED, actor=actor, payload=payload
-    )
-    audit_record(
+    _record_contact(
         actor=actor,
+        customer=customer,
+        type=EventType.CONTACT_CHANGED,
         action="customer.contact_edit",
-        object_type="cases.customer",
-        object_id=customer.external_id,
         payload=payload,
+        audited=payload,
     )
     return customer
