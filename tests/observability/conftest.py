@@ -13,11 +13,9 @@ TOKEN = "metrics-token-for-tests-0123456789"
 def console():
     """The configured console handler (settings.LOGGING) writing into a buffer: what an operator's
     log would show, formatted and filtered as configured."""
-    (handler,) = [
-        h
-        for h in logging.getLogger().handlers
-        if any(isinstance(f, RequestIdFilter) for f in h.filters)
-    ]
+    # By name: a worker started in-process by an earlier test may have added handlers of its own.
+    (handler,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    assert any(isinstance(f, RequestIdFilter) for f in handler.filters)
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:

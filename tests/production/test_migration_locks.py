@@ -10,12 +10,6 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 
-def unapply(app: str, name: str) -> None:
-    """As if the database were one release behind: the migration's row gone, its tables as they are."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = %s AND name = %s", [app, name])
-
-
 def unapply_from(app: str, name: str) -> list[str]:
     """As if the database were releases behind: `name` and every later migration of the app
     unapplied (their rows gone, their tables as they are). Returns the names unapplied."""
@@ -52,7 +46,7 @@ def test_adding_a_column_and_filling_it_on_the_cases_table_is_refused(monkeypatc
 
 
 def test_a_plain_index_on_the_refunds_table_is_refused_and_the_flag_allows_it(monkeypatch):
-    unapply("refunds", "0004_refund_pending_oldest")
+    unapply_from("refunds", "0004_refund_pending_oldest")
     monkeypatch.delenv("ALLOW_LOCKING_MIGRATIONS", raising=False)
     with pytest.raises(CommandError):
         run()
