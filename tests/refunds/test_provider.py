@@ -11,7 +11,7 @@ import requests
 
 from refunds.providers import client
 from refunds.providers.client import ProviderRejected, ProviderUnavailable
-from tests.workers import free_port
+from tests.workers import free_port, wait_for
 
 
 def new_ref() -> str:
@@ -131,9 +131,12 @@ def test_pending_settles_to_succeeded(start_provider_sandbox):
     refund = submit(f"{ref}:1", ref)
     assert refund.status == "pending"
 
-    time.sleep(0.5)
-    [settled] = client.find_refunds(reference=ref)
-    assert (settled.id, settled.status) == (refund.id, "succeeded")
+    def settled() -> bool:
+        return [(r.id, r.status) for r in client.find_refunds(reference=ref)] == [
+            (refund.id, "succeeded")
+        ]
+
+    assert wait_for(settled, timeout=10)
     assert submit(f"{ref}:1", ref).status == "succeeded"
 
 
