@@ -7,16 +7,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from django.conf import settings
+
+from tests.services import require
 
 UNITS = Path(settings.BASE_DIR) / "deploy" / "systemd"
 VENV_BIN = "/opt/backoffice/current/.venv/bin"
 
 
 def test_the_units_verify(tmp_path):
-    if not shutil.which("systemd-analyze"):
-        pytest.skip("needs systemd-analyze")
+    require(bool(shutil.which("systemd-analyze")), "systemd-analyze (Debian's systemd package)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for program in ("gunicorn", "celery"):
