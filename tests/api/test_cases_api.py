@@ -362,7 +362,6 @@ def test_claim_then_conflict_for_the_second_agent(agent):
     assert second.json()["code"] == "already_assigned"
 
 
-
 def test_the_assignee_cannot_claim_her_case_once_another_agent_resolved_it(agent):
     """Found by the intake/incident state machine: a claim of a resolved case by its assignee
     answered 200 "claimed" (the "already yours" shortcut came before the status check)."""
@@ -385,6 +384,7 @@ def test_the_assignee_cannot_claim_her_case_once_another_agent_resolved_it(agent
     assert again.status_code == 409
     assert again.json()["code"] == "case_not_open"
     assert (Case.objects.filter(pk=case.pk).values().get(), CaseEvent.objects.count()) == before
+
 
 def test_reply_note_and_customer_message(agent, intake):
     case = open_case()
