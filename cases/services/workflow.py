@@ -35,10 +35,10 @@ def case_claim(*, actor, case: Case) -> Case:
     )
     current = Case.objects.get(pk=case.pk)
     if not won:
+        if current.status not in OPEN_STATUSES:  # also for its assignee: a closed case is closed
+            raise Conflict(f"Case {current.reference} is {current.status}.", code="case_not_open")
         if current.assignee_id == actor.pk:
             return current
-        if current.status not in OPEN_STATUSES:
-            raise Conflict(f"Case {current.reference} is {current.status}.", code="case_not_open")
         raise Conflict(
             f"Case {current.reference} was already claimed by {current.assignee.get_username()}.",
             code="already_assigned",

@@ -362,6 +362,30 @@ def test_claim_then_conflict_for_the_second_agent(agent):
     assert second.json()["code"] == "already_assigned"
 
 
+def test_the_assignee_cannot_claim_her_case_once_another_agent_resolved_it(agent):
+    """Found by the intake/incident state machine: a claim of a resolved case by its assignee
+    answered 200 "claimed" (the "already yours" shortcut came before the status check)."""
+    case = open_case()
+    other = staff("agent", "recharge", username="other")
+    claim = {"assignee": None}
+    url = f"/api/v1/cases/{case.reference}/assign/"
+    assert client_for(agent).post(url, claim, format="json").status_code == 200
+    resolved = client_for(other).post(
+        f"/api/v1/cases/{case.reference}/transition/",
+        {"to": "resolved", "root_cause": "system_fault"},
+        format="json",
+    )
+    assert resolved.status_code == 200
+    case.refresh_from_db()
+    before = (Case.objects.filter(pk=case.pk).values().get(), CaseEvent.objects.count())
+
+    again = client_for(agent).post(url, claim, format="json")
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "case_not_open"
+    assert (Case.objects.filter(pk=case.pk).values().get(), CaseEvent.objects.count()) == before
+
+
 def test_reply_note_and_customer_message(agent, intake):
     case = open_case()
     api = client_for(agent)
