@@ -34,7 +34,7 @@ from cases.models import (
 from cases.notifications.models import Purpose
 from cases.services import case_transition
 from refunds.services import refund_reject, refund_request
-from tests.factories import open_case, staff
+from tests.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,24 @@ def test_fields_left_out_of_an_upsert_keep_their_values(intake):
     )
 
 
+@pytest.mark.parametrize("body", [dict, list], ids=["one", "list"])
+def test_a_null_paid_at_keeps_when_the_order_was_placed(intake, body):
+    """`paid_at: null` on a known order clears `paid_at` only: `placed_at` (when the order was
+    placed, or first received) is moved only by a paid time that is given and not null."""
+    assert intake.post("/api/v1/recharge-orders/", ORDER, format="json").status_code == 201
+    before = order_row()
+    cleared = {**ORDER, "paid_at": None}
+
+    response = intake.post(
+        "/api/v1/recharge-orders/", cleared if body is dict else [cleared], format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    after = order_row()
+    assert after["paid_at"] is None
+    assert after["placed_at"] == before["placed_at"]
+
+
 @pytest.mark.parametrize("where", ["one", "list", "case"])
 @pytest.mark.parametrize("amount", ["0.00", "60.00", "49.99"])
 def test_a_changed_amount_after_a_refund_is_refused(intake, agent, where, amount):
@@ -136,6 +154,32 @@ def test_a_changed_amount_after_a_refund_is_refused(intake, agent, where, amount
     assert list(errors) == ["amount_paid"]
     assert "has refunds worked out from its amount paid (50.00)" in errors["amount_paid"][0]
     assert (order_row(), counts(), Case.objects.count()) == (order, before, 1)
+
+
+def test_every_refused_order_of_a_list_is_named(intake, agent):
+    """A feed list with several locked orders whose amount changed: each one's index is named
+    (the check goes on past the first refusal), and nothing of the list is written."""
+    for order_id, customer in (("R1", "U1001"), ("R2", "U1002")):
+        case = open_case(customer_id=customer, order=order_data(order_id=order_id))
+        refund_request(
+            actor=agent, case=case, amount="20.00", reason="充值失败", liability="company"
+        )
+    rows, before = [order_row("R1"), order_row("R2")], counts()
+    items = [
+        {**ORDER, "order_id": "R1", "amount_paid": "40.00"},
+        {**ORDER, "order_id": "R-new"},
+        {**ORDER, "order_id": "R2", "amount_paid": "0.00"},
+    ]
+
+    response = intake.post("/api/v1/recharge-orders/", items, format="json")
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert sorted(errors) == ["0", "2"]
+    assert [list(errors[i]) for i in ("0", "2")] == [["amount_paid"], ["amount_paid"]]
+    assert [order_row("R1"), order_row("R2")] == rows
+    assert not RechargeOrder.objects.filter(order_id="R-new").exists()
+    assert counts() == before
 
 
 def test_a_rejected_refund_does_not_lock_the_amount(intake, agent):

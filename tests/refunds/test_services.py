@@ -209,17 +209,18 @@ def test_self_approval_by_a_queryset_update_is_refused_by_the_database(people):
 # constraint (by name) or the guard trigger (by its message and function).
 REQUESTER_FK = ("ForeignKeyViolation", "refundapproval_requester_is_the_refunds", None)
 GUARD_NEEDS = ("CheckViolation", None, "refund {id} needs 1 approvals by people other than")
-GUARD_FROZEN = (
+GUARD_FROZEN = ("CheckViolation", None, "a refund's requester and approved payload never change")
+GUARD_TIER = (
     "CheckViolation",
     None,
-    "a refund's requester, approvals needed and approved payload never change",
+    "a refund's tier is re-decided only by a retry of a failed refund",
 )
 RAW_SQL_ATTACKS = {
     # an approval naming someone else as the requester, then the approver is the real requester
     "approval with a false requester": (
         "INSERT INTO refunds_refundapproval (refund_id, requester_id, approver_id, decision, comment,"
-        " payload_hash, created_at) VALUES (%(refund)s, %(supervisor)s, %(agent)s, 'approve', '',"
-        " %(hash)s, now())",
+        " payload_hash, round, created_at) VALUES (%(refund)s, %(supervisor)s, %(agent)s, 'approve',"
+        " '', %(hash)s, 1, now())",
         REQUESTER_FK,
     ),
     # straight to approved without an approval
@@ -230,7 +231,7 @@ RAW_SQL_ATTACKS = {
     # lower what it needs, then approve
     "approvals needed lowered": (
         "UPDATE refunds_refund SET approvals_needed = 0, status = 'approved' WHERE id = %(refund)s",
-        GUARD_FROZEN,
+        GUARD_TIER,
     ),
     # swap the requester away
     "requester swapped": (
