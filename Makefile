@@ -53,7 +53,8 @@ MUTATION_TARGETS = \
 mutation: venv-dev
 	rm -rf mutants; mkdir -p var
 	$(VENV)/bin/mutmut run --max-children 2 $(MUTATION_TARGETS) > var/mutmut.log 2>&1 || true
-	$(VENV)/bin/mutmut results $(if $(ALL),--all true)
+	tr '\r' '\n' < var/mutmut.log | grep -E '[0-9]+/[0-9]+ +🎉' | tail -1
+	$(VENV)/bin/mutmut results | grep -v ': not checked$$' || true
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles mutants

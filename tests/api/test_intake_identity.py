@@ -256,7 +256,8 @@ def test_a_new_phone_for_a_known_customer_is_held_until_an_agent_confirms(intake
     for case in (first, second):
         held = case.events.get(type=EventType.CONTACT_CHANGE_HELD)
         assert held.payload == shown
-    assert AuditEntry.objects.get(action="customer.contact_change_held").payload == shown
+    entry = AuditEntry.objects.get(action="customer.contact_change_held")
+    assert (entry.object_type, entry.object_id, entry.payload) == ("cases.customer", "U1001", shown)
     received = Notification.objects.get(case=second, purpose=Purpose.CASE_RECEIVED)
     assert received.recipient == PHONE  # not the number the intake sent
 
