@@ -46,7 +46,8 @@ MUTATION_TARGETS = \
 	'refunds.policy.*' 'refunds.order_guard.*' 'cases.permissions.*' \
 	'refunds.services.x__clean_amount__*' 'refunds.services.x__check_approver__*' \
 	'refunds.services.x__pending__*' 'refunds.services.x__may_cancel__*' \
-	'cases.services.contacts.x_hold_contact_change__*' \
+	'cases.services.contacts.x_hold_contact_change__*' 'cases.services.contacts.x_stale_fields__*' \
+	'cases.services.orders.x_owned_by__*' \
 	'cases.services.orders.x__amount_locked__*' 'cases.services.orders.x__apply__*' \
 	'cases.services.orders.x__bulk_upsert__*'
 

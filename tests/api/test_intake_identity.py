@@ -33,6 +33,7 @@ from cases.models import (
 )
 from cases.notifications.models import Purpose
 from cases.services import case_transition
+from cases.services.contacts import customer_contact_edit
 from refunds.services import refund_reject, refund_request
 from tests.factories import open_case, order_data, staff
 
@@ -318,6 +319,41 @@ def test_a_rejected_contact_change_changes_nothing_and_an_outsider_cannot_decide
     )
     assert again.status_code == 409
     assert Customer.objects.get().phone == PHONE
+
+
+def test_a_held_change_whose_contact_changed_since_cannot_be_confirmed(intake, agent):
+    """A change held against the number on file no longer applies once that number was changed
+    (here by operations in the admin): confirming it is refused (409) and changes nothing."""
+    case = open_case(customer_id="U1001")
+    intake.post(
+        "/api/v1/cases/",
+        case_body(
+            {"external_id": "U1001", "phone": NEW_PHONE}, category="other", recharge_order=None
+        ),
+        format="json",
+    )
+    change = ContactChange.objects.get()
+    customer_contact_edit(
+        actor=staff("manager", username="ops"),
+        customer=Customer.objects.get(),
+        values={"phone": "+8613700000002"},
+    )
+    before = counts()
+    page = Client(headers={"accept-language": "en"})
+    page.force_login(agent)
+
+    refused = page.post(
+        f"/cases/{case.reference}/contact/",
+        {"change": change.pk, "decision": "confirm"},
+        headers={"hx-request": "true"},
+    )
+
+    assert refused.status_code == 409
+    assert "this change no longer applies" in refused.content.decode()
+    change.refresh_from_db()
+    assert (change.status, change.decided_by) == ("pending", None)
+    assert Customer.objects.get().phone == "+8613700000002"
+    assert counts() == before
 
 
 def test_empty_contact_fields_are_filled_without_holding(intake):
