@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.roles import roles_of
-from refunds.choices import COUNTED_STATUSES
+from refunds.choices import COUNTED_STATUSES, RefundStatus
 from refunds.models import ApprovalTier, Refund
 
 CUSTOMER_WINDOW = timedelta(days=30)
@@ -55,6 +55,12 @@ def counted_on_order(order, *, exclude_pk=None) -> Decimal:
     return _sum(qs)
 
 
+def refundable(order, *, exclude_pk=None) -> Decimal:
+    """What the order can still refund: its amount paid less the refunds that count against it
+    (`exclude_pk`: a failed refund being retried does not count against itself)."""
+    return order.amount_paid - counted_on_order(order, exclude_pk=exclude_pk)
+
+
 def cumulative_amount(*, order, customer_id: int, amount: Decimal, exclude_pk=None) -> Decimal:
     """The amount a tier is decided on: this refund plus what the same order already has, or what
     the same customer had in 30 days, whichever is larger. Splitting a refund cannot dodge a tier."""
@@ -85,6 +91,40 @@ def approvals_covering(refund: Refund, cumulative: Decimal) -> int:
         .distinct()
         .count()
     )
+
+
+def payload_unchanged(refund: Refund) -> bool:
+    """The refund still carries the payload its requester asked for (an approval is bound to it)."""
+    return refund.payload_hash == refund_payload_hash(refund)
+
+
+def approvals_in_round(refund: Refund) -> int:
+    """The approvals of the refund's current payload in its current round (the database refuses
+    an approval by its requester and a second decision by one approver in a round)."""
+    return refund.approvals.filter(
+        decision="approve", payload_hash=refund.payload_hash, round=refund.approval_round
+    ).count()
+
+
+def approvals_suffice(held: int, needed: int) -> bool:
+    """A refund is approved once it holds as many approvals as its tier needs."""
+    return held >= needed
+
+
+def payable(refund: Refund) -> bool:
+    """What the worker checks before it pays: the payload is the one approved, and the refund
+    holds enough distinct approvals of it, in its current round, each within its approver's limit
+    for the refund's cumulative amount."""
+    if not payload_unchanged(refund):
+        return False
+    return approvals_suffice(
+        approvals_covering(refund, refund.cumulative_amount), refund.approvals_needed
+    )
+
+
+def cancellable(refund: Refund) -> bool:
+    """Only a refund waiting for approval, or a failed one, can be cancelled."""
+    return refund.status in (RefundStatus.PENDING_APPROVAL, RefundStatus.FAILED)
 
 
 def tiers(currency: str) -> list[ApprovalTier]:

@@ -69,11 +69,7 @@ def _claimable(now) -> Q:
 
 
 def _approved_payload_matches(refund: Refund) -> bool:
-    current = policy.refund_payload_hash(refund)
-    if current != refund.payload_hash:
-        return False
-    # distinct approvals of this payload in the current round, each within its approver's limit
-    return policy.approvals_covering(refund, refund.cumulative_amount) >= refund.approvals_needed
+    return policy.payable(refund)
 
 
 def _to_review(refund: Refund, reason: str) -> None:

@@ -121,7 +121,7 @@ def refund_request(
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
     if order.currency != currency:  # sums and tiers are per currency: never mix them
         raise Invalid({"currency": [f"The order was paid in {order.currency}."]})
-    refundable = order.amount_paid - policy.counted_on_order(order)
+    refundable = policy.refundable(order)
     if amount > refundable:
         raise Invalid(
             {
@@ -193,7 +193,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     refund = _locked(refund)
     _pending(refund)
     limit = _check_approver(actor, refund)
-    if refund.payload_hash != policy.refund_payload_hash(refund):
+    if not policy.payload_unchanged(refund):
         raise Conflict("The refund changed since it was requested.", code="payload_changed")
     if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
         raise Conflict("You have decided on this refund already.", code="already_decided")
@@ -213,11 +213,9 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
         raise Conflict(
             "This decision was refused by the database.", code="already_decided"
         ) from exc
-    approvals = refund.approvals.filter(
-        decision=Decision.APPROVE, payload_hash=refund.payload_hash, round=refund.approval_round
-    ).count()
+    approvals = policy.approvals_in_round(refund)
     refund_event(refund, "approval", actor, approvals=approvals, needed=refund.approvals_needed)
-    if approvals >= refund.approvals_needed:
+    if policy.approvals_suffice(approvals, refund.approvals_needed):
         refund.status, refund.approved_at = RefundStatus.APPROVED, timezone.now()
         refund.save(update_fields=["status", "approved_at", "updated_at"])
         refund_event(refund, "approved", actor)
@@ -283,7 +281,7 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
     refund = _locked(refund)
     if not _may_cancel(actor, refund):
         raise Forbidden("Only the requester or a supervisor can cancel this refund.")
-    if refund.status not in (RefundStatus.PENDING_APPROVAL, RefundStatus.FAILED):
+    if not policy.cancellable(refund):
         raise Conflict(
             f"Refund {refund.reference} is {refund.status}; only a refund waiting for approval "
             "or a failed one can be cancelled.",
@@ -325,7 +323,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
             code="not_failed",
         )
     order = _lock_tier_scope(customer_id=refund.case.customer_id, order_id=refund.order_id)
-    refundable = order.amount_paid - policy.counted_on_order(order, exclude_pk=refund.pk)
+    refundable = policy.refundable(order, exclude_pk=refund.pk)
     if refund.amount > refundable:
         raise Conflict(
             f"Only {refundable:.2f} is still refundable on the order.", code="over_refundable"
@@ -343,7 +341,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     refund.cumulative_amount, refund.approvals_needed = cumulative, tier.approvals_needed
     refund.status_reason, refund.finished_at = "", None
     fields = ["status", "status_reason", "finished_at", "cumulative_amount", "approvals_needed"]
-    if held >= tier.approvals_needed:
+    if policy.approvals_suffice(held, tier.approvals_needed):
         refund.status = RefundStatus.APPROVED
         refund.save(update_fields=[*fields, "updated_at"])
         refund_event(refund, "retry", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")

@@ -93,6 +93,12 @@ def hold_contact_change(*, actor, customer: Customer, given: dict) -> ContactCha
     return change
 
 
+def stale_fields(change: ContactChange, customer: Customer) -> list[str]:
+    """The fields of a held change whose value on file is no longer the one it was held against
+    (changed since by the admin or another confirmed change): such a change no longer applies."""
+    return [f for f, c in change.changes.items() if getattr(customer, f) != c["from"]]
+
+
 @transaction.atomic
 def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -> ContactChange:
     """An agent of one of the customer's cases confirms (applies) or rejects a held change."""
@@ -113,7 +119,7 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
     if change.status != ContactChangeStatus.PENDING:
         raise Conflict("This contact change has been decided already.", code="already_decided")
     customer = Customer.objects.select_for_update(no_key=True).get(pk=change.customer_id)
-    stale = [f for f, c in change.changes.items() if getattr(customer, f) != c["from"]]
+    stale = stale_fields(change, customer)
     if confirm and stale:
         raise Conflict(
             f"The customer's {', '.join(stale)} changed since; this change no longer applies.",

@@ -293,6 +293,11 @@ def _insert_new(new: list[RechargeOrder], cleaned: dict[str, tuple[OrderData, di
         )
 
 
+def owned_by(order: RechargeOrder | None, customer: Customer) -> bool:
+    """A case's intake may upsert a new order, one of no customer yet, or one of this customer."""
+    return order is None or order.customer_id in (None, customer.pk)
+
+
 @transaction.atomic(savepoint=False)
 def recharge_order_upsert(
     *, data: OrderData, customer: Customer | None = None, actor=None
@@ -309,7 +314,7 @@ def recharge_order_upsert(
     order = RechargeOrder.objects.select_for_update(no_key=True).filter(order_id=order_id).first()
     created = order is None
     if customer is not None:
-        if order is not None and order.customer_id not in (None, customer.pk):
+        if not owned_by(order, customer):
             raise Invalid({"order_id": [f"Order {order_id} belongs to another customer."]})
         fields["customer"] = customer
     if created:

@@ -33,8 +33,9 @@ from cases.models import (
 )
 from cases.notifications.models import Purpose
 from cases.services import case_transition
+from cases.services.contacts import customer_contact_edit
 from refunds.services import refund_reject, refund_request
-from tests.factories import open_case, staff
+from tests.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,24 @@ def test_fields_left_out_of_an_upsert_keep_their_values(intake):
     )
 
 
+@pytest.mark.parametrize("body", [dict, list], ids=["one", "list"])
+def test_a_null_paid_at_keeps_when_the_order_was_placed(intake, body):
+    """`paid_at: null` on a known order clears `paid_at` only: `placed_at` (when the order was
+    placed, or first received) is moved only by a paid time that is given and not null."""
+    assert intake.post("/api/v1/recharge-orders/", ORDER, format="json").status_code == 201
+    before = order_row()
+    cleared = {**ORDER, "paid_at": None}
+
+    response = intake.post(
+        "/api/v1/recharge-orders/", cleared if body is dict else [cleared], format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    after = order_row()
+    assert after["paid_at"] is None
+    assert after["placed_at"] == before["placed_at"]
+
+
 @pytest.mark.parametrize("where", ["one", "list", "case"])
 @pytest.mark.parametrize("amount", ["0.00", "60.00", "49.99"])
 def test_a_changed_amount_after_a_refund_is_refused(intake, agent, where, amount):
@@ -136,6 +155,32 @@ def test_a_changed_amount_after_a_refund_is_refused(intake, agent, where, amount
     assert list(errors) == ["amount_paid"]
     assert "has refunds worked out from its amount paid (50.00)" in errors["amount_paid"][0]
     assert (order_row(), counts(), Case.objects.count()) == (order, before, 1)
+
+
+def test_every_refused_order_of_a_list_is_named(intake, agent):
+    """A feed list with several locked orders whose amount changed: each one's index is named
+    (the check goes on past the first refusal), and nothing of the list is written."""
+    for order_id, customer in (("R1", "U1001"), ("R2", "U1002")):
+        case = open_case(customer_id=customer, order=order_data(order_id=order_id))
+        refund_request(
+            actor=agent, case=case, amount="20.00", reason="充值失败", liability="company"
+        )
+    rows, before = [order_row("R1"), order_row("R2")], counts()
+    items = [
+        {**ORDER, "order_id": "R1", "amount_paid": "40.00"},
+        {**ORDER, "order_id": "R-new"},
+        {**ORDER, "order_id": "R2", "amount_paid": "0.00"},
+    ]
+
+    response = intake.post("/api/v1/recharge-orders/", items, format="json")
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert sorted(errors) == ["0", "2"]
+    assert [list(errors[i]) for i in ("0", "2")] == [["amount_paid"], ["amount_paid"]]
+    assert [order_row("R1"), order_row("R2")] == rows
+    assert not RechargeOrder.objects.filter(order_id="R-new").exists()
+    assert counts() == before
 
 
 def test_a_rejected_refund_does_not_lock_the_amount(intake, agent):
@@ -212,7 +257,8 @@ def test_a_new_phone_for_a_known_customer_is_held_until_an_agent_confirms(intake
     for case in (first, second):
         held = case.events.get(type=EventType.CONTACT_CHANGE_HELD)
         assert held.payload == shown
-    assert AuditEntry.objects.get(action="customer.contact_change_held").payload == shown
+    entry = AuditEntry.objects.get(action="customer.contact_change_held")
+    assert (entry.object_type, entry.object_id, entry.payload) == ("cases.customer", "U1001", shown)
     received = Notification.objects.get(case=second, purpose=Purpose.CASE_RECEIVED)
     assert received.recipient == PHONE  # not the number the intake sent
 
@@ -273,6 +319,41 @@ def test_a_rejected_contact_change_changes_nothing_and_an_outsider_cannot_decide
     )
     assert again.status_code == 409
     assert Customer.objects.get().phone == PHONE
+
+
+def test_a_held_change_whose_contact_changed_since_cannot_be_confirmed(intake, agent):
+    """A change held against the number on file no longer applies once that number was changed
+    (here by operations in the admin): confirming it is refused (409) and changes nothing."""
+    case = open_case(customer_id="U1001")
+    intake.post(
+        "/api/v1/cases/",
+        case_body(
+            {"external_id": "U1001", "phone": NEW_PHONE}, category="other", recharge_order=None
+        ),
+        format="json",
+    )
+    change = ContactChange.objects.get()
+    customer_contact_edit(
+        actor=staff("manager", username="ops"),
+        customer=Customer.objects.get(),
+        values={"phone": "+8613700000002"},
+    )
+    before = counts()
+    page = Client(headers={"accept-language": "en"})
+    page.force_login(agent)
+
+    refused = page.post(
+        f"/cases/{case.reference}/contact/",
+        {"change": change.pk, "decision": "confirm"},
+        headers={"hx-request": "true"},
+    )
+
+    assert refused.status_code == 409
+    assert "this change no longer applies" in refused.content.decode()
+    change.refresh_from_db()
+    assert (change.status, change.decided_by) == ("pending", None)
+    assert Customer.objects.get().phone == "+8613700000002"
+    assert counts() == before
 
 
 def test_empty_contact_fields_are_filled_without_holding(intake):

@@ -11,6 +11,7 @@ alive). Each test names the mutant it kills:
 Failures and reviews come from the sandbox provider over HTTP, driven in this process.
 """
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 
 from backoffice.audit.models import AuditEntry
 from cases.models import CaseEvent, RechargeOrder
-from refunds import processing
+from refunds import policy, processing
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
 from refunds.reconcile import reconcile
@@ -231,3 +232,21 @@ def test_a_refund_in_another_currency_than_the_order_is_400_naming_currency(peop
     before = unchanged()
     assert list(ask(people.agent, case, "10.00", status=400)) == ["currency"]
     assert unchanged() == before
+
+
+# --- the approved payload ---------------------------------------------------------------------------
+
+
+def test_the_payload_hash_is_the_canonical_json_of_what_was_approved():
+    """An approval is bound to this exact form (sorted keys, no spaces, two decimals, non-ASCII
+    as is): bench/seed.py writes it in SQL and every stored refund and approval carries it, so a
+    change of form would make every refund waiting for approval "changed since it was
+    requested". The expected value is computed here from the form, not by the code under test."""
+    canonical = '{"amount":"5.00","currency":"CNY","order":"R-1","reason":"充值失败"}'
+    expected = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    got = policy.payload_hash(
+        amount=Decimal("5"), currency="CNY", reason="充值失败", order_id="R-1"
+    )
+
+    assert got == expected
