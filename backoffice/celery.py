@@ -6,7 +6,7 @@ reconcilers re-drive whatever a lost message left behind.
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
@@ -36,3 +36,12 @@ app.autodiscover_tasks()
 from backoffice.observability import signals as _observability  # noqa: E402
 
 _observability.connect()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_without_the_audit_key(**kwargs) -> None:
+    """A worker or beat without the audit key refuses to start, as the web process does."""
+    from backoffice.audit.chain import require_key
+
+    require_key()

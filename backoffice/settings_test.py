@@ -14,6 +14,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="backoffice-media-")
 AUDIT_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="backoffice-audit-")
+# The test runner turns DEBUG off, so the chain needs a key that is not the development default.
+AUDIT_HMAC_KEY = env.str(
+    "AUDIT_HMAC_KEY", default="test-only-audit-hmac-key-of-the-suite-5e4d3c2b1a"
+)
 CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

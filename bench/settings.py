@@ -5,6 +5,7 @@ because a benchmark needs it:
 
 - `DEBUG` off (no query log, no debug pages), but plain HTTP on 127.0.0.1: no HTTPS redirect, no
   secure-only cookies.
+- an audit HMAC key of its own (DEBUG off refuses the development one).
 - `CONN_MAX_AGE` 60 (the production value in `.env.example`) unless set.
 - The API throttle classes stay, with a rate no benchmark reaches (both the product and the
   baseline pay the same cache round trip per request).
@@ -25,6 +26,10 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# DEBUG is off, so the audit chain needs a key other than the development default.
+AUDIT_HMAC_KEY = os.environ.get(
+    "AUDIT_HMAC_KEY", "bench-only-audit-hmac-key-of-the-runner-7c6b5a4d3e"
+)
 
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 GENESIS = "0" * 64
 LEGACY_KEY_ID = ""
@@ -64,13 +65,35 @@ def keyed_hash(key: bytes, prev_hash: str, content: dict) -> str:
     return hmac.new(key, (prev_hash + canonical_json(content)).encode(), hashlib.sha256).hexdigest()
 
 
+def key_problem() -> str | None:
+    """Why the configured key may not sign or verify the chain, or None. With DEBUG off it must be
+    set, not the development default, and at least 32 characters."""
+    key = settings.AUDIT_HMAC_KEY
+    if not settings.DEBUG and (key == settings.DEV_AUDIT_HMAC_KEY or len(key) < 32):
+        return (
+            "AUDIT_HMAC_KEY must be set to a random value of at least 32 characters when DEBUG "
+            "is off."
+        )
+    return None
+
+
+def require_key() -> None:
+    """Refuse to go on without a usable key: the start of every process that writes or verifies
+    the chain (web, workers, beat) and every signing or verification."""
+    problem = key_problem()
+    if problem:
+        raise ImproperlyConfigured(problem)
+
+
 def signing_key() -> tuple[str, bytes]:
     """(key id, key) that new entries and checkpoints are signed with."""
+    require_key()
     return settings.AUDIT_HMAC_KEY_ID, settings.AUDIT_HMAC_KEY.encode()
 
 
 def verification_keys() -> dict[str, bytes]:
     """Every key an entry may have been signed with: the current one and the retired ones."""
+    require_key()
     keys = {key_id: key.encode() for key_id, key in settings.AUDIT_HMAC_RETIRED_KEYS.items()}
     keys[settings.AUDIT_HMAC_KEY_ID] = settings.AUDIT_HMAC_KEY.encode()
     return keys

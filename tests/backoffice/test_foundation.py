@@ -120,16 +120,21 @@ def test_languages_and_time_zone():
     assert settings.LANGUAGE_CODE == "zh-hans"
 
 
-def _manage(*args, **env):
+def _environment(**env) -> dict:
+    """This process's environment without the settings the tests choose, plus those given."""
     base = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "AUDIT_HMAC_KEY"}
     }
+    return {**base, **env}
+
+
+def _manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**base, **env},
+        env=_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -143,13 +148,51 @@ def test_the_development_secret_is_refused_when_debug_is_off():
 
 
 def test_the_development_audit_key_is_refused_when_debug_is_off():
+    result = _manage("check", DEBUG="false", SECRET_KEY=PRODUCTION_SECRET)
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in result.stderr
+
+
+PRODUCTION_SECRET = "x" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a"
+
+
+def test_collectstatic_needs_no_audit_key(tmp_path):
+    """Building the static files touches no audit entry: it runs with production settings and no
+    runtime secret but SECRET_KEY (as a build step would)."""
     result = _manage(
-        "check",
+        "collectstatic",
+        "--noinput",
         DEBUG="false",
-        SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
+        SECRET_KEY=PRODUCTION_SECRET,
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_a_web_process_without_the_audit_key_refuses_to_start():
+    result = subprocess.run(
+        [sys.executable, "-c", "import backoffice.wsgi"],
+        cwd=ROOT,
+        env=_environment(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "AUDIT_HMAC_KEY must be set" in result.stderr
+
+
+def test_nothing_is_signed_with_the_development_key_when_debug_is_off(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from backoffice.audit.chain import signing_key, verification_keys
+
+    settings.DEBUG = False
+    settings.AUDIT_HMAC_KEY = settings.DEV_AUDIT_HMAC_KEY
+    for use in (signing_key, verification_keys):
+        with pytest.raises(ImproperlyConfigured, match="AUDIT_HMAC_KEY must be set"):
+            use()
 
 
 def test_a_trusted_proxy_that_is_not_an_address_is_refused_at_start():
@@ -165,7 +208,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "--fail-level",
         "WARNING",
         DEBUG="false",
-        SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
+        SECRET_KEY=PRODUCTION_SECRET,
         AUDIT_HMAC_KEY="audit-key-of-the-test-deployment-3f2e1d0c9b8a",
         ALLOWED_HOSTS="backoffice.example.com",
     )
