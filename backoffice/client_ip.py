@@ -101,15 +101,6 @@ def current_client_ip() -> str:
     return _current.get()
 
 
-class ClientIpFormatter(logging.Formatter):
-    """A formatter that may say `%(client_ip)s`: the record's, or the current request's."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        if not hasattr(record, "client_ip"):
-            record.client_ip = _current.get()
-        return super().format(record)
-
-
 class ClientIpFilter(logging.Filter):
     """`%(client_ip)s` on every record: the client of the request being served, or "-"."""
 
@@ -117,3 +108,13 @@ class ClientIpFilter(logging.Filter):
         if not hasattr(record, "client_ip"):
             record.client_ip = _current.get()
         return True
+
+
+class ClientIpFormatter(logging.Formatter):
+    """A formatter that may say `%(client_ip)s`: the record's, or the current request's."""
+
+    _add_client_ip = ClientIpFilter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        self._add_client_ip.filter(record)
+        return super().format(record)
