@@ -78,6 +78,23 @@ def _lock_tier_scope(*, customer_id: int, order_id: int) -> RechargeOrder:
     return RechargeOrder.objects.select_for_update(no_key=True).get(pk=order_id)
 
 
+def _start_approval_clock(refund: Refund, *, actor, at) -> None:
+    """The approval SLA clock of the refund's current round."""
+    sla.clock_start_metric(
+        case=refund.case,
+        metric=Metric.REFUND_APPROVAL,
+        actor=actor,
+        at=at,
+        subject=clock_subject(refund),
+    )
+
+
+def _refuse_a_second_decision(actor, refund: Refund) -> None:
+    """One decision per approver and round (the database's unique constraint says so too)."""
+    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
+        raise Conflict("You have decided on this refund already.", code="already_decided")
+
+
 def _submit_after_commit(refund: Refund) -> None:
     from refunds.tasks import submit_refund
 
@@ -152,13 +169,7 @@ def refund_request(
         approvals_needed=tier.approvals_needed,
     )
     refund_event(refund, "requested", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
-    sla.clock_start_metric(
-        case=case,
-        metric=Metric.REFUND_APPROVAL,
-        actor=actor,
-        at=refund.created_at,
-        subject=clock_subject(refund),
-    )
+    _start_approval_clock(refund, actor=actor, at=refund.created_at)
     refund_audit(refund, "request", actor, tier=tier.name, liability=liability)
     return refund
 
@@ -195,8 +206,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     limit = _check_approver(actor, refund)
     if not policy.payload_unchanged(refund):
         raise Conflict("The refund changed since it was requested.", code="payload_changed")
-    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
-        raise Conflict("You have decided on this refund already.", code="already_decided")
+    _refuse_a_second_decision(actor, refund)
     try:
         with transaction.atomic():
             RefundApproval.objects.create(
@@ -236,8 +246,7 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     if not reason:
         raise Invalid({"reason": ["Say why the refund is rejected."]})
     limit = _check_approver(actor, refund)
-    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
-        raise Conflict("You have decided on this refund already.", code="already_decided")
+    _refuse_a_second_decision(actor, refund)
     RefundApproval.objects.create(
         refund=refund,
         requester_id=refund.requester_id,
@@ -359,13 +368,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
         needed=tier.approvals_needed,
         held=held,
     )
-    sla.clock_start_metric(
-        case=refund.case,
-        metric=Metric.REFUND_APPROVAL,
-        actor=actor,
-        at=timezone.now(),
-        subject=clock_subject(refund),
-    )
+    _start_approval_clock(refund, actor=actor, at=timezone.now())
     refund_audit(
         refund, "sent_back", actor, tier=tier.name, cumulative=f"{cumulative:.2f}", held=held
     )
