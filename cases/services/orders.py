@@ -62,8 +62,9 @@ def register_amount_guard(guard: Callable[[list[int]], set[int]]) -> None:
 
 def _amount_locked(pks: list[int]) -> set[int]:
     locked: set[int] = set()
-    for guard in _amount_guards:
-        locked |= guard(pks) if pks else set()
+    if pks:
+        for guard in _amount_guards:
+            locked |= guard(pks)
     return locked
 
 
@@ -124,7 +125,7 @@ def clean_order(data: OrderData) -> dict:
     return fields
 
 
-def new_order_fields(data: OrderData, fields: dict) -> dict:
+def new_order_fields(fields: dict) -> dict:
     """`clean_order`'s fields with the defaults of what the feed left out (a new order)."""
     defaults = {
         "intended_phone": "",
@@ -255,7 +256,7 @@ def _bulk_upsert(
         order = existing.get(order_id)
         if order is None:
             order = RechargeOrder(
-                order_id=order_id, placed_at=item.paid_at or now, **new_order_fields(item, fields)
+                order_id=order_id, placed_at=item.paid_at or now, **new_order_fields(fields)
             )
             new.append(order)
             continue
@@ -321,7 +322,7 @@ def recharge_order_upsert(
         order = RechargeOrder(
             order_id=order_id,
             placed_at=data.paid_at or timezone.now(),
-            **new_order_fields(data, fields),
+            **new_order_fields(fields),
         )
         RechargeOrder.objects.bulk_create(
             [order],
