@@ -125,8 +125,9 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
         .filter(incident=incident, status__in=OPEN_STATUSES)
         .order_by("pk")
     )
-    mine = [c for c in linked if permissions.can_act_through_incident(actor, c)]
-    left = [c for c in linked if c not in mine]
+    mine, left = [], []
+    for case in linked:
+        (mine if permissions.can_act_through_incident(actor, case) else left).append(case)
     if left and not mine:
         raise Forbidden(
             f"None of the open cases of incident {incident.code} is in your queues.",
@@ -134,7 +135,9 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
         )
     now = timezone.now()
     for case in mine:
-        _resolve_case(case=case, actor=actor, incident=incident, root_cause=root_cause, note=note)
+        _resolve_case(
+            case=case, actor=actor, incident=incident, root_cause=root_cause, note=note, at=now
+        )
     if not left:
         incident.status, incident.root_cause, incident.resolved_at = (
             IncidentStatus.RESOLVED,
@@ -156,10 +159,12 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
     return Resolved(resolved=len(mine), left_open=len(left), incident_resolved=not left)
 
 
-def _resolve_case(*, case: Case, actor, incident: Incident, root_cause: str, note: str) -> None:
-    now = timezone.now()
+def _resolve_case(
+    *, case: Case, actor, incident: Incident, root_cause: str, note: str, at: datetime
+) -> None:
+    """One linked case resolved at the incident's moment `at` (the same for all its cases)."""
     previous = case.status
-    case.status, case.root_cause, case.resolved_at = Status.RESOLVED, root_cause, now
+    case.status, case.root_cause, case.resolved_at = Status.RESOLVED, root_cause, at
     case.resolution = note or incident.title
     case.save()
     record_event(
@@ -173,5 +178,5 @@ def _resolve_case(*, case: Case, actor, incident: Incident, root_cause: str, not
             "incident": incident.code,
         },
     )
-    clocks_on_status(case=case, previous=previous, at=now, actor=actor)
+    clocks_on_status(case=case, previous=previous, at=at, actor=actor)
     notify_case_resolved(case, actor)
