@@ -18,7 +18,7 @@ A refused attempt checks no password and counts no failure; the page answers 429
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
@@ -70,35 +70,34 @@ def pair_lockout() -> Refusal:
     return Refusal(PAIR, int(_window().total_seconds()))
 
 
+def _failures(attempts) -> tuple[int, datetime | None]:
+    """(failures counted, time of the latest) over django-axes' attempt rows."""
+    totals = attempts.aggregate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+    return totals["n"] or 0, totals["last"]
+
+
 def login_refusal(*, username: str, ip: str) -> Refusal | None:
     """Why a login attempt by `username` from `ip` is refused before its password is checked."""
     now = timezone.now()
     window = _window()
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - window)
     if ip:
-        by_ip = recent.filter(ip_address=ip).aggregate(
-            n=Sum("failures_since_start"), last=Max("attempt_time")
-        )
-        if (by_ip["n"] or 0) >= settings.LOGIN_IP_FAILURE_LIMIT:
-            return Refusal(ADDRESS, _seconds_until(by_ip["last"] + window, now))
+        failures, last = _failures(recent.filter(ip_address=ip))
+        if failures >= settings.LOGIN_IP_FAILURE_LIMIT:
+            return Refusal(ADDRESS, _seconds_until(last + window, now))
     if not username:
         return None
-    by_pair = recent.filter(username=username, ip_address=ip).aggregate(
-        n=Sum("failures_since_start"), last=Max("attempt_time")
-    )
-    if (by_pair["n"] or 0) >= settings.AXES_FAILURE_LIMIT:
-        return Refusal(PAIR, _seconds_until(by_pair["last"] + window, now))
-    by_user = recent.filter(username=username).aggregate(
-        n=Sum("failures_since_start"), last=Max("attempt_time")
-    )
-    failures = by_user["n"] or 0
+    failures, last = _failures(recent.filter(username=username, ip_address=ip))
+    if failures >= settings.AXES_FAILURE_LIMIT:
+        return Refusal(PAIR, _seconds_until(last + window, now))
+    failures, last = _failures(recent.filter(username=username))
     if failures < settings.LOGIN_USER_BACKOFF_AFTER or _known_address(username, ip, now):
         return None
     delay = min(
         2 ** (failures - settings.LOGIN_USER_BACKOFF_AFTER),
         settings.LOGIN_USER_BACKOFF_MAX_SECONDS,
     )
-    ready = by_user["last"] + timedelta(seconds=delay)
+    ready = last + timedelta(seconds=delay)
     if now < ready:
         return Refusal(ACCOUNT, _seconds_until(ready, now))
     return None
