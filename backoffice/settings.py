@@ -35,6 +35,9 @@ DEV_AUDIT_HMAC_KEY = "dev-only-audit-hmac-key-never-use-in-production"
 AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default=DEV_AUDIT_HMAC_KEY)
 AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="k1")
 AUDIT_HMAC_RETIRED_KEYS = env.dict("AUDIT_HMAC_RETIRED_KEYS", default={})
+# The deployment's intent, read once: a process started with DEBUG off (not one that turns DEBUG
+# off for a while, as the test runner and the demo's history writer do) must have a real key.
+AUDIT_HMAC_KEY_REQUIRED = not DEBUG
 # With DEBUG off the key must be set (backoffice.audit.chain.key_problem): web, workers and beat
 # refuse to start without it, `check`/`migrate` report it, and nothing is ever signed with the
 # development key. Commands that touch no audit entry (collectstatic, compilemessages) run without.

@@ -69,7 +69,7 @@ def key_problem() -> str | None:
     """Why the configured key may not sign or verify the chain, or None. With DEBUG off it must be
     set, not the development default, and at least 32 characters."""
     key = settings.AUDIT_HMAC_KEY
-    if not settings.DEBUG and (key == settings.DEV_AUDIT_HMAC_KEY or len(key) < 32):
+    if settings.AUDIT_HMAC_KEY_REQUIRED and (key == settings.DEV_AUDIT_HMAC_KEY or len(key) < 32):
         return (
             "AUDIT_HMAC_KEY must be set to a random value of at least 32 characters when DEBUG "
             "is off."
