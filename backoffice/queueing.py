@@ -2,16 +2,34 @@
 
 A task message is only a wake-up call: if the broker is down the row it points at is still in the
 database, and a periodic reconciler finds it. So a failed publish is logged, never raised.
+
+A service names the task it wakes (`"notifications.send"`), it does not import it: task modules
+sit at the top of their app (they call its services), so a service importing one would be a loop.
+The name is looked up in the Celery app's registry; the apps' task modules are imported on first
+use, exactly as a worker imports them when it starts (Celery's autodiscovery).
 """
 
 import logging
 
+from celery import Task
 from django.db import transaction
+
+from backoffice.celery import app
 
 logger = logging.getLogger(__name__)
 
 
+def registered(name: str) -> Task:
+    """The task registered under `name`."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
 def publish(task, *args, **kwargs) -> bool:
+    """Send `task` (a task, a signature, or a registered task's name) with these arguments."""
+    if isinstance(task, str):
+        task = registered(task)
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception as exc:  # broker down or unreachable: the reconciler re-drives
@@ -21,4 +39,6 @@ def publish(task, *args, **kwargs) -> bool:
 
 
 def publish_on_commit(task, *args, **kwargs) -> None:
+    if isinstance(task, str):
+        task = registered(task)
     transaction.on_commit(lambda: publish(task, *args, **kwargs))

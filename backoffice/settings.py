@@ -72,7 +72,11 @@ INSTALLED_APPS = [
     "csp",
     "backoffice",
     "cases",
+    "sla",
+    "risk",
+    "notifications",
     "refunds",
+    "reports",
 ]
 
 MIDDLEWARE = [

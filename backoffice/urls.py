@@ -20,7 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("backoffice.api.urls")),
-    path("reports/", include("cases.reports.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("cases.urls")),
     path("", include("refunds.urls")),
     path("", views.home, name="home"),

@@ -33,8 +33,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench_10000"
 STEPS = [  # (module, function) inside case_intake
     ("cases.services.intake", "customer_upsert"),
     ("cases.services.intake", "recharge_order_upsert"),
-    ("cases.risk.engine", "intake_facts"),
-    ("cases.risk.engine", "intake_signals"),
+    ("risk.engine", "intake_facts"),
+    ("risk.engine", "intake_signals"),
     ("cases.services.intake", "next_reference"),
     ("cases.services.intake", "clocks_plan_for_case"),
     ("cases.services.intake", "clocks_start_planned"),

@@ -43,7 +43,7 @@ def median_ms(samples: list[float]) -> float:
 
 
 def scenarios(period):
-    from cases.reports import durations, queries
+    from reports import durations, queries
 
     def sla(group_by):
         return lambda: queries.sla_report(period, group_by)
@@ -163,9 +163,10 @@ def main() -> None:
     django.setup()
     from django.db import connection, transaction
 
-    from cases.models import Case, SlaClock
-    from cases.reports import durations
-    from cases.reports.params import Period
+    from cases.models import Case
+    from reports import durations
+    from reports.params import Period
+    from sla.models import SlaClock
 
     year, month = (int(part) for part in args.month.split("-"))
     end = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1

@@ -139,8 +139,8 @@ def seed(orders: int, reseed: bool) -> None:
 
 def set_rules(enabled: bool) -> None:
     from backoffice.cache import invalidate
-    from cases.models import RiskRule
-    from cases.risk.engine import CACHE_KEY, enabled_rules
+    from risk.engine import CACHE_KEY, enabled_rules
+    from risk.models import RiskRule
 
     RiskRule.objects.update(enabled=enabled)
     invalidate(CACHE_KEY)
@@ -262,8 +262,8 @@ def measure_feed(rng: random.Random, repeat: int = 7) -> dict:
     """`recharge_orders_upsert` of one 1,000-order batch, rolled back, rules on vs off."""
     from django.db import transaction
 
-    from cases.models import FlaggedIp
     from cases.services import recharge_orders_upsert
+    from risk.models import FlaggedIp
 
     times = {"on": [], "off": []}
     for n in range(repeat):
@@ -313,7 +313,7 @@ def explain_window_queries() -> dict:
     from django.utils import timezone
 
     from cases.models import RechargeOrder
-    from cases.risk import engine, selectors, sql
+    from risk import engine, selectors, sql
 
     order = RechargeOrder.objects.filter(customer_id=1).order_by("-placed_at").first()
     ip = "10.0.0.1"

@@ -1,5 +1,5 @@
 """The SLA sweep against a seeded PostgreSQL database (not a test): the finding query's plan, and
-`cases.sla.sweep.sla_sweep()` wall time when K clocks are due.
+`sla.sweep.sla_sweep()` wall time when K clocks are due.
 
     .venv/bin/python bench/seed.py --cases 1000000          # once; see docs/benchmarks.md
     .venv/bin/python bench/bench_sweep.py [--database-url URL] [--ks 0,300,1000] [--repeat 5]
@@ -73,8 +73,8 @@ def scalar(sql: str, params=None):
 
 def finding_query(now, limit: int):
     """The sweep's own finding query (same ORM expression as `sla_sweep`), as SQL and params."""
-    from cases.sla.models import SlaClock
-    from cases.sla.services import due_filter
+    from sla.models import SlaClock
+    from sla.services import due_filter
 
     qs = (
         SlaClock.objects.filter(due_filter(now))
@@ -133,7 +133,7 @@ def due_count(now) -> int:
 
 def drain(now, limit: int) -> tuple[int, int, float, list[float]]:
     """Sweep until nothing is due at `now`; (clocks due before, thresholds fired, ms, per-run ms)."""
-    from cases.sla.sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     before = due_count(now)
     fired, runs = 0, []
@@ -174,7 +174,7 @@ def timed_run(sql: str, k: int, limit: int) -> dict:
     """Drain at T, re-arm K clocks due at T - 1 s, time `sla_sweep(now=T)`."""
     from django.utils import timezone
 
-    from cases.sla.sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     now = timezone.now()
     drain(now, limit)
@@ -202,7 +202,7 @@ def query_profile(sql: str, k: int, limit: int) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from cases.sla.sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     now = timezone.now()
     drain(now, limit)
@@ -233,7 +233,7 @@ def calibration() -> dict:
     from django.db import connection
 
     from backoffice.calendars.services import calendar_spec
-    from cases.sla import engine
+    from sla import engine
 
     with connection.cursor() as cur:
         trips = []

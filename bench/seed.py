@@ -5,14 +5,14 @@
 Creates the database if missing, runs `manage.py migrate` against it, then writes in one
 transaction: N/10 customers, N recharge orders, N cases (~35% open), three SLA clocks per case
 (first response, resolution, regulatory decision), the SLA report's fact row of every stopped clock
-(`cases_slaclockstop`, by the migration's own set-based backfill `cases.sla.facts`) and one
+(`cases_slaclockstop`, by the migration's own set-based backfill `sla.facts`) and one
 `opened` timeline event per case, plus a small staff (agents, team leads, managers, finance) for
 the escalation rules to notify and the refunds to name. About a quarter of the cases carry a refund
 (recharge complaints with a paid order) with its approval, provider attempt, approval clock and
 timeline events; those requested in the last two days of open cases often still wait for approval.
 
 The SLA clocks of open cases are exact: their due times and thresholds come from the product's own
-arithmetic (`cases.sla.engine.compute` with the seeded business calendar), computed once per
+arithmetic (`sla.engine.compute` with the seeded business calendar), computed once per
 distinct start minute, so the sweep recomputes exactly what is stored. Clocks of closed cases are
 computed per start hour and shifted (their due times are within business-hours noise of exact;
 nothing re-reads them). `--due-now` clocks are left with their latest threshold crossed but not
@@ -154,7 +154,7 @@ def _init_worker(spec) -> None:
 
 def _thresholds(starts: list[datetime]) -> list[tuple]:
     from backoffice.calendars.timecalc import past_verified
-    from cases.sla import engine
+    from sla import engine
 
     rows = []
     for start in starts:
@@ -759,7 +759,7 @@ ORDER BY e.at, r.id
 
 def seed(url: str, args) -> None:
     spec = load_calendar_spec(url)
-    from cases.sla import facts  # after django.setup()
+    from sla import facts  # after django.setup()
 
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))

@@ -621,8 +621,3 @@ class AttachmentAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, admin.
 class ReferenceCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("day", "last")
     ordering = ("-day",)
-
-
-import cases.notifications.admin  # noqa: E402 - registers the notification admin
-import cases.risk.admin  # noqa: E402 - registers the risk admin
-import cases.sla.admin  # noqa: E402, F401 - registers the SLA admin

@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases.api.sections import register_detail_section
-        from cases.notifications.selectors import notifications_section
+        from notifications.selectors import notifications_section
 
         register_detail_section("notifications", notifications_section)
         _clear_config_cache_on_edits()
@@ -21,14 +21,9 @@ def _clear_config_cache_on_edits() -> None:
 
     from backoffice.cache import invalidate
     from backoffice.calendars.models import BusinessCalendar, CalendarDay
-    from cases.models import (
-        CannedSummary,
-        NotificationTemplate,
-        Queue,
-        RoutingRule,
-        SlaPolicy,
-        SlaTarget,
-    )
+    from cases.models import Queue, RoutingRule
+    from notifications.models import CannedSummary, NotificationTemplate
+    from sla.models import SlaPolicy, SlaTarget
 
     def clear(sender, **kwargs):
         invalidate()

@@ -31,7 +31,6 @@ from backoffice import queueing
 from cases.choices import OPEN_STATUSES, Category, Channel, Language, RootCause, Status
 from cases.choices import Carrier as C
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
-from cases.notifications.models import Notification, OutboxStatus
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
 from cases.services import (
     CreditAccountData,
@@ -51,6 +50,7 @@ from cases.services import (
     incident_resolve,
     recharge_order_upsert,
 )
+from notifications.models import Notification, OutboxStatus
 
 DEMO_PREFIX = "DEMO-"
 BATCH = 50

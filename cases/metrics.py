@@ -2,7 +2,7 @@
 
 Nothing here counts the cases table: the queue depth, unassigned, at-risk and breached counts are
 the rows `QueueCount` that the `cases.queue_counts` beat task refreshes every
-`QUEUE_COUNTS_SECONDS` (`cases/sla/counts.py`), read as they are; their age is a series of its
+`QUEUE_COUNTS_SECONDS` (`sla/counts.py`), read as they are; their age is a series of its
 own, so a stopped beat shows. Only a queue with no row yet (a new queue) is counted on the spot,
 and with `QUEUE_COUNTS_MAX_AGE = 0` (small installations, the tests) everything is counted live.
 The outbox is read through its partial index of unsent rows.
@@ -16,8 +16,8 @@ from prometheus_client.core import GaugeMetricFamily
 
 from cases.choices import OPEN_STATUSES
 from cases.models import Queue, QueueCount
-from cases.notifications.models import Notification, OutboxStatus
-from cases.sla.counts import FIELDS, queue_counts, refresh_queue_counts
+from notifications.models import Notification, OutboxStatus
+from sla.counts import FIELDS, queue_counts, refresh_queue_counts
 
 P = "backoffice_"
 UNSENT = (OutboxStatus.QUEUED, OutboxStatus.SENDING)

@@ -13,9 +13,9 @@ from cases.models import (
     Customer,
     Message,
     RechargeOrder,
-    SlaClock,
 )
 from cases.phones import phone_or_none
+from sla.models import SlaClock
 
 
 def cases_visible_to(user) -> QuerySet[Case]:

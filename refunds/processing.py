@@ -19,8 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from backoffice.observability.tasktimes import count
-from cases.notifications.models import Purpose
-from cases.notifications.services import notify_refund
+from notifications.models import Purpose
+from notifications.services import notify_refund
 from refunds import policy
 from refunds.choices import AttemptStatus, RefundStatus
 from refunds.models import Refund, RefundAttempt

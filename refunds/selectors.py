@@ -4,10 +4,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from backoffice.roles import Role, has_role
 from cases import permissions as case_permissions
-from cases.models import SlaClock
 from refunds import policy
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval, RefundAttempt
+from sla.models import SlaClock
 
 
 def refunds_visible_to(user) -> QuerySet[Refund]:

@@ -15,13 +15,13 @@ from cases import permissions as case_permissions
 from cases.choices import EventType
 from cases.events import record_event
 from cases.models import Case, Customer, RechargeOrder
-from cases.notifications.models import Purpose
-from cases.notifications.services import notify_refund
-from cases.sla import services as sla
-from cases.sla.choices import Metric
+from notifications.models import Purpose
+from notifications.services import notify_refund
 from refunds import policy
 from refunds.choices import Decision, Liability, RefundStatus
 from refunds.models import ApprovalTier, Refund, RefundApproval
+from sla import services as sla
+from sla.choices import Metric
 
 MAX_REASON = 1000
 

@@ -52,12 +52,35 @@ SEED_MIGRATIONS = [
 ]
 
 
+# Models that left `cases` for their own apps after the seeding migrations were written: the seeds
+# ask for them under their old label, as their migrations' historical state had them.
+MOVED_MODELS = {
+    "slapolicy": "sla",
+    "slatarget": "sla",
+    "escalationrule": "sla",
+    "riskrule": "risk",
+    "notificationtemplate": "notifications",
+    "cannedsummary": "notifications",
+}
+
+
+class _TodaysApps:
+    """The live registry under the seeds' historical labels."""
+
+    def __init__(self, apps):
+        self._apps = apps
+
+    def get_model(self, app_label, model_name):
+        app_label = MOVED_MODELS.get(model_name.lower(), app_label)
+        return self._apps.get_model(app_label, model_name)
+
+
 def reseed() -> None:
     """Put back the rows the data migrations made (a transactional test's flush removes them)."""
     from django.apps import apps
 
     for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+        getattr(importlib.import_module(module), function)(_TodaysApps(apps), None)
 
 
 @pytest.fixture(autouse=True, scope="session")

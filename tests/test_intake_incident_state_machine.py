@@ -51,9 +51,9 @@ from rest_framework.test import APIClient
 from backoffice.audit.models import AuditEntry
 from cases.choices import OPEN_STATUSES, EventType, RootCause, Status
 from cases.models import Case, CaseEvent, ContactChange, Customer, Incident, RechargeOrder
-from cases.notifications.models import Notification
-from cases.risk.models import RiskRule
+from notifications.models import Notification
 from refunds.models import Refund
+from risk.models import RiskRule
 from tests.factories import staff
 from tests.test_lifecycle_state_machine import (
     ANSWERS,

@@ -9,5 +9,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cases.api.urls")),
     path("", include("refunds.api.urls")),
-    path("reports/", include("cases.reports.api_urls")),
+    path("reports/", include("reports.api_urls")),
 ]

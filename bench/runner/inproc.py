@@ -198,8 +198,8 @@ def intake(creds: dict, payloads, *, count: int) -> dict:
 def sweep(*, repeat: int) -> dict:
     """`sla_sweep()` over every running clock, inside a transaction rolled back after each run (so
     every run finds the same clocks due; the batches' commits are savepoints here)."""
-    from cases.models import SlaClock
-    from cases.sla.sweep import due_filter, sla_sweep
+    from sla.models import SlaClock
+    from sla.sweep import due_filter, sla_sweep
 
     now = timezone.now()
     running = SlaClock.objects.filter(state__in=["active", "paused"]).count()
@@ -222,7 +222,7 @@ def sweep(*, repeat: int) -> dict:
 
 
 def last_month(today: date | None = None):
-    from cases.reports.params import Period
+    from reports.params import Period
 
     today = today or timezone.localdate()
     end = today.replace(day=1) - timedelta(days=1)
@@ -232,7 +232,7 @@ def last_month(today: date | None = None):
 def reports() -> list[dict]:
     """The monthly SLA report by queue and the root causes, for last month: one untimed run
     (counting queries), then one timed run each, as bench/bench_reports.py does."""
-    from cases.reports import queries
+    from reports import queries
 
     period = last_month()
     rows = []

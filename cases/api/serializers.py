@@ -26,8 +26,8 @@ from cases.choices import (
 from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, normalize_phone
 from cases.services import CreditAccountData, CustomerData, OrderData
-from cases.sla import engine
-from cases.sla.choices import ClockState, Metric
+from sla import engine
+from sla.choices import ClockState, Metric
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 # The oldest complaint intake accepts: the regulators' longest clock is 60 days; a year covers a

@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from cases.api.views import CaseViewSet, RechargeOrderView
-from cases.risk.api import FlaggedIpViewSet
+from risk.api import FlaggedIpViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", CaseViewSet, basename="case")

@@ -10,7 +10,7 @@ from django.db import migrations, models
 def backfill(apps, schema_editor):
     """Fact rows of the clocks stopped so far, with their cases' group fields as they are now (the
     queue at stop time is not known for them). Runs before the covering index is built."""
-    from cases.sla import facts
+    from sla import facts
 
     facts.backfill(using=schema_editor.connection.alias)
 

@@ -39,7 +39,7 @@ class Queue(models.Model):
 
 class QueueCount(models.Model):
     """The queue overview's counts of one queue, kept by the `cases.queue_counts` beat task so that
-    the page reads a row per queue instead of counting every open case (`cases/sla/counts.py`)."""
+    the page reads a row per queue instead of counting every open case (`sla/counts.py`)."""
 
     queue = models.OneToOneField(
         Queue, on_delete=models.CASCADE, primary_key=True, related_name="counts"

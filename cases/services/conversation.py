@@ -13,10 +13,10 @@ from cases import permissions
 from cases.choices import EventType, MessageKind, Status
 from cases.events import audit_case, record_event
 from cases.models import Attachment, Case, Message
-from cases.notifications.services import notify_reply
 from cases.services.workflow import start_new_cycle
-from cases.sla import services as sla
 from cases.transitions import customer_may_reopen, reopen_window
+from notifications.services import notify_reply
+from sla import services as sla
 
 MAX_BODY = 20_000
 

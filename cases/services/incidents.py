@@ -12,8 +12,8 @@ from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
 from cases.events import record_event
 from cases.models import Case, Incident
-from cases.notifications.services import notify_case_resolved
-from cases.sla.services import clocks_on_status
+from notifications.services import notify_case_resolved
+from sla.services import clocks_on_status
 
 
 def _require_supervisor(actor) -> None:

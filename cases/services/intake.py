@@ -28,17 +28,17 @@ from cases.models import (
     CreditAccountSnapshot,
     Customer,
     QueueMembership,
-    SlaClock,
 )
-from cases.notifications.services import notify_case_received
 from cases.phones import InvalidPhone, normalize_phone
-from cases.risk import engine as risk
 from cases.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
 from cases.services.orders import OrderData, recharge_order_upsert
 from cases.services.references import next_reference
 from cases.services.routing import route_case
-from cases.sla.services import clocks_plan_for_case, clocks_start_planned
 from cases.triage import suggest_sub_cause
+from notifications.services import notify_case_received
+from risk import engine as risk
+from sla.models import SlaClock
+from sla.services import clocks_plan_for_case, clocks_start_planned
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _on_conflict(table: str, column: str, name: str) -> str:
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:
-    """The risk rules' flags (`cases.risk.engine`) and the two bookkeeping ones."""
+    """The risk rules' flags (`risk.engine`) and the two bookkeeping ones."""
     flags = [(signal.code, signal.detail) for signal in signals]
     if category in RECHARGE_CATEGORIES and order is None:
         flags.append((FlagCode.MISSING_ORDER, "A recharge complaint without its recharge order"))

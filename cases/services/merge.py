@@ -8,7 +8,7 @@ from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, Status
 from cases.events import audit_case, record_event
 from cases.models import Case
-from cases.sla.services import clocks_on_status
+from sla.services import clocks_on_status
 
 
 @transaction.atomic

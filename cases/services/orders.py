@@ -16,7 +16,7 @@ from cases.choices import Carrier, EventType, OrderStatus
 from cases.events import record_event
 from cases.models import Case, Customer, RechargeOrder
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
-from cases.risk.services import risk_orders_received
+from risk.services import risk_orders_received
 
 
 class _Unset:

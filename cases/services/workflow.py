@@ -12,9 +12,9 @@ from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
 from cases.events import audit_case, record_event
 from cases.models import Case
-from cases.notifications.services import notify_case_resolved, notify_deadline_extended
-from cases.sla import services as sla
 from cases.transitions import allowed, allowed_targets
+from notifications.services import notify_case_resolved, notify_deadline_extended
+from sla import services as sla
 
 
 def _locked(case: Case) -> Case:

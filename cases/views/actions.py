@@ -25,10 +25,10 @@ from cases.forms import (
     SubCauseForm,
 )
 from cases.models import Case, Incident
-from cases.notifications.selectors import canned_summaries
-from cases.risk.triage import case_checklist_tick, case_set_sub_cause
 from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
 from cases.views.workspace import _assignable, render_workspace
+from notifications.selectors import canned_summaries
+from risk.triage import case_checklist_tick, case_set_sub_cause
 
 
 class CaseActionView(StaffRequiredMixin, View):

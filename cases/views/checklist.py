@@ -1,12 +1,12 @@
 """The diagnosis checklist of `credit_limit_unusable` cases (cases.triage.CHECKLISTS): the panel of
-the workspace. Setting the sub-cause and ticking items are services of `cases.risk.triage`."""
+the workspace. Setting the sub-cause and ticking items are services of `risk.triage`."""
 
 from dataclasses import dataclass
 
 from cases.choices import Category, SubCause
 from cases.forms import SubCauseForm
-from cases.risk.triage import checklist_state
 from cases.triage import CHECKLISTS, suggest_sub_cause
+from risk.triage import checklist_state
 
 
 def ticked_items(case) -> set[int]:

@@ -20,10 +20,10 @@ from cases.choices import OPEN_STATUSES
 from cases.filtersets import CaseFilterSet
 from cases.forms import BulkForm
 from cases.models import Queue
-from cases.sla.counts import overview_counts
 from cases.views.base import StaffRequiredMixin, error_text, is_partial
 from cases.views.paging import ORDERINGS, keyset_page
 from cases.views.sla import case_sla
+from sla.counts import overview_counts
 
 CHECKBOX_FILTERS = ("status", "priority", "category", "flag", "channel", "queue")
 SORTS = [

@@ -2,7 +2,7 @@
 
 "At risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
 deadline); "breached" a clock that breached or is past due. The same rules, as SQL, count the
-queue overview (`cases.sla.counts`), so a badge and a count never disagree.
+queue overview (`sla.counts`), so a badge and a count never disagree.
 """
 
 from dataclasses import dataclass
@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from backoffice.calendars.services import calendar_spec
-from cases.models import Case, SlaClock
-from cases.sla import engine
-from cases.sla.choices import ClockState, Metric, Unit
-from cases.sla.counts import RISK_THRESHOLDS, queue_counts
+from cases.models import Case
+from sla import engine
+from sla.choices import ClockState, Metric, Unit
+from sla.counts import RISK_THRESHOLDS, queue_counts
+from sla.models import SlaClock
 
 __all__ = ["RISK_THRESHOLDS", "queue_counts"]  # the counts' rules live beside the sweep
 

@@ -21,12 +21,12 @@ from cases.choices import (
 )
 from cases.choices import ContactChannel as NotifyChannel
 from cases.models import Case, Message
-from cases.notifications.models import OutboxStatus, Purpose
 from cases.selectors import case_timeline
-from cases.sla.choices import Metric, Threshold
 from cases.triage import CHECKLISTS
+from notifications.models import OutboxStatus, Purpose
+from sla.choices import Metric, Threshold
 
-CHECKLIST_TICKED = "checklist_ticked"  # the risk work's event type (cases.risk.triage)
+CHECKLIST_TICKED = "checklist_ticked"  # the risk work's event type (risk.triage)
 
 KINDS = {
     EventType.REPLY: ("reply", "↩"),

@@ -15,13 +15,13 @@ from cases import permissions, selectors
 from cases.choices import IncidentStatus, Status
 from cases.forms import AssignForm, CaseIncidentForm, ExtendForm, MergeForm, ReplyForm, StatusForm
 from cases.models import Case, Incident
-from cases.notifications.selectors import canned_summaries
-from cases.sla.choices import ClockState, Metric
 from cases.transitions import allowed_targets
 from cases.views.base import StaffRequiredMixin, is_partial
 from cases.views.checklist import credit_panel
 from cases.views.sla import case_sla, clock_views
 from cases.views.timeline import timeline_entries
+from notifications.selectors import canned_summaries
+from sla.choices import ClockState, Metric
 
 # Panels other apps add to the workspace (`cases` never imports `refunds`): a provider
 # `provider(request, case, forms) -> dict | None` returns the context of its panel, with "template".

@@ -314,7 +314,7 @@ def test_breached_filter_finds_breached_cases(agent):
 
     from django.utils import timezone
 
-    from cases.sla.sweep import sla_sweep
+    from sla.sweep import sla_sweep
 
     old = open_case(customer_id="U1", received_at=timezone.now() - timedelta(days=30))
     open_case(customer_id="U2", order=order_data(order_id="R2"))

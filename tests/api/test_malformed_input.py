@@ -13,17 +13,10 @@ from rest_framework.test import APIClient
 
 from backoffice.api.models import IdempotencyKey
 from backoffice.audit.models import AuditEntry
-from cases.models import (
-    Case,
-    CaseEvent,
-    CaseFlag,
-    Customer,
-    Message,
-    Notification,
-    RechargeOrder,
-    SlaClock,
-)
+from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
+from notifications.models import Notification
 from refunds.models import Refund
+from sla.models import SlaClock
 from tests.factories import UserFactory, open_case
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ needs credentials, not a role.
 
 Every call runs against one case in the `recharge` queue with a pending 20.00 refund asked for by
 another agent of that queue (approval tier "agent up to 100.00"), and one IP on the watch list
-(which is not scoped by queue: any supervisor may clear it, `cases/risk/services.py`).
+(which is not scoped by queue: any supervisor may clear it, `risk/services.py`).
 
 A refused call (401/403/404/409) changes nothing: no row is created or altered anywhere.
 A route under `api/v1/` without a row in the table fails `test_every_api_route_is_in_the_table`.
@@ -29,19 +29,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backoffice.audit.models import AuditEntry
-from cases.models import (
-    Case,
-    CaseEvent,
-    CaseFlag,
-    Customer,
-    Message,
-    Notification,
-    RechargeOrder,
-    SlaClock,
-)
-from cases.risk.models import FlaggedIp
+from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
+from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
+from risk.models import FlaggedIp
+from sla.models import SlaClock
 from tests.factories import UserFactory, open_case, staff
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from cases.api.views import CaseViewSet
-from cases.models import Case, CaseEvent, Notification
+from cases.models import Case, CaseEvent
 from cases.services import case_claim, case_customer_message, case_reply, case_transition
+from notifications.models import Notification
 from refunds.services import refund_approve, refund_reject, refund_request
 from tests.factories import UserFactory, credit, open_case, order_data, staff
 

@@ -26,8 +26,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 from backoffice.wsgi import application
-from cases.risk.models import FlaggedIp
 from refunds.services import refund_request
+from risk.models import FlaggedIp
 from tests.factories import UserFactory, open_case, staff
 
 # A schema-valid request may still break a business rule the schema cannot express (an unknown

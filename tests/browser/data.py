@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cases.models import Case, SlaClock
+from cases.models import Case
 from cases.services import case_claim, case_reply
+from sla.models import SlaClock
 from tests.factories import credit, open_case, order_data, staff
 
 SUBJECTS = [

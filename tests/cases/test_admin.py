@@ -34,7 +34,6 @@ from cases.models import (
     QueueMembership,
     RechargeOrder,
     RoutingRule,
-    SlaClock,
 )
 from cases.phones import PORTABILITY_CAVEAT
 from cases.services import (
@@ -48,6 +47,7 @@ from cases.services import (
     incident_link,
     incident_open,
 )
+from sla.models import SlaClock
 
 pytestmark = pytest.mark.django_db
 

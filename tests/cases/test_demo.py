@@ -21,7 +21,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES, Category, Channel, EventType, Status
 from cases.demo import seed
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
-from cases.notifications.models import Notification, OutboxStatus
+from notifications.models import Notification, OutboxStatus
 from tests.workers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,9 @@ from django.test import Client
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Forbidden
 from cases.choices import EventType, IncidentStatus, Status
-from cases.models import Case, CaseEvent, Incident, Notification
+from cases.models import Case, CaseEvent, Incident
 from cases.services import case_transition, incident_link, incident_open, incident_resolve
+from notifications.models import Notification
 from tests.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db

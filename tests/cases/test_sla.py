@@ -11,7 +11,7 @@ from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import business_time_between
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, Status
-from cases.models import Case, CaseEvent, Queue, SlaClock
+from cases.models import Case, CaseEvent, Queue
 from cases.services import (
     case_customer_message,
     case_extend_deadline,
@@ -19,13 +19,13 @@ from cases.services import (
     case_set_priority,
     case_transition,
 )
-from cases.sla import facts
-from cases.sla import services as sla_services
-from cases.sla.choices import ClockState
-from cases.sla.models import SlaClockStop
-from cases.sla.rebuild import rebuild_clock
-from cases.sla.sweep import sla_sweep, sla_sweep_until_done
-from cases.tasks import send_staff_alert
+from sla.tasks import send_staff_alert
+from sla import facts
+from sla import services as sla_services
+from sla.choices import ClockState
+from sla.models import SlaClock, SlaClockStop
+from sla.rebuild import rebuild_clock
+from sla.sweep import sla_sweep, sla_sweep_until_done
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db

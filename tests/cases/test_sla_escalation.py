@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases.choices import EventType
-from cases.models import CaseEvent, EscalationRule, SlaClock
-from cases.sla.choices import EscalationAction
-from cases.sla.sweep import sla_sweep
+from cases.models import CaseEvent
+from sla.choices import EscalationAction
+from sla.models import EscalationRule, SlaClock
+from sla.sweep import sla_sweep
 from tests.factories import open_case
 
 pytestmark = pytest.mark.django_db

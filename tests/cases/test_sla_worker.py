@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import CaseEvent, SlaClock
-from cases.sla.sweep import sla_sweep
+from cases.models import CaseEvent
+from sla.models import SlaClock
+from sla.sweep import sla_sweep
 from tests.concurrency import run_concurrently
 from tests.factories import open_case, order_data
 from tests.workers import Beat, Worker, purge_queue, wait_for

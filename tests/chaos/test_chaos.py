@@ -34,13 +34,15 @@ from django.db import connection
 
 from backoffice.audit.services import audit_verify
 from backoffice.celery import app as celery_app
-from cases.models import Case, CaseEvent, Notification, SlaClock
-from cases.notifications import delivery
-from cases.notifications import services as notify_services
+from cases.models import Case, CaseEvent
+from notifications import delivery
+from notifications import services as notify_services
+from notifications.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundAttempt
 from refunds.reconcile import reconcile
 from refunds.services import refund_approve, refund_retry
+from sla.models import SlaClock
 from tests.notifications.servers import SmsGateway
 from tests.refunds.factories import People, paid_case, request_refund
 from tests.refunds.test_pipeline import assert_ledger_agrees

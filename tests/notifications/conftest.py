@@ -28,7 +28,7 @@ def quiet_hours_ending(monkeypatch):
 
     from django.utils import timezone
 
-    from cases.notifications import services
+    from notifications import services
 
     def end_in(seconds: float):
         local = timezone.localtime()
@@ -43,7 +43,7 @@ def quiet_hours_ending(monkeypatch):
 @pytest.fixture
 def published(monkeypatch):
     """The send tasks published, as (args, options), kept here instead of going to the broker."""
-    from cases.notifications.tasks import send_notification
+    from notifications.tasks import send_notification
 
     calls: list[tuple[tuple, dict]] = []
 

@@ -11,11 +11,11 @@ import pytest
 from django.utils import translation
 
 from cases.choices import Category, FlagCode, RootCause, SubCause
-from cases.models import Case, CaseFlag, Customer, Incident, Notification, NotificationTemplate
-from cases.notifications.customer import CustomerContext
-from cases.notifications.models import Purpose
-from cases.notifications.services import notify_case_received, notify_refund
+from cases.models import Case, CaseFlag, Customer, Incident
 from cases.services import case_extend_deadline, case_reply, case_transition
+from notifications.customer import CustomerContext
+from notifications.models import Notification, NotificationTemplate, Purpose
+from notifications.services import notify_case_received, notify_refund
 from refunds.services import refund_request
 from tests.factories import open_case, order_data, staff
 
@@ -193,7 +193,7 @@ def test_the_template_admin_lists_only_the_customer_values(client):
     template = NotificationTemplate.objects.get(
         purpose="case_resolved", language="en", channel="sms"
     )
-    page = client.get(f"/admin/cases/notificationtemplate/{template.pk}/change/")
+    page = client.get(f"/admin/notifications/notificationtemplate/{template.pk}/change/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "{{ resolution }}" in text and "{{ customer_name }}" in text

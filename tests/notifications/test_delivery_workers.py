@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from cases.models import Notification
-from cases.notifications import delivery
+from notifications import delivery
+from notifications.models import Notification
 from tests.concurrency import run_concurrently
 from tests.factories import open_case
 from tests.workers import broker_down, wait_for

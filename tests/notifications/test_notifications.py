@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
-from cases.models import Notification, NotificationTemplate
-from cases.notifications import delivery
-from cases.notifications.services import notify_case_received
 from cases.services import CustomerData, case_open, case_reply, case_transition
+from notifications import delivery
+from notifications.models import Notification, NotificationTemplate
+from notifications.services import notify_case_received
 from tests.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db

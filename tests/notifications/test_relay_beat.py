@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from cases.models import Notification
+from notifications.models import Notification
 from tests.factories import open_case, order_data
 from tests.workers import Beat, Worker, broker_down, purge_queue, wait_for
 

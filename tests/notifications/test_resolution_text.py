@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases.models import CannedSummary, Case, CaseEvent, Notification
-from cases.notifications import delivery
+from cases.models import Case, CaseEvent
+from notifications import delivery
+from notifications.models import CannedSummary, Notification
 from tests.factories import open_case, staff
 from tests.workers import wait_for
 

@@ -106,7 +106,7 @@ def test_a_scrape_never_counts_the_big_tables(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases.sla.counts import refresh_queue_counts
+    from sla.counts import refresh_queue_counts
     from tests.refunds.factories import People, paid_case, request_refund
 
     refresh_queue_counts()

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from cases.models import Notification
 from cases.services import CustomerData, case_open
+from notifications.models import Notification
 from refunds import processing
 from refunds.choices import RefundStatus
 from refunds.reconcile import reconcile

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import connection
 
-from cases.models import Notification
+from notifications.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundAttempt
 from tests.refunds.factories import People, approved_refund

@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid
-from cases.models import CaseEvent, SlaClock
+from cases.models import CaseEvent
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
 from refunds.services import (
@@ -14,6 +14,7 @@ from refunds.services import (
     refund_reject,
     refund_retry,
 )
+from sla.models import SlaClock
 from tests.refunds.factories import People, paid_case, request_refund
 
 pytestmark = pytest.mark.django_db

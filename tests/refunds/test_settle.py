@@ -5,7 +5,8 @@ import pytest
 
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid
-from cases.models import CaseEvent, Notification
+from cases.models import CaseEvent
+from notifications.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund
 from refunds.services import refund_settle

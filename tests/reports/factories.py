@@ -18,7 +18,7 @@ National Day holiday (10-01 … 10-07 off, Saturday 10-10 worked). Business hour
 | K | recharge | recharge_not_credited | p1 | app | alice | 09-01 09:00 | closed, resolved 11-01 00:10, system_fault |
 
 Clocks (business minutes = business time from start to stop less the paused time). The stopped
-ones get their report fact rows (`SlaClockStop`) from `cases.sla.facts.backfill`, the statement the
+ones get their report fact rows (`SlaClockStop`) from `sla.facts.backfill`, the statement the
 migration runs, with the cases' group fields as below:
 
 | # | case | metric | start | stop | state | minutes | breached at |
@@ -57,9 +57,10 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from backoffice.calendars.models import BusinessCalendar
-from cases.models import Case, SlaClock, SlaPolicy
-from cases.sla import facts
+from cases.models import Case
 from refunds.models import Refund
+from sla import facts
+from sla.models import SlaClock, SlaPolicy
 from tests.factories import open_case, order_data, staff
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -9,11 +9,11 @@ from django.db import connection
 from backoffice.calendars.models import BusinessCalendar
 from backoffice.calendars.services import calendar_spec, clear_spec_cache
 from backoffice.calendars.timecalc import business_minutes_between
-from cases.models import Case, Queue, SlaClock, SlaPolicy
-from cases.reports import durations, queries
-from cases.reports.params import Period
-from cases.sla import facts
-from cases.sla.models import SlaClockStop
+from cases.models import Case, Queue
+from reports import durations, queries
+from reports.params import Period
+from sla import facts
+from sla.models import SlaClock, SlaClockStop, SlaPolicy
 from tests.reports.factories import PERIOD, SH
 
 pytestmark = pytest.mark.django_db

@@ -293,7 +293,7 @@ def test_xlsx_neutralises_formulas_and_keeps_numbers(hostile):
 
 
 def test_tab_and_carriage_return_starts_are_neutralised():
-    from cases.reports.export import csv_cell, neutralise, xlsx_cell
+    from reports.export import csv_cell, neutralise, xlsx_cell
 
     for text in ("\tx", "\rx", "=1", "+1", "-1", "@x"):
         assert neutralise(text) == "'" + text
@@ -310,7 +310,7 @@ def test_queries_do_not_grow_with_the_rows(browser, data, path):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases.models import SlaClock
+    from sla.models import SlaClock
 
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:

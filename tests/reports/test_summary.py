@@ -8,9 +8,9 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from backoffice.celery import app
-from cases.notifications import delivery
-from cases.notifications.models import Notification
-from cases.reports.tasks import daily_summary
+from notifications import delivery
+from notifications.models import Notification
+from reports.tasks import daily_summary
 from tests.factories import staff
 from tests.reports.factories import SH
 
@@ -94,7 +94,7 @@ def test_a_second_delivery_sends_nothing(managers, mailoutbox):
 
 
 def test_an_smtp_failure_is_retried_by_the_outbox(managers, mailoutbox, monkeypatch):
-    from cases.notifications import channels
+    from notifications import channels
 
     def refuse(notification):
         raise channels.Transient("SMTP server not answering")

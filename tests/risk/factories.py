@@ -4,8 +4,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from cases.models import Case, Customer, RiskRule
+from cases.models import Case, Customer
 from cases.services import CustomerData, customer_upsert, recharge_order_upsert
+from risk.models import RiskRule
 from tests.factories import open_case, order_data
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.choices import EventType
-from cases.models import Case, CaseEvent, CaseFlag, FlaggedIp, RechargeOrder
+from cases.models import Case, CaseEvent, CaseFlag, RechargeOrder
 from cases.services import case_transition
+from risk.models import FlaggedIp
 from tests.factories import staff
 from tests.risk.factories import at, case_from
 

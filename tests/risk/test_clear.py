@@ -8,9 +8,10 @@ from rest_framework.test import APIClient
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid, NotFound
 from cases.choices import EventType
-from cases.models import CaseEvent, CaseFlag, FlaggedIp
-from cases.risk.services import risk_ip_clear
+from cases.models import CaseEvent, CaseFlag
 from cases.services import case_transition, recharge_orders_upsert
+from risk.models import FlaggedIp
+from risk.services import risk_ip_clear
 from tests.factories import staff
 from tests.risk.factories import at, case_from, failures, flag_codes
 

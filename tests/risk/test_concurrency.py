@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 
 from backoffice.audit.services import audit_verify
-from cases.models import CaseEvent, CaseFlag, FlaggedIp, RechargeOrder
+from cases.models import CaseEvent, CaseFlag, RechargeOrder
 from cases.services import recharge_orders_upsert
+from risk.models import FlaggedIp
 from tests.concurrency import run_concurrently
 from tests.risk.factories import at, case_from, failures
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from cases.choices import EventType, FlagCode
-from cases.models import CaseFlag, FlaggedIp, RiskRule
+from cases.models import CaseFlag
+from risk.models import FlaggedIp, RiskRule
 from tests.factories import open_case, order_data
 from tests.risk.factories import at, flag_codes, history, rule
 

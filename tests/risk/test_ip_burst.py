@@ -6,8 +6,9 @@ import pytest
 
 from backoffice.audit.models import AuditEntry
 from cases.choices import EventType
-from cases.models import CaseEvent, CaseFlag, FlaggedIp, Queue, RiskRule
+from cases.models import CaseEvent, CaseFlag, Queue
 from cases.services import case_transition, recharge_orders_upsert
+from risk.models import FlaggedIp, RiskRule
 from tests.factories import staff
 from tests.risk.factories import at, case_from, failures, flag_codes, rule
 
@@ -172,7 +173,7 @@ def test_a_disabled_rule_watches_and_flags_nothing():
 
 
 def test_a_cleared_ip_needs_a_new_burst_after_the_cleared_one():
-    from cases.risk.services import risk_ip_clear
+    from risk.services import risk_ip_clear
 
     first = case_from(IP, at(10, 3), n=1)
     feed(failures(IP, minutes(0, 1, 2, 3, 4), prefix="A"))

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from cases.models import FlaggedIp
-from cases.risk.services import risk_ip_clear
 from cases.services import recharge_orders_upsert
+from risk.models import FlaggedIp
+from risk.services import risk_ip_clear
 from tests.factories import staff
 from tests.risk.factories import at, case_from, failures
 

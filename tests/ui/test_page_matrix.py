@@ -3,7 +3,7 @@ routes it must cover.
 
 The expectations come from the views' role gates (`cases/views/base.py` `StaffRequiredMixin`: the
 login page for anonymous users, 403 for a role not listed; `refunds/views.py`: approvers are the
-roles of an approval tier; `cases/reports/views.py`: managers), the object scope of
+roles of an approval tier; `reports/views.py`: managers), the object scope of
 `cases/permissions.py` (agents and supervisors see their queues' cases, finance and managers all of
 them; a case, queue or refund outside the caller's scope is a 404, never revealed) and then the
 services' own rules, which the screens show as a message; the POSTs are sent as htmx requests, so
@@ -38,19 +38,13 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from backoffice.audit.models import AuditEntry
-from cases.models import (
-    Case,
-    CaseEvent,
-    ContactChange,
-    Incident,
-    Message,
-    Notification,
-    SlaClock,
-)
+from cases.models import Case, CaseEvent, ContactChange, Incident, Message
 from cases.services import incident_link, incident_open
 from cases.services.contacts import hold_contact_change
+from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
+from sla.models import SlaClock
 from tests.api.test_permission_matrix import ROLES, _as_path, _methods, _walk
 from tests.factories import UserFactory, credit, open_case, order_data, staff
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import SlaClock
-from cases.sla.choices import ClockState
 from cases.views.sla import AT_RISK, BREACHED, ON_TRACK, case_sla, clock_state, queue_counts
+from sla.choices import ClockState
+from sla.models import SlaClock
 from tests.ui.conftest import many_cases
 
 pytestmark = pytest.mark.django_db

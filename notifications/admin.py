@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.admin_counts import LargeTableMixin
+from backoffice.admin_search import CaseReferenceSearchMixin
+from cases.phones import mask_phone
+from notifications.customer import CustomerContext
+from notifications.models import CannedSummary, Notification, NotificationTemplate
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    list_display = ("purpose", "language", "channel", "subject", "has_error", "updated_at")
+    list_filter = ("purpose", "language", "channel")
+    readonly_fields = ("render_error", "updated_at")
+    fields = ("purpose", "language", "channel", "subject", "body", "render_error", "updated_at")
+
+    @admin.display(boolean=True, description=_("rendering error"))
+    def has_error(self, obj) -> bool:
+        return bool(obj.render_error)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The body's help lists the only values a customer template is given."""
+        form = super().get_form(request, obj, change, **kwargs)
+        names = ", ".join(f"{{{{ {name} }}}}" for name in CustomerContext.__dataclass_fields__)
+        form.base_fields["body"].help_text = _(
+            "The customer reads this. Values available: %(names)s. Nothing internal (notes, root "
+            "causes, risk flags, staff names) can be shown."
+        ) % {"names": names}
+        return form
+
+    def save_model(self, request, obj, form, change):
+        obj.render_error = ""  # an edited template gets a fresh chance
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CannedSummary)
+class CannedSummaryAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "language", "active")
+    list_filter = ("category", "language", "active")
+    fields = ("title", "category", "language", "text", "active")
+
+
+@admin.register(Notification)
+class NotificationAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "case",
+        "recipient_shown",
+        "purpose",
+        "channel",
+        "language",
+        "status",
+        "attempts",
+        "not_before",
+        "sent_at",
+    )
+    list_filter = ("status", "purpose", "channel")
+    search_fields = ("case__reference",)
+    raw_id_fields = ("case",)
+    list_select_related = ("case",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Notification._meta.fields]
+
+    @admin.display(description=_("to"))
+    def recipient_shown(self, obj) -> str:
+        """Staff addresses in full; a customer's masked like everywhere else."""
+        if obj.case_id is None:
+            return obj.recipient
+        return mask_phone(obj.recipient) if "@" not in obj.recipient else obj.recipient
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

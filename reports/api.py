@@ -1,0 +1,204 @@
+"""Report endpoints (spec/API.md, "Reports"): managers and superusers only.
+
+`GET /api/v1/reports/sla/` and `GET /api/v1/reports/root-causes/` answer a JSON list of rows, or
+with `format=csv` the same rows as CSV (UTF-8 with BOM, a header row of the JSON keys). The `format`
+parameter is this view's own: content negotiation always picks JSON, so DRF's `?format=` override
+never answers 404 for it, and errors are always JSON.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backoffice.api.permissions import RolePermission
+from backoffice.api.schema import errors
+from backoffice.roles import Role
+from cases.choices import Category, RootCause
+from reports import export, queries
+from reports.params import API_FORMATS, GROUP_BY, MAX_DAYS, ReportForm, ReportParams
+
+REPORT_READERS = {Role.MANAGER}  # superusers pass every role check
+
+SLA_FIELDS = (
+    "group",
+    "cases",
+    "met",
+    "breached",
+    "achievement",
+    "first_response_median",
+    "first_response_p90",
+    "resolution_median",
+    "resolution_p90",
+    "open_backlog",
+)
+ROOT_CAUSE_FIELDS = ("category", "root_cause", "count")
+
+
+class SlaRowOutput(serializers.Serializer):
+    group = serializers.CharField(
+        allow_null=True,
+        help_text="Queue code, category, priority, agent's username (null: unassigned) or channel",
+    )
+    cases = serializers.IntegerField(help_text="Cases received in the period")
+    met = serializers.IntegerField(help_text="Clocks stopped in the period in time")
+    breached = serializers.IntegerField(
+        help_text="Clocks stopped in the period after their due time"
+    )
+    achievement = serializers.FloatField(
+        allow_null=True, help_text="met ÷ (met + breached) in percent; null when nothing stopped"
+    )
+    first_response_median = serializers.FloatField(allow_null=True, help_text="Business minutes")
+    first_response_p90 = serializers.FloatField(allow_null=True, help_text="Business minutes")
+    resolution_median = serializers.FloatField(allow_null=True, help_text="Business minutes")
+    resolution_p90 = serializers.FloatField(allow_null=True, help_text="Business minutes")
+    open_backlog = serializers.IntegerField(help_text="Cases open now")
+
+
+class RootCauseRowOutput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    root_cause = serializers.ChoiceField(choices=RootCause.choices)
+    count = serializers.IntegerField(help_text="Cases resolved in the period")
+
+
+def _sla_row(row: queries.SlaRow) -> dict:
+    return {
+        "group": row.group.code,
+        "cases": row.cases,
+        "met": row.met,
+        "breached": row.breached,
+        "achievement": row.achievement,
+        "first_response_median": row.first_response_median,
+        "first_response_p90": row.first_response_p90,
+        "resolution_median": row.resolution_median,
+        "resolution_p90": row.resolution_p90,
+        "open_backlog": row.open_backlog,
+    }
+
+
+def _root_cause_row(row: queries.RootCauseRow) -> dict:
+    return {"category": row.category, "root_cause": row.root_cause, "count": row.count}
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATE,
+        description=(
+            "First day (Asia/Shanghai), inclusive; default the first of `to`'s month. "
+            f"Not after `to`; at most {MAX_DAYS} days up to `to`; years 2000–2099."
+        ),
+    ),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATE, description="Last day (Asia/Shanghai), inclusive; default today."
+    ),
+    OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        enum=list(API_FORMATS),
+        description="`json` (default) or `csv`: the same rows, UTF-8 with BOM, a header row.",
+    ),
+]
+CSV_BODY = OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV")
+
+
+def _messages(name: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False, help_text=name)
+
+
+# The 400 body as DRF answers it, with the report's parameters named: each bad parameter with its
+# messages.
+BAD_PARAMETERS = OpenApiResponse(
+    inline_serializer(
+        name="ReportParameterErrors",
+        fields={
+            "from": _messages("Not a date, out of 2000–2099, or after `to`"),
+            "to": _messages(f"Not a date, out of 2000–2099, or more than {MAX_DAYS} days"),
+            "group_by": _messages("Not one of the groupings"),
+            "format": _messages("Not `json` or `csv`"),
+        },
+    ),
+    description="Bad parameters, each named with its messages.",
+)
+
+
+class ReportView(APIView):
+    permission_classes = [RolePermission]
+    roles_by_action = {"get": REPORT_READERS}
+    fields: tuple[str, ...] = ()
+    name_stem = "report"
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    grouped = False
+
+    def params(self, request) -> ReportParams:
+        form = ReportForm(request.query_params, formats=API_FORMATS, group_by=self.grouped)
+        return form.params()
+
+    def respond(self, params: ReportParams, rows: list[dict]):
+        if params.format == "csv":
+            period = params.period
+            filename = f"{self.name_stem}-{period.start}-{period.end}"
+            return export.csv_response(
+                filename, self.fields, ([row[key] for key in self.fields] for row in rows)
+            )
+        return Response(rows)
+
+
+class SlaReportView(ReportView):
+    grouped = True
+    fields = SLA_FIELDS
+    name_stem = "sla"
+
+    @extend_schema(
+        summary="SLA achievement per group",
+        description=(
+            "One row per group. `cases`: received in the period; `met`, `breached`, "
+            "`achievement`: clocks stopped in the period; first response and resolution: median "
+            "and 90th percentile in business minutes of those clocks; `open_backlog`: open now."
+        ),
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUP_BY)),
+        ],
+        responses={
+            (200, "application/json"): SlaRowOutput(many=True),
+            (200, "text/csv"): CSV_BODY,
+            400: BAD_PARAMETERS,
+            **errors(401, 403),
+        },
+    )
+    def get(self, request):
+        params = self.params(request)
+        rows = queries.sla_report(params.period, params.group_by)
+        return self.respond(params, [_sla_row(row) for row in rows])
+
+
+class RootCauseReportView(ReportView):
+    fields = ROOT_CAUSE_FIELDS
+    name_stem = "root-causes"
+
+    @extend_schema(
+        summary="Cases resolved in the period by category and root cause",
+        parameters=PERIOD_PARAMETERS,
+        responses={
+            (200, "application/json"): RootCauseRowOutput(many=True),
+            (200, "text/csv"): CSV_BODY,
+            400: BAD_PARAMETERS,
+            **errors(401, 403),
+        },
+    )
+    def get(self, request):
+        params = self.params(request)
+        rows = queries.root_causes(params.period)
+        return self.respond(params, [_root_cause_row(row) for row in rows])

@@ -1,0 +1,14 @@
+"""The one FilterSet of the watch list (API and admin)."""
+
+import django_filters as filters
+
+from risk.choices import WatchStatus
+from risk.models import FlaggedIp
+
+
+class FlaggedIpFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=WatchStatus.choices)
+
+    class Meta:
+        model = FlaggedIp
+        fields = []
