@@ -15,3 +15,9 @@ class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = "Back-office"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backoffice.cache import clear_on_edits
+        from backoffice.calendars.models import BusinessCalendar, CalendarDay
+
+        clear_on_edits(BusinessCalendar, CalendarDay)

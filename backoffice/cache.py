@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
 _entries: dict[str, tuple[float, object]] = {}
 _lock = threading.Lock()
@@ -33,3 +34,15 @@ def invalidate(*keys: str) -> None:
             _entries.clear()
         for key in keys:
             _entries.pop(key, None)
+
+
+def clear_on_edits(*models) -> None:
+    """Clear the cache of this process as soon as a row of one of these models is saved or deleted
+    (each app names its own configuration models in its `ready()`)."""
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(_clear, sender=model, dispatch_uid=f"config-cache-{model._meta.label}")
+
+
+def _clear(sender, **kwargs) -> None:
+    invalidate()

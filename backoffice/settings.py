@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sla",
     "risk",
     "notifications",
+    "casework",
     "refunds",
     "reports",
 ]
@@ -435,5 +436,18 @@ LOGGING["formatters"]["plain"]["format"] = (
 )
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
-METRICS_COLLECTORS = ["cases.metrics.collect", "refunds.metrics.collect"]
+
+# --- Wiring: where a lower app offers a place for a higher one (backoffice.wiring) ---------------
+# The /metrics series of the domain apps.
+METRICS_COLLECTORS = ["casework.metrics.collect", "refunds.metrics.collect"]
+# The case detail's sections owned by other apps (API `GET /cases/{reference}`).
+CASE_DETAIL_SECTIONS = {
+    "notifications": "notifications.selectors.notifications_section",
+    "refunds": "refunds.api.sections.refunds_section",
+}
+# The case workspace's panels owned by other apps.
+CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
+# Who may lock an order's amount paid (`casework.services.orders`): `guard(order_pks) -> locked pks`.
+ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
+
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

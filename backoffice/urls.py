@@ -21,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("backoffice.api.urls")),
     path("reports/", include("reports.urls")),
-    path("", include("cases.urls")),
+    path("", include("casework.urls")),
     path("", include("refunds.urls")),
     path("", views.home, name="home"),
 ]

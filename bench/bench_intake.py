@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "intake.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench_10000"
 STEPS = [  # (module, function) inside case_intake
-    ("cases.services.intake", "customer_upsert"),
-    ("cases.services.intake", "recharge_order_upsert"),
+    ("casework.services.intake", "customer_upsert"),
+    ("casework.services.intake", "recharge_order_upsert"),
     ("risk.engine", "intake_facts"),
     ("risk.engine", "intake_signals"),
-    ("cases.services.intake", "next_reference"),
-    ("cases.services.intake", "clocks_plan_for_case"),
-    ("cases.services.intake", "clocks_start_planned"),
-    ("cases.services.intake", "notify_case_received"),
+    ("casework.services.intake", "next_reference"),
+    ("casework.services.intake", "clocks_plan_for_case"),
+    ("casework.services.intake", "clocks_start_planned"),
+    ("casework.services.intake", "notify_case_received"),
 ]
 
 
@@ -126,8 +126,8 @@ def whole_requests(client, url: str, body, count: int) -> dict:
 def parts_of_intake(client, body, count: int) -> dict:
     import importlib
 
-    from cases import services
-    from cases.api import serializers
+    from casework import services
+    from casework.api import serializers
 
     parts = Parts()
     parts.wrap(serializers.CaseIntakeInput, "is_valid", "input validation")

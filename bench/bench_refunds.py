@@ -81,7 +81,7 @@ def main() -> None:
     settings.CELERY_TASK_DEFAULT_QUEUE = QUEUE
     from backoffice import queueing
     from backoffice.celery import app
-    from cases.services import CustomerData, OrderData, case_open
+    from casework.services import CustomerData, OrderData, case_open
     from refunds.models import Refund
     from refunds.services import refund_approve, refund_request
     from refunds.tasks import submit_refund

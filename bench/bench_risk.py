@@ -158,7 +158,7 @@ def one_intake(sample: dict, n: int, status: str = "failed") -> float:
     """`case_open` for a sampled customer, timed, inside a transaction that is rolled back."""
     from django.db import transaction
 
-    from cases.services import CustomerData, OrderData, case_open
+    from casework.services import CustomerData, OrderData, case_open
 
     order = OrderData(
         order_id=f"BENCH-{n}",
@@ -235,7 +235,7 @@ def feed_batch(n: int) -> list:
     """1,000 orders from 50 new IPs over the last hour; 3 of them fail 6 times within 7.5 minutes."""
     from django.utils import timezone
 
-    from cases.services import OrderData
+    from casework.services import OrderData
 
     now = timezone.now()
     items = []
@@ -262,7 +262,7 @@ def measure_feed(rng: random.Random, repeat: int = 7) -> dict:
     """`recharge_orders_upsert` of one 1,000-order batch, rolled back, rules on vs off."""
     from django.db import transaction
 
-    from cases.services import recharge_orders_upsert
+    from casework.services import recharge_orders_upsert
     from risk.models import FlaggedIp
 
     times = {"on": [], "off": []}

@@ -32,7 +32,7 @@ from cases.choices import OPEN_STATUSES, Category, Channel, Language, RootCause,
 from cases.choices import Carrier as C
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
-from cases.services import (
+from casework.services import (
     CreditAccountData,
     CustomerData,
     OrderData,

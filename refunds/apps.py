@@ -6,12 +6,3 @@ class RefundsConfig(AppConfig):
     name = "refunds"
     verbose_name = _("Refunds")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from cases.api.sections import register_detail_section
-        from cases.services.orders import register_amount_guard
-        from refunds.api.sections import refunds_section
-        from refunds.order_guard import orders_with_refunds
-
-        register_detail_section("refunds", refunds_section)
-        register_amount_guard(orders_with_refunds)

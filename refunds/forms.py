@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import PrefixedForm
+from casework.forms import PrefixedForm
 from refunds.choices import Liability
 
 

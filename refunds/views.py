@@ -1,8 +1,8 @@
 """Refund screens: the refunds panel and request form of the case workspace, and the approvals
 inbox (`/approvals/`) where approvers decide within their tier.
 
-The cases app never imports refunds: this module registers its workspace panel with
-`cases.views.workspace.register_panel` when the URLs load it.
+The case workspace never imports refunds: it finds `refunds_panel` in
+`settings.CASE_WORKSPACE_PANELS`.
 """
 
 from urllib.parse import urlencode
@@ -27,11 +27,10 @@ from backoffice.roles import Role, has_role
 from backoffice.templatetags.ui import format_money
 from cases import permissions as case_permissions
 from cases.choices import Status
-from cases.views.actions import CaseActionView
-from cases.views.base import apply_invalid, is_partial, report
-from cases.views.paging import keyset_page
-from cases.views.sla import single_clock
-from cases.views.workspace import register_panel
+from casework.views.actions import CaseActionView
+from casework.views.base import apply_invalid, is_partial, report
+from casework.views.paging import keyset_page
+from casework.views.sla import single_clock
 from refunds import policy, selectors, services
 from refunds.choices import COUNTED_STATUSES, Decision
 from refunds.forms import ApproveForm, RefundRequestForm, RejectForm
@@ -71,9 +70,6 @@ def refunds_panel(request, case, forms) -> dict | None:
         "refundable": refundable,
         "currency": order.currency if order else "CNY",
     }
-
-
-register_panel("refunds", refunds_panel)
 
 
 class RefundRequestView(CaseActionView):

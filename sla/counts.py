@@ -1,6 +1,6 @@
 """The queue overview's counts: open, unassigned, at-risk and breached open cases per queue.
 
-The rules are the badges' (`cases/views/sla.py`) in SQL, so a badge and a count never disagree:
+The rules are the badges' (`casework/views/sla.py`) in SQL, so a badge and a count never disagree:
 "at risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
 deadline), "breached" a clock that breached in this cycle or is past due.
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cases.models import Queue, QueueMembership
-from cases.services import CreditAccountData, CustomerData, OrderData, case_open
+from casework.services import CreditAccountData, CustomerData, OrderData, case_open
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -51,14 +51,14 @@ from backoffice.audit.services import audit_verify
 from backoffice.errors import Conflict, DomainError, Forbidden
 from cases.choices import OPEN_STATUSES, EventType, RootCause, Status
 from cases.models import Case, CaseEvent, Message, RechargeOrder
-from cases.services import (
+from cases.transitions import TRANSITIONS
+from casework.services import (
     case_assign,
     case_claim,
     case_reopen,
     case_reply,
     case_transition,
 )
-from cases.transitions import TRANSITIONS
 from refunds import processing
 from refunds.models import ApprovalTier, Refund, RefundApproval, RefundAttempt
 from refunds.providers import client as provider

@@ -28,7 +28,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -36,6 +35,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 
 from backoffice.observability import tasktimes
 from backoffice.observability.models import MetricTally
+from backoffice.wiring import plugged
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +117,8 @@ class DatabaseCollector:
 
     def collect(self):
         now = timezone.now()
-        for path in settings.METRICS_COLLECTORS:
-            yield from import_string(path)(now)
+        for collect in plugged("METRICS_COLLECTORS"):
+            yield from collect(now)
         yield from task_families(MetricTally.objects.filter(metric__startswith="task_"))
 
 

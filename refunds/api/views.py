@@ -11,7 +11,7 @@ from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import IDEMPOTENCY_HEADER, errors
 from backoffice.roles import CASE_WORKERS, Role
-from cases.selectors import case_for_update
+from casework.selectors import case_for_update
 from refunds import selectors, services
 from refunds.api import serializers as s
 from refunds.api.examples import REFUND_REQUEST

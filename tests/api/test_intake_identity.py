@@ -23,8 +23,8 @@ from rest_framework.test import APIClient
 from backoffice.audit.models import AuditEntry
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent, ContactChange, Customer, Message, RechargeOrder
-from cases.services import case_transition
-from cases.services.contacts import customer_contact_edit
+from casework.services import case_transition
+from casework.services.contacts import customer_contact_edit
 from notifications.models import Notification, Purpose
 from refunds.services import refund_reject, refund_request
 from tests.factories import open_case, order_data, staff

@@ -1,6 +1,6 @@
 """Who may call what: one table of every API route × role → status, and the routes it must cover.
 
-The expectations come from `roles_by_action` in `cases/api/views.py` and `refunds/api/views.py` (the
+The expectations come from `roles_by_action` in `casework/api/views.py` and `refunds/api/views.py` (the
 role gate: 401 without credentials, 403 for a role not listed) and from `cases/permissions.py` (the
 object scope: agents and supervisors see their queues' cases and refunds, managers and finance see
 all, superusers anything; an object outside the caller's scope is a 404, never revealed), then the

@@ -13,9 +13,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from cases.api.views import CaseViewSet
 from cases.models import Case, CaseEvent
-from cases.services import case_claim, case_customer_message, case_reply, case_transition
+from casework.api.views import CaseViewSet
+from casework.services import case_claim, case_customer_message, case_reply, case_transition
 from notifications.models import Notification
 from refunds.services import refund_approve, refund_reject, refund_request
 from tests.factories import UserFactory, credit, open_case, order_data, staff
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 # URL → pinned query count as (manager, agent). The manager's: token, user and roles, cases, flags,
 # SLA clocks; an agent adds their queue memberships; a `queue` filter adds checking the codes; a
-# search `q` adds looking up the customers and the orders it names (cases.selectors.search_condition).
+# search `q` adds looking up the customers and the orders it names (casework.selectors.search_condition).
 LISTS = {
     "/api/v1/cases/?page_size=100": (4, 5),
     "/api/v1/cases/?page_size=100&status=new&queue=recharge&q=%2B8613912345678": (7, 8),

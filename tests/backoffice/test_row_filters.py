@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from cases.choices import FlagCode
 from cases.models import CaseFlag
-from cases.views.sla import BADGES, CaseSla
+from casework.views.sla import BADGES, CaseSla
 
 # The two templates as they were before they became filters.
 OLD_BADGE = (

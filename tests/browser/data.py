@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from cases.models import Case
-from cases.services import case_claim, case_reply
+from casework.services import case_claim, case_reply
 from sla.models import SlaClock
 from tests.factories import credit, open_case, order_data, staff
 

@@ -36,7 +36,7 @@ from cases.models import (
     RoutingRule,
 )
 from cases.phones import PORTABILITY_CAVEAT
-from cases.services import (
+from casework.services import (
     CreditAccountData,
     CustomerData,
     OrderData,

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from backoffice.audit.services import audit_record, audit_verify
 from backoffice.errors import Conflict
 from cases.models import Case
-from cases.services import case_claim
+from casework.services import case_claim
 from tests.concurrency import run_concurrently
 from tests.factories import open_case, order_data, staff
 

@@ -3,7 +3,7 @@ import pytest
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, MessageKind, Status
 from cases.models import Attachment, CaseEvent, Message
-from cases.services import (
+from casework.services import (
     attachment_add,
     case_customer_message,
     case_reply,

@@ -6,7 +6,7 @@ import pytest
 
 from cases.choices import EventType
 from cases.models import Case, ContactChange, Customer
-from cases.services import CustomerData, case_open
+from casework.services import CustomerData, case_open
 from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from backoffice.audit.models import AuditEntry
 from backoffice.errors import Forbidden
 from cases.choices import EventType, IncidentStatus, Status
 from cases.models import Case, CaseEvent, Incident
-from cases.services import case_transition, incident_link, incident_open, incident_resolve
+from casework.services import case_transition, incident_link, incident_open, incident_resolve
 from notifications.models import Notification
 from tests.factories import open_case, order_data, staff
 

@@ -3,8 +3,8 @@ import pytest
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, IncidentStatus, Status
 from cases.models import Case
-from cases.selectors import case_timeline
-from cases.services import (
+from casework.selectors import case_timeline
+from casework.services import (
     case_merge,
     case_reply,
     incident_link,

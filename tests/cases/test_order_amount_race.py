@@ -10,7 +10,7 @@ import pytest
 from backoffice.audit.services import audit_verify
 from backoffice.errors import Invalid
 from cases.models import RechargeOrder
-from cases.services import recharge_orders_upsert
+from casework.services import recharge_orders_upsert
 from refunds.models import Refund
 from refunds.services import refund_request
 from tests.concurrency import run_concurrently

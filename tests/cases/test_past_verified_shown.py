@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from backoffice.calendars.models import BusinessCalendar
-from cases.services import case_claim
+from casework.services import case_claim
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db

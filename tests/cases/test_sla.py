@@ -12,20 +12,20 @@ from backoffice.calendars.timecalc import business_time_between
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent, Queue
-from cases.services import (
+from casework.services import (
     case_customer_message,
     case_extend_deadline,
     case_reply,
     case_set_priority,
     case_transition,
 )
-from sla.tasks import send_staff_alert
 from sla import facts
 from sla import services as sla_services
 from sla.choices import ClockState
 from sla.models import SlaClock, SlaClockStop
 from sla.rebuild import rebuild_clock
 from sla.sweep import sla_sweep, sla_sweep_until_done
+from sla.tasks import send_staff_alert
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db

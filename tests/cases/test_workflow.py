@@ -4,14 +4,14 @@ from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent
-from cases.services import (
+from cases.transitions import TRANSITIONS
+from casework.services import (
     case_assign,
     case_claim,
     case_reopen,
     case_set_priority,
     case_transition,
 )
-from cases.transitions import TRANSITIONS
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +208,7 @@ def test_priority_change_by_supervisor_is_recorded(agent):
 
 
 def test_text_edit_is_recorded_and_validated(agent):
-    from cases.services import case_update_text
+    from casework.services import case_update_text
 
     case = open_case()
     edited = case_update_text(

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from cases.choices import Category, FlagCode, RootCause, SubCause
 from cases.models import Case, CaseFlag, Customer, Incident
-from cases.services import case_extend_deadline, case_reply, case_transition
+from casework.services import case_extend_deadline, case_reply, case_transition
 from notifications.customer import CustomerContext
 from notifications.models import Notification, NotificationTemplate, Purpose
 from notifications.services import notify_case_received, notify_refund

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
-from cases.services import CustomerData, case_open, case_reply, case_transition
+from casework.services import CustomerData, case_open, case_reply, case_transition
 from notifications import delivery
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import notify_case_received
@@ -179,7 +179,7 @@ def test_reply_resolution_and_extension_notify_the_customer(sms_gateway):
     supervisor = staff("supervisor", "recharge", username="sup")
     case = open_case()
     case_reply(actor=agent, case=case, body="已为您核实，款项将原路退回")
-    from cases.services import case_extend_deadline
+    from casework.services import case_extend_deadline
 
     case_extend_deadline(actor=supervisor, case=case, reason="需要运营商协查")
     case_transition(

@@ -117,7 +117,7 @@ def test_the_status_form_needs_a_summary_for_the_customer_to_resolve(client, sms
 def test_cases_resolved_with_an_incident_tell_customers_the_neutral_text(client, sms_gateway):
     """An incident resolved in bulk (its page) has no customer summary: its customers read the
     neutral standard text, never the incident's title, the supervisor's note or the root cause."""
-    from cases.services import incident_link, incident_open
+    from casework.services import incident_link, incident_open
 
     supervisor = staff("supervisor", "recharge", username="sup")
     case = open_case()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cases.services import CustomerData, case_open
+from casework.services import CustomerData, case_open
 from notifications.models import Notification
 from refunds import processing
 from refunds.choices import RefundStatus

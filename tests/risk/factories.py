@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cases.models import Case, Customer
-from cases.services import CustomerData, customer_upsert, recharge_order_upsert
+from casework.services import CustomerData, customer_upsert, recharge_order_upsert
 from risk.models import RiskRule
 from tests.factories import open_case, order_data
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from cases.choices import EventType
 from cases.models import Case, CaseEvent, CaseFlag, RechargeOrder
-from cases.services import case_transition
+from casework.services import case_transition
 from risk.models import FlaggedIp
 from tests.factories import staff
 from tests.risk.factories import at, case_from

@@ -9,7 +9,7 @@ from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid, NotFound
 from cases.choices import EventType
 from cases.models import CaseEvent, CaseFlag
-from cases.services import case_transition, recharge_orders_upsert
+from casework.services import case_transition, recharge_orders_upsert
 from risk.models import FlaggedIp
 from risk.services import risk_ip_clear
 from tests.factories import staff

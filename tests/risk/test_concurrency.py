@@ -6,7 +6,7 @@ import pytest
 
 from backoffice.audit.services import audit_verify
 from cases.models import CaseEvent, CaseFlag, RechargeOrder
-from cases.services import recharge_orders_upsert
+from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
 from tests.concurrency import run_concurrently
 from tests.risk.factories import at, case_from, failures

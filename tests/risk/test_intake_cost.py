@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import RechargeOrder
-from cases.services import recharge_orders_upsert
+from casework.services import recharge_orders_upsert
 from tests.factories import open_case, order_data
 from tests.risk.factories import at, history
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice.audit.models import AuditEntry
 from backoffice.audit.services import audit_verify
-from cases.services import recharge_orders_upsert
+from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
 from tests.risk.factories import at, case_from, failures
 

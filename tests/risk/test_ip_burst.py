@@ -7,7 +7,7 @@ import pytest
 from backoffice.audit.models import AuditEntry
 from cases.choices import EventType
 from cases.models import CaseEvent, CaseFlag, Queue
-from cases.services import case_transition, recharge_orders_upsert
+from casework.services import case_transition, recharge_orders_upsert
 from risk.models import FlaggedIp, RiskRule
 from tests.factories import staff
 from tests.risk.factories import at, case_from, failures, flag_codes, rule

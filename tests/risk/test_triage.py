@@ -6,7 +6,7 @@ from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType
 from cases.models import CaseEvent
-from cases.services import case_transition
+from casework.services import case_transition
 from risk.triage import case_checklist_tick, case_set_sub_cause, checklist_state
 from tests.factories import credit, open_case, staff
 

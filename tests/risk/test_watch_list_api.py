@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from cases.services import recharge_orders_upsert
+from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
 from risk.services import risk_ip_clear
 from tests.factories import staff

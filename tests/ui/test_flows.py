@@ -8,7 +8,7 @@ from django.utils.html import escape
 
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent, Incident, Message
-from cases.services import case_claim, incident_open
+from casework.services import case_claim, incident_open
 from tests.factories import open_case, order_data
 
 pytestmark = pytest.mark.django_db

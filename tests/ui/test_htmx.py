@@ -4,7 +4,7 @@ and refusals keep their 400/403/409 status (the htmx config swaps those too)."""
 
 import pytest
 
-from cases.services import case_claim
+from casework.services import case_claim
 from tests.refunds.factories import request_refund
 from tests.ui.conftest import many_cases
 

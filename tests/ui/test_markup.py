@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cases.services import incident_link, incident_open
+from casework.services import incident_link, incident_open
 from tests.refunds.factories import request_refund
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Who may open which staff page: one table of every staff HTML route × role → status, and the
 routes it must cover.
 
-The expectations come from the views' role gates (`cases/views/base.py` `StaffRequiredMixin`: the
+The expectations come from the views' role gates (`casework/views/base.py` `StaffRequiredMixin`: the
 login page for anonymous users, 403 for a role not listed; `refunds/views.py`: approvers are the
 roles of an approval tier; `reports/views.py`: managers), the object scope of
 `cases/permissions.py` (agents and supervisors see their queues' cases, finance and managers all of
@@ -39,8 +39,8 @@ from django.urls import get_resolver, reverse
 
 from backoffice.audit.models import AuditEntry
 from cases.models import Case, CaseEvent, ContactChange, Incident, Message
-from cases.services import incident_link, incident_open
-from cases.services.contacts import hold_contact_change
+from casework.services import incident_link, incident_open
+from casework.services.contacts import hold_contact_change
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cases.views.paging import decode, encode
+from casework.views.paging import decode, encode
 from tests.ui.conftest import many_cases
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
-from cases.services import case_claim
+from casework.services import case_claim
 from tests.refunds.factories import request_refund
 from tests.ui.conftest import many_cases
 
@@ -61,7 +61,7 @@ def test_the_approvals_inbox_costs_the_same_for_3_and_30_refunds(login, people):
 
 
 def test_the_workspace_costs_the_same_with_a_long_timeline(login, people):
-    from cases.services import case_reply
+    from casework.services import case_reply
 
     (case,) = many_cases(1)
     client = login(people.agent)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from backoffice.celery import app
 from cases.models import Queue, QueueCount
-from sla.tasks import queue_counts as queue_counts_task
 from sla.counts import refresh_queue_counts
+from sla.tasks import queue_counts as queue_counts_task
 from tests.factories import open_case, order_data
 
 pytestmark = pytest.mark.django_db

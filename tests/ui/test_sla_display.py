@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.views.sla import AT_RISK, BREACHED, ON_TRACK, case_sla, clock_state, queue_counts
+from casework.views.sla import AT_RISK, BREACHED, ON_TRACK, case_sla, clock_state, queue_counts
 from sla.choices import ClockState
 from sla.models import SlaClock
 from tests.ui.conftest import many_cases

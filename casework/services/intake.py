@@ -30,11 +30,11 @@ from cases.models import (
     QueueMembership,
 )
 from cases.phones import InvalidPhone, normalize_phone
-from cases.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
-from cases.services.orders import OrderData, recharge_order_upsert
-from cases.services.references import next_reference
-from cases.services.routing import route_case
+from cases.references import next_reference
 from cases.triage import suggest_sub_cause
+from casework.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
+from casework.services.orders import OrderData, recharge_order_upsert
+from casework.services.routing import route_case
 from notifications.services import notify_case_received
 from risk import engine as risk
 from sla.models import SlaClock
@@ -62,7 +62,7 @@ class CreditAccountData:
 def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
     """The customer with this external id, created with the fields given; a known one gets its
     empty contact fields filled and its language set, while a different name, phone or e-mail
-    is held for an agent to confirm (`cases.services.contacts`), never written over silently."""
+    is held for an agent to confirm (`casework.services.contacts`), never written over silently."""
     return _customer_upsert(data=data, actor=actor)[0]
 
 

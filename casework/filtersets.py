@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFilter
 from cases.choices import Category, Channel, FlagCode, Priority, Status
 from cases.models import Case, CaseFlag, Queue
-from cases.selectors import search_condition
+from casework.selectors import search_condition
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -11,7 +11,6 @@ from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharF
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
 from backoffice.calendars.services import calendar_spec
-from cases.api.sections import detail_section
 from cases.choices import (
     Carrier,
     Category,
@@ -25,7 +24,8 @@ from cases.choices import (
 )
 from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, normalize_phone
-from cases.services import CreditAccountData, CustomerData, OrderData
+from casework.api.sections import detail_section
+from casework.services import CreditAccountData, CustomerData, OrderData
 from sla import engine
 from sla.choices import ClockState, Metric
 

@@ -13,8 +13,8 @@ from cases import permissions
 from cases.choices import EventType, MessageKind, Status
 from cases.events import audit_case, record_event
 from cases.models import Attachment, Case, Message
-from cases.services.workflow import start_new_cycle
 from cases.transitions import customer_may_reopen, reopen_window
+from casework.services.workflow import start_new_cycle
 from notifications.services import notify_reply
 from sla import services as sla
 

@@ -15,14 +15,15 @@ from django.views.generic import TemplateView
 from backoffice.errors import DomainError
 from backoffice.roles import Role, has_role
 from backoffice.widgets import InlineCheckboxSelectMultiple
-from cases import permissions, selectors, services
+from cases import permissions
 from cases.choices import OPEN_STATUSES
-from cases.filtersets import CaseFilterSet
-from cases.forms import BulkForm
 from cases.models import Queue
-from cases.views.base import StaffRequiredMixin, error_text, is_partial
-from cases.views.paging import ORDERINGS, keyset_page
-from cases.views.sla import case_sla
+from casework import selectors, services
+from casework.filtersets import CaseFilterSet
+from casework.forms import BulkForm
+from casework.views.base import StaffRequiredMixin, error_text, is_partial
+from casework.views.paging import ORDERINGS, keyset_page
+from casework.views.sla import case_sla
 from sla.counts import overview_counts
 
 CHECKBOX_FILTERS = ("status", "priority", "category", "flag", "channel", "queue")

@@ -4,8 +4,8 @@ the workspace. Setting the sub-cause and ticking items are services of `risk.tri
 from dataclasses import dataclass
 
 from cases.choices import Category, SubCause
-from cases.forms import SubCauseForm
 from cases.triage import CHECKLISTS, suggest_sub_cause
+from casework.forms import SubCauseForm
 from risk.triage import checklist_state
 
 

@@ -1,6 +1,6 @@
 """Admin of the cases app: configuration (queues, routing, customers, incidents) and read-only views.
 
-State changes of cases, incidents and everything on a case's timeline go through `cases.services`
+State changes of cases, incidents and everything on a case's timeline go through `casework.services`
 from the staff screens and the API; here those are read-only. Every changelist selects what it shows
 in a fixed number of queries, FKs to big tables never render as dropdowns, and phone numbers are
 masked in lists (the full number only on a change page).
@@ -38,9 +38,9 @@ from cases.models import (
     RoutingRule,
 )
 from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone, phone_or_none
-from cases.selectors import search_condition
-from cases.services import case_update_text
-from cases.services.contacts import CONTACT_FIELDS, customer_contact_edit
+from casework.selectors import search_condition
+from casework.services import case_update_text
+from casework.services.contacts import CONTACT_FIELDS, customer_contact_edit
 
 # --- Shared pieces -------------------------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """Recharge orders (the mis-recharge records): upsert by `order_id`, carrier looked up from the number."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Invalid
+from backoffice.wiring import plugged
 from cases.choices import Carrier, EventType, OrderStatus
 from cases.events import record_event
 from cases.models import Case, Customer, RechargeOrder
@@ -50,20 +50,10 @@ class OrderData:
         return getattr(self, name) is not UNSET
 
 
-# `guard(order_pks) -> set of pks` whose amount paid may no longer change (registered by the apps
-# that build on it: `refunds` registers "has a refund that is not rejected" in its `ready()`).
-_amount_guards: list[Callable[[list[int]], set[int]]] = []
-
-
-def register_amount_guard(guard: Callable[[list[int]], set[int]]) -> None:
-    if guard not in _amount_guards:
-        _amount_guards.append(guard)
-
-
 def _amount_locked(pks: list[int]) -> set[int]:
     locked: set[int] = set()
-    if pks:
-        for guard in _amount_guards:
+    if pks:  # settings.ORDER_AMOUNT_GUARDS: `guard(order_pks) -> pks whose amount is locked`
+        for guard in plugged("ORDER_AMOUNT_GUARDS"):
             locked |= guard(pks)
     return locked
 

@@ -13,11 +13,11 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from backoffice.errors import DomainError, Invalid
 from backoffice.roles import Role
-from cases import selectors, services
 from cases.choices import OPEN_STATUSES
-from cases.forms import IncidentCasesForm, IncidentForm, IncidentResolveForm
 from cases.models import Incident
-from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
+from casework import selectors, services
+from casework.forms import IncidentCasesForm, IncidentForm, IncidentResolveForm
+from casework.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
 
 INCIDENT_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 

@@ -1,8 +1,6 @@
 """The case workspace (`/cases/<reference>/`): every panel, the timeline and the actions the user's
 role allows. Actions re-render it whole (htmx swaps `#workspace`) or redirect back to it."""
 
-from collections.abc import Callable
-
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import render
@@ -11,27 +9,29 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView
 
 from backoffice.roles import CASE_WORKERS, Role, has_role
-from cases import permissions, selectors
+from backoffice.wiring import plugged
+from cases import permissions
 from cases.choices import IncidentStatus, Status
-from cases.forms import AssignForm, CaseIncidentForm, ExtendForm, MergeForm, ReplyForm, StatusForm
 from cases.models import Case, Incident
 from cases.transitions import allowed_targets
-from cases.views.base import StaffRequiredMixin, is_partial
-from cases.views.checklist import credit_panel
-from cases.views.sla import case_sla, clock_views
-from cases.views.timeline import timeline_entries
+from casework import selectors
+from casework.forms import (
+    AssignForm,
+    CaseIncidentForm,
+    ExtendForm,
+    MergeForm,
+    ReplyForm,
+    StatusForm,
+)
+from casework.views.base import StaffRequiredMixin, is_partial
+from casework.views.checklist import credit_panel
+from casework.views.sla import case_sla, clock_views
+from casework.views.timeline import timeline_entries
 from notifications.selectors import canned_summaries
 from sla.choices import ClockState, Metric
 
+
 # Panels other apps add to the workspace (`cases` never imports `refunds`): a provider
-# `provider(request, case, forms) -> dict | None` returns the context of its panel, with "template".
-_panels: dict[str, Callable] = {}
-
-
-def register_panel(name: str, provider: Callable) -> None:
-    _panels[name] = provider
-
-
 def case_or_404(user, reference: str) -> Case:
     case = selectors.case_detail(user).filter(reference=reference.upper()).first()
     if case is None:
@@ -114,7 +114,8 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
     clocks = clock_views(case, now)
     others = _customer_cases(user, case)
     panels = []
-    for provider in _panels.values():
+    # settings.CASE_WORKSPACE_PANELS: `provider(request, case, forms) -> dict | None`, with "template"
+    for provider in plugged("CASE_WORKSPACE_PANELS"):
         panel = provider(request, case, forms)
         if panel:
             panels.append(panel)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api.views import CaseViewSet, RechargeOrderView
+from casework.api.views import CaseViewSet, RechargeOrderView
 from risk.api import FlaggedIpViewSet
 
 router = SimpleRouter(trailing_slash=True)

@@ -21,8 +21,8 @@ from cases.choices import (
 )
 from cases.choices import ContactChannel as NotifyChannel
 from cases.models import Case, Message
-from cases.selectors import case_timeline
 from cases.triage import CHECKLISTS
+from casework.selectors import case_timeline
 from notifications.models import OutboxStatus, Purpose
 from sla.choices import Metric, Threshold
 

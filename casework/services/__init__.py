@@ -1,18 +1,18 @@
 """Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
 
-from cases.services.contacts import contact_change_decide
-from cases.services.conversation import attachment_add, case_customer_message, case_reply
-from cases.services.incidents import incident_link, incident_open, incident_resolve
-from cases.services.intake import (
+from casework.services.contacts import contact_change_decide
+from casework.services.conversation import attachment_add, case_customer_message, case_reply
+from casework.services.incidents import incident_link, incident_open, incident_resolve
+from casework.services.intake import (
     CreditAccountData,
     CustomerData,
     case_intake,
     case_open,
     customer_upsert,
 )
-from cases.services.merge import case_merge
-from cases.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
-from cases.services.workflow import (
+from casework.services.merge import case_merge
+from casework.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
+from casework.services.workflow import (
     case_assign,
     case_claim,
     case_extend_deadline,

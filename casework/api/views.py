@@ -20,11 +20,11 @@ from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
 from backoffice.errors import Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role, has_role
-from cases import selectors, services
-from cases.api import examples
-from cases.api import serializers as s
-from cases.filtersets import CaseFilterSet
 from cases.models import Case
+from casework import selectors, services
+from casework.api import examples
+from casework.api import serializers as s
+from casework.filtersets import CaseFilterSet
 
 WORKERS = set(CASE_WORKERS)
 AGENTS = {Role.AGENT, Role.SUPERVISOR}

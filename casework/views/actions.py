@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from backoffice.errors import DomainError, Invalid
-from cases import selectors, services
 from cases.choices import Status
-from cases.forms import (
+from cases.models import Case, Incident
+from casework import selectors, services
+from casework.forms import (
     AssignForm,
     CaseIncidentForm,
     ExtendForm,
@@ -24,9 +25,8 @@ from cases.forms import (
     StatusForm,
     SubCauseForm,
 )
-from cases.models import Case, Incident
-from cases.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
-from cases.views.workspace import _assignable, render_workspace
+from casework.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
+from casework.views.workspace import _assignable, render_workspace
 from notifications.selectors import canned_summaries
 from risk.triage import case_checklist_tick, case_set_sub_cause
 
@@ -214,7 +214,7 @@ class SubCauseView(CaseActionView):
 
 
 class ContactChangeView(CaseActionView):
-    """Confirm or reject a customer contact change an intake sent (`cases.services.contacts`)."""
+    """Confirm or reject a customer contact change an intake sent (`casework.services.contacts`)."""
 
     def perform(self, case, form):
         try:

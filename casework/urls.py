@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases.views import actions, incidents, queues, workspace
+from casework.views import actions, incidents, queues, workspace
 
 app_name = "cases"
 
