@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+import backoffice.audit.admin  # noqa: F401 - registers the audit trail's admin
 from backoffice.admin_audit import audit_auth_admin
 from backoffice.auth_views import ThrottledAdminLoginForm
 from backoffice.calendars.models import BusinessCalendar, CalendarDay
@@ -120,6 +121,3 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 # --- End of calendars ----------------------------------------------------------------------------
-
-
-import backoffice.audit.admin  # noqa: E402, F401 - registers the audit trail's admin

@@ -1,12 +1,12 @@
 from django.apps import AppConfig
 from django.core import checks
 
+from backoffice.audit.chain import key_problem
+
 
 @checks.register(checks.Tags.security)
 def audit_key_check(app_configs, **kwargs):
     """`check`, `check --deploy`, `migrate` and runserver report a missing audit key."""
-    from backoffice.audit.chain import key_problem
-
     problem = key_problem()
     return [checks.Error(problem, id="backoffice.E001")] if problem else []
 

@@ -8,6 +8,9 @@ import os
 
 from celery import Celery, signals
 
+from backoffice.audit.chain import require_key
+from backoffice.observability import signals as _observability
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
 app = Celery("backoffice")
@@ -33,8 +36,6 @@ app.conf.update(
 app.autodiscover_tasks()
 
 # Request ids into task logs, task run time and queue wait into /metrics (backoffice/observability).
-from backoffice.observability import signals as _observability  # noqa: E402
-
 _observability.connect()
 
 
@@ -42,6 +43,4 @@ _observability.connect()
 @signals.beat_init.connect
 def _refuse_without_the_audit_key(**kwargs) -> None:
     """A worker or beat without the audit key refuses to start, as the web process does."""
-    from backoffice.audit.chain import require_key
-
     require_key()

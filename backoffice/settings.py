@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "casework",
     "refunds",
     "reports",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "backoffice.urls"
+ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "backoffice.wsgi.application"
 
 TEMPLATES = [
@@ -442,7 +443,7 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_COLLECTORS = ["casework.metrics.collect", "refunds.metrics.collect"]
 # The case detail's sections owned by other apps (API `GET /cases/{reference}`).
 CASE_DETAIL_SECTIONS = {
-    "notifications": "notifications.selectors.notifications_section",
+    "notifications": "notifications.api.notifications_section",
     "refunds": "refunds.api.sections.refunds_section",
 }
 # The case workspace's panels owned by other apps.

@@ -3,11 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from backoffice.audit.chain import require_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 application = get_wsgi_application()
-
-from backoffice.audit.chain import require_key  # noqa: E402 - needs the apps loaded above
-
 require_key()  # a web process without the audit key refuses to start (docs/security.md)
 
 

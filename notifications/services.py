@@ -21,6 +21,7 @@ from cases.choices import ContactChannel, EventType, Language, Priority
 from cases.events import record_event
 from notifications.customer import CustomerContext, customer_context
 from notifications.models import Notification, NotificationTemplate, OutboxStatus, Purpose
+from sla.models import SlaClock
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ def _local(moment) -> str:
 def base_context(case, language: str, clocks=None) -> CustomerContext:
     """The customer's view of the case (see `customer.py`): its deadlines and their basis from
     `clocks`, the case's clocks when the caller has them in hand, else read."""
-    from sla.models import SlaClock
-
     if clocks is None:
         clocks = SlaClock.objects.filter(case=case, cycle=case.cycle, subject="").order_by("pk")
     clocks = {c.metric: c for c in clocks if c.cycle == case.cycle and not c.subject}

@@ -1,4 +1,4 @@
-"""The manager report pages, mounted at `/reports/` by `backoffice/urls.py`."""
+"""The manager report pages, mounted at `/reports/` by `web/urls.py`."""
 
 from django.urls import path
 

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
-from cases.models import Case, QueueCount
+from cases.models import Case, Queue, QueueCount
 from sla.choices import ClockState, Metric, Threshold
 from sla.models import SlaClock
 
@@ -71,8 +71,6 @@ def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
 
 def refresh_queue_counts(queue_ids=None, *, now: datetime | None = None) -> dict[int, dict]:
     """Count the given queues (all by default) now and store the counts; returns them."""
-    from cases.models import Queue
-
     now = now or timezone.now()
     ids = (
         list(queue_ids)

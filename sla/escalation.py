@@ -13,6 +13,7 @@ from cases.events import record_event
 from cases.models import Case, Queue
 from sla.choices import EscalationAction
 from sla.models import EscalationRule, SlaClock
+from sla.services import clocks_retarget
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +134,6 @@ class Moves:
 
 
 def _raise_priority(clock: SlaClock, rule: EscalationRule) -> None:
-    from sla.services import clocks_retarget
-
     case = Case.objects.select_for_update(no_key=True).get(pk=clock.case_id)
     new = RAISE.get(case.priority)
     if new is None or not case.is_open:

@@ -16,6 +16,8 @@ from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import past_verified
 from cases.choices import Channel, EventType, FlagCode, Status
 from cases.events import record_event
+from cases.models import Case
+from cases.models.cases import NO_DUE
 from sla import engine, facts
 from sla.choices import RUNNING_STATES, ClockState, Metric, PolicyKind, Threshold
 from sla.models import SlaClock, SlaPolicy, SlaTarget
@@ -39,9 +41,6 @@ def _counting_for_next_due():
 
 def refresh_next_due(case) -> None:
     """Keep `Case.next_due_at` (the list's SLA ordering) equal to its earliest running due time."""
-    from cases.models import Case
-    from cases.models.cases import NO_DUE
-
     due = _counting_for_next_due().filter(case=case).aggregate(due=Min("due_at"))["due"] or NO_DUE
     if case.next_due_at != due:
         Case.objects.filter(pk=case.pk).update(next_due_at=due)
@@ -50,17 +49,12 @@ def refresh_next_due(case) -> None:
 
 def cases_mark_breached(case_ids) -> None:
     """`Case.breached` for cases one of whose clocks has just breached (the list's filter)."""
-    from cases.models import Case
-
     if case_ids:
         Case.objects.filter(pk__in=case_ids, breached=False).update(breached=True)
 
 
 def cases_next_due_refresh(case_ids) -> None:
     """`refresh_next_due` for many cases in one statement (the in-memory cases are not updated)."""
-    from cases.models import Case
-    from cases.models.cases import NO_DUE
-
     if not case_ids:
         return
     earliest = (
@@ -253,8 +247,6 @@ def clocks_plan_for_case(*, case, flag_codes, at: datetime | None = None) -> lis
     regulatory clock, from `at` (the receipt); `flag_codes`: the flags it is being opened with.
     Sets `case.next_due_at` from them, so the case can be inserted with it;
     `clocks_start_planned` saves them once the case has its id."""
-    from cases.models.cases import NO_DUE
-
     at = at or case.received_at
     service, regulatory = _select_policies(case, _is_regulator_referral(case, flag_codes))
     planned = []

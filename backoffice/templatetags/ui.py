@@ -13,6 +13,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 
+from backoffice.roles import Role
+
 register = template.Library()
 
 SYMBOLS = {"CNY": "¥"}
@@ -66,20 +68,8 @@ def day(value):
     return date_format(timezone.localtime(value), _layout(DATE_LAYOUTS))
 
 
-@register.inclusion_tag("partials/nav.html", takes_context=True)
-def staff_nav(context):
-    from backoffice.views import nav_items
-
-    request = context.get("request")
-    return {"items": nav_items(request) if request is not None else []}
-
-
 @register.simple_tag
 def role_label(code):
-    from django.utils.translation import gettext
-
-    from backoffice.roles import Role
-
     if code == "admin":
         return gettext("Administrator")
     try:

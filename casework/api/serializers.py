@@ -23,7 +23,7 @@ from cases.choices import (
     Status,
 )
 from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
-from cases.phones import InvalidPhone, normalize_phone
+from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
 from casework.services import CreditAccountData, CustomerData, OrderData
 from sla import engine
@@ -228,8 +228,6 @@ class ExtendInput(serializers.Serializer):
 
 
 def _phone(value: str, *, full: bool) -> str:
-    from cases.phones import mask_phone
-
     return value if full else mask_phone(value)
 
 

@@ -4,8 +4,8 @@ agent never sees a case or queue outside their queues (404, as if it did not exi
 import pytest
 from django.urls import reverse
 
-from backoffice.views import reports_available
 from cases.models import Case, CaseEvent
+from web.views import reports_available
 
 pytestmark = pytest.mark.django_db
 

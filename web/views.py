@@ -1,7 +1,7 @@
 """The staff home page and the navigation: each role starts where its work is.
 
-This is URL wiring (see docs/architecture.md): it knows the screens of `cases` and `refunds` by URL
-name and asks `refunds.policy` who may approve, imported lazily.
+The roof (see docs/architecture.md): it knows the screens of every app by URL name and asks
+`refunds.policy` who may approve.
 """
 
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from backoffice.roles import Role, has_role
+from refunds.policy import approver_limit
 
 REPORTS_PATH = "/reports/"
 
@@ -27,8 +28,6 @@ class NavItem:
 
 
 def may_approve(user) -> bool:
-    from refunds.policy import approver_limit
-
     return approver_limit(user, "CNY")[0]
 
 

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from backoffice import health, views
+from backoffice import health
 from backoffice.auth_views import LoginView
 from backoffice.observability.metrics import metrics
+from web import views
 
-handler404 = "backoffice.views.page_not_found"
+handler404 = "web.views.page_not_found"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("backoffice.api.urls")),
+    path("api/v1/", include("web.api_urls")),
     path("reports/", include("reports.urls")),
     path("", include("casework.urls")),
     path("", include("refunds.urls")),
