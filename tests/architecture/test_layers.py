@@ -60,7 +60,11 @@ def aside(tmp_path_factory) -> Path:
         # two sibling domains that must stay independent
         ("risk/probe.py", "import notifications.services", "risk.probe -> notifications.services"),
         # the platform importing a domain
-        ("backoffice/probe.py", "from cases.models import Case", "backoffice.probe -> cases.models"),
+        (
+            "backoffice/probe.py",
+            "from cases.models import Case",
+            "backoffice.probe -> cases.models",
+        ),
         # a domain importing a screen (a surface)
         ("cases/probe.py", "from casework.views import queues", "cases.probe -> casework.views"),
         # a read model importing the roof
