@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
     records themselves are the `cases` app's. No models."""
 
     name = "casework"
-    verbose_name = _("Case handling")
+    verbose_name = _("Case work")
