@@ -23,9 +23,9 @@ from cases.sla import facts
 from cases.sla import services as sla_services
 from cases.sla.choices import ClockState
 from cases.sla.models import SlaClockStop
-from cases.sla.rebuild import rebuild_clock
 from cases.sla.sweep import sla_sweep, sla_sweep_until_done
 from cases.tasks import send_staff_alert
+from tests.cases.sla_rebuild import rebuild_clock
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db
