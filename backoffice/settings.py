@@ -76,9 +76,9 @@ INSTALLED_APPS = [
 ]
 # Development tooling (devtools/: the demo data and `manage.py demo`, the provider sandbox and
 # `manage.py provider_sandbox`) is installed when DEBUG is on (the embedded default, `make demo`) or
-# BACKOFFICE_DEVTOOLS=1 says so; production (DEBUG=false, deploy/backoffice.env.example) never sets
-# it, so that neither the commands nor the demo's well-known passwords exist there. No product
-# package imports devtools (docs/operations.md, "Security settings").
+# BACKOFFICE_DEVTOOLS=1 says so. Production (deploy/backoffice.env.example: DEBUG=false, without the
+# variable) does not install it: neither the commands nor the demo's well-known passwords exist
+# there. No product package imports devtools (docs/operations.md, "Security settings").
 DEVTOOLS = DEBUG or env.bool("BACKOFFICE_DEVTOOLS", default=False)
 if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
