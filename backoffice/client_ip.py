@@ -96,11 +96,6 @@ def _forget_client_ip(sender, **kwargs):
     _current.set("-")
 
 
-def current_client_ip() -> str:
-    """The client address of the request being served ("-" outside a request)."""
-    return _current.get()
-
-
 class ClientIpFilter(logging.Filter):
     """`%(client_ip)s` on every record: the client of the request being served, or "-"."""
 

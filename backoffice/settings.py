@@ -80,6 +80,14 @@ INSTALLED_APPS = [
     "reports",
     "web",
 ]
+# Development tooling (devtools/: the demo data and `manage.py demo`, the provider sandbox and
+# `manage.py provider_sandbox`) is installed when DEBUG is on (the embedded default, `make demo`) or
+# BACKOFFICE_DEVTOOLS=1 says so. Production (deploy/backoffice.env.example: DEBUG=false, without the
+# variable) does not install it: neither the commands nor the demo's well-known passwords exist
+# there. No product package imports devtools (docs/operations.md, "Security settings").
+DEVTOOLS = DEBUG or env.bool("BACKOFFICE_DEVTOOLS", default=False)
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "backoffice.client_ip.ClientIpMiddleware",
@@ -396,9 +404,6 @@ LOGGING = {
         "push_response": {"level": "WARNING"},
     },
 }
-
-# `manage.py demo` calls each of these (dotted paths) to seed the demo data; apps append theirs.
-DEMO_SEEDERS = ["cases.demo.seed", "refunds.demo.seed"]
 
 # Refund pipeline (spec/REFUNDS.md): how long a claim holds, how long an unknown outcome is re-driven
 # with the same key before finance reviews it, how long a fresh approval is left to its own task.

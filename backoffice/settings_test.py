@@ -8,8 +8,11 @@ import os
 import tempfile
 
 from backoffice.settings import *  # noqa: F403
-from backoffice.settings import CACHES, DATABASES, celery_queues, env
+from backoffice.settings import CACHES, DATABASES, INSTALLED_APPS, celery_queues, env
 
+# The tests seed the demo data and pay refunds through the provider sandbox, whatever DEBUG says.
+DEVTOOLS = True
+INSTALLED_APPS = [*(app for app in INSTALLED_APPS if app != "devtools"), "devtools"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="backoffice-media-")

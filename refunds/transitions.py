@@ -24,8 +24,3 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def allowed(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
-
-
-def sources_of(target: str) -> list[str]:
-    """Every status from which `target` may be reached (for compare-and-set updates)."""
-    return sorted(s for s, targets in TRANSITIONS.items() if target in targets)

@@ -1,11 +1,16 @@
 """Shared factories (factory_boy) and builders that go through the services."""
 
+from collections.abc import Iterable
+from datetime import date, time
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from backoffice.calendars.models import CalendarDayKind
+from backoffice.calendars.services import chinesecalendar_days, chinesecalendar_years
+from backoffice.calendars.timecalc import CalendarSpec
 from cases.models import Queue, QueueMembership
 from casework.services import CreditAccountData, CustomerData, OrderData, case_open
 
@@ -67,3 +72,19 @@ def credit(**overrides) -> CreditAccountData:
     values = {"limit": Decimal("5000.00"), "available": Decimal("3200.00")}
     values.update(overrides)
     return CreditAccountData(**values)
+
+
+def chinesecalendar_spec(
+    *, years: Iterable[int] | None = None, time_zone: str = "Asia/Shanghai"
+) -> CalendarSpec:
+    """A ``CalendarSpec`` straight from chinesecalendar, 09:00–18:00, without the database."""
+    years = list(chinesecalendar_years() if years is None else years)
+    days = chinesecalendar_days(years)
+    return CalendarSpec(
+        time_zone=time_zone,
+        business_start=time(9, 0),
+        business_end=time(18, 0),
+        holidays=frozenset(d.date for d in days if d.kind == CalendarDayKind.HOLIDAY),
+        workdays=frozenset(d.date for d in days if d.kind == CalendarDayKind.WORKDAY),
+        verified_through=date(max(years), 12, 31),
+    )

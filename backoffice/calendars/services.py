@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 
 import chinese_calendar
 from django.db import transaction
@@ -144,22 +144,6 @@ def chinesecalendar_days(years: Iterable[int]) -> list[SpecialDay]:
         if d.year in wanted_set and d.weekday() >= 5
     ]
     return sorted(days, key=lambda day: day.date)
-
-
-def chinesecalendar_spec(
-    *, years: Iterable[int] | None = None, time_zone: str = "Asia/Shanghai"
-) -> CalendarSpec:
-    """A ``CalendarSpec`` straight from chinesecalendar, 09:00–18:00 (pure; for tests and bench)."""
-    years = list(chinesecalendar_years() if years is None else years)
-    days = chinesecalendar_days(years)
-    return CalendarSpec(
-        time_zone=time_zone,
-        business_start=time(9, 0),
-        business_end=time(18, 0),
-        holidays=frozenset(d.date for d in days if d.kind == CalendarDayKind.HOLIDAY),
-        workdays=frozenset(d.date for d in days if d.kind == CalendarDayKind.WORKDAY),
-        verified_through=date(max(years), 12, 31),
-    )
 
 
 def _chinese_name(label: str) -> str:

@@ -1,2 +1,2 @@
-"""The refund provider: the product's HTTP client (`client`) and a sandbox provider for development
-and tests (`sandbox`, run as its own process with `manage.py provider_sandbox`)."""
+"""The refund provider: the product's HTTP client (`client`). The sandbox provider for development
+and tests is in devtools (`devtools.providers.sandbox`, `manage.py provider_sandbox`)."""

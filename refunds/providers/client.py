@@ -13,7 +13,6 @@ The client never retries: the caller owns retries and keeps the key across them.
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -140,13 +139,6 @@ def _parse(body: object, what: str) -> ProviderRefund:
         raise ProviderUnavailable(f"{what}: malformed refund ({exc})") from exc
 
 
-def _parse_list(body: object, what: str) -> list[ProviderRefund]:
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        raise ProviderUnavailable(f"{what}: malformed list")
-    return [_parse(item, what) for item in data]
-
-
 def submit_refund(
     *, idempotency_key: str, amount: Decimal, currency: str, reference: str
 ) -> ProviderRefund:
@@ -168,20 +160,3 @@ def submit_refund(
         refund.status,
     )
     return refund
-
-
-def get_refund(*, refund_id: str) -> ProviderRefund:
-    """One refund by the provider's id (ProviderRejected with code `not_found` if unknown)."""
-    return _parse(
-        _request("GET", f"/v1/refunds/{quote(refund_id, safe='')}"), "GET /v1/refunds/{id}"
-    )
-
-
-def find_refunds(*, reference: str) -> list[ProviderRefund]:
-    """Every refund the provider recorded with this reference, oldest first."""
-    return _parse_list(_request("GET", "/v1/refunds", params={"reference": reference}), "GET")
-
-
-def ledger() -> list[ProviderRefund]:
-    """Every refund the provider recorded (its ledger), oldest first."""
-    return _parse_list(_request("GET", "/v1/refunds"), "GET /v1/refunds")

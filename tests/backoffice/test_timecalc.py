@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice.calendars import timecalc
-from backoffice.calendars.services import chinesecalendar_spec
 from backoffice.calendars.timecalc import CalendarSpec
+from tests.factories import chinesecalendar_spec
 
 SH = ZoneInfo("Asia/Shanghai")
 SPEC = chinesecalendar_spec(years=range(2025, 2027))

@@ -23,9 +23,9 @@ from sla import facts
 from sla import services as sla_services
 from sla.choices import ClockState
 from sla.models import SlaClock, SlaClockStop
-from sla.rebuild import rebuild_clock
 from sla.sweep import sla_sweep, sla_sweep_until_done
 from sla.tasks import send_staff_alert
+from tests.cases.sla_rebuild import rebuild_clock
 from tests.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db

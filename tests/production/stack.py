@@ -206,6 +206,12 @@ class Stack:
     def process_env(self) -> dict:
         return {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", **self.env}
 
+    def sandbox_env(self) -> dict:
+        """The production environment, plus BACKOFFICE_DEVTOOLS=1 for this one process: the provider
+        sandbox is development tooling, which production settings (DEBUG off) do not install. The
+        product's processes (`process_env`) never get the variable."""
+        return {**self.process_env(), "BACKOFFICE_DEVTOOLS": "1"}
+
     def start(self, name: str, args: list[str]) -> Process:
         installed = str(self.current)
         args = [a.replace(INSTALLED, installed) for a in args]
@@ -284,8 +290,9 @@ class Stack:
     def up(self) -> "Stack":
         self.create_database()
         self.create_vhost()
-        self.sandbox = ProviderSandbox().start()
-        self.write_env_file(self.sandbox.url)
+        sandbox_port = free_port()
+        self.write_env_file(f"http://127.0.0.1:{sandbox_port}")
+        self.sandbox = ProviderSandbox(port=sandbox_port, env=self.sandbox_env()).start()
         self.release()
         self.grant()
         self.start_app()

@@ -193,6 +193,16 @@ def test_release_migrated_a_fresh_database_and_restarted_workers_before_web(stac
     assert (stack.current).resolve() == Path(settings.BASE_DIR).resolve()
 
 
+def test_the_deployed_product_has_no_development_tools(stack):
+    """The units' environment (DEBUG off, no BACKOFFICE_DEVTOOLS) installs no devtools: `demo` and
+    `provider_sandbox` are unknown there. Only the sandbox's own process was given the variable."""
+    assert stack.env["DEBUG"] == "false" and "BACKOFFICE_DEVTOOLS" not in stack.env
+    commands = set(stack.manage("help", "--commands").split())
+    assert {"migrate", "create_staff", "backup_check"} <= commands
+    assert not commands & {"demo", "provider_sandbox"}
+    assert stack.sandbox.env["BACKOFFICE_DEVTOOLS"] == "1"
+
+
 def test_the_journey_over_https(stack, staff, browser, screenshots):  # noqa: F811
     reference = intake(stack, staff["token"])
 

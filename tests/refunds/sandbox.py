@@ -4,7 +4,9 @@
     sandbox.url, sandbox.control(timeout_rate=0), sandbox.ledger(reference="R"), sandbox.stop()
 
 Options are the command's flags in keyword form (`fail_rate=1` → `--fail-rate 1`). `kill()` then
-`start()` restarts it on the same port and ledger, as a provider that crashed and came back.
+`start()` restarts it on the same port and ledger, as a provider that crashed and came back. `port`
+fixes the port (default: a free one); `env` replaces the environment of the process (default: the
+test process's, whose test settings install devtools).
 """
 
 import os
@@ -24,13 +26,22 @@ READY_RE = re.compile(r"provider sandbox listening on (http://\S+) \(ledger ")
 
 
 class ProviderSandbox:
-    def __init__(self, *, db: str | Path | None = None, seed: int = 0, **options):
+    def __init__(
+        self,
+        *,
+        db: str | Path | None = None,
+        seed: int = 0,
+        port: int = 0,
+        env: dict[str, str] | None = None,
+        **options,
+    ):
         self._tmp = None if db else Path(tempfile.mkdtemp(prefix="provider-sandbox-"))
         self.db = Path(db) if db else self._tmp / "ledger.sqlite3"
         self.log_path = (self._tmp or self.db.parent) / f"sandbox-{os.getpid()}-{id(self)}.log"
         self.seed = seed
         self.options = options
-        self.port = 0
+        self.port = port
+        self.env = env
         self.url = ""
         self.proc: subprocess.Popen | None = None
 
@@ -46,7 +57,7 @@ class ProviderSandbox:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0  # skip older runs
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                self.command(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

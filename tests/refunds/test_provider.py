@@ -11,6 +11,7 @@ import requests
 
 from refunds.providers import client
 from refunds.providers.client import ProviderRejected, ProviderUnavailable
+from tests.refunds import provider_reads
 from tests.workers import free_port, wait_for
 
 
@@ -43,10 +44,10 @@ def test_submit_succeeds_and_the_ledger_shows_it(provider_sandbox):
     assert (refund.reference, refund.idempotency_key) == (ref, f"{ref}:1")
     [row] = provider_sandbox.ledger()
     assert (row["id"], row["amount"], row["status"]) == (refund.id, "50.00", "succeeded")
-    assert client.find_refunds(reference=ref) == [refund]
-    assert client.ledger() == [refund]
-    assert client.get_refund(refund_id=refund.id) == refund
-    assert client.find_refunds(reference="no-such-reference") == []
+    assert provider_reads.find_refunds(reference=ref) == [refund]
+    assert provider_reads.ledger() == [refund]
+    assert provider_reads.get_refund(refund_id=refund.id) == refund
+    assert provider_reads.find_refunds(reference="no-such-reference") == []
 
 
 def test_same_key_twice_is_the_same_refund(provider_sandbox):
@@ -132,7 +133,7 @@ def test_pending_settles_to_succeeded(start_provider_sandbox):
     assert refund.status == "pending"
 
     def settled() -> bool:
-        return [(r.id, r.status) for r in client.find_refunds(reference=ref)] == [
+        return [(r.id, r.status) for r in provider_reads.find_refunds(reference=ref)] == [
             (refund.id, "succeeded")
         ]
 
@@ -164,9 +165,9 @@ def test_a_provider_that_is_not_running_is_unavailable(settings):
     with pytest.raises(ProviderUnavailable):
         submit("k:1", "R-1")
     with pytest.raises(ProviderUnavailable):
-        client.find_refunds(reference="R-1")
+        provider_reads.find_refunds(reference="R-1")
     with pytest.raises(ProviderUnavailable):
-        client.ledger()
+        provider_reads.ledger()
 
 
 def test_bad_input_is_rejected_naming_the_field(provider_sandbox):

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice.calendars.business import BusinessIndex, percentile_cont
-from backoffice.calendars.services import chinesecalendar_spec
 from backoffice.calendars.timecalc import business_time_between
+from tests.factories import chinesecalendar_spec
 
 SPEC = chinesecalendar_spec(years=[2025, 2026])
 INDEX = BusinessIndex(SPEC, date(2025, 1, 1), date(2026, 12, 31))

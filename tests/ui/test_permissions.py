@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent
-from web.views import reports_available
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +93,7 @@ def test_home_sends_each_role_to_its_start_page(login, people):
         "agent": "/cases/mine/",
         "supervisor": "/queues/",
         "finance": "/approvals/",
-        "manager": "/reports/" if reports_available() else "/queues/",
+        "manager": "/reports/",
     }
     for who, url in starts.items():
         response = login(getattr(people, who)).get("/")

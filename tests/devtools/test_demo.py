@@ -1,4 +1,4 @@
-"""The demo data set (`cases.demo.seed`) and the one command that runs the product (`demo`)."""
+"""The demo data set (`devtools.demo.cases.seed`) and the command that runs the product (`demo`)."""
 
 import os
 import re
@@ -19,8 +19,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES, Category, Channel, EventType, Status
-from cases.demo import seed
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
+from devtools.demo.cases import seed
 from notifications.models import Notification, OutboxStatus
 from tests.workers import free_port
 

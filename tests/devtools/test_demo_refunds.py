@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cases.demo import seed as seed_cases
-from refunds.demo import seed as seed_refunds
+from devtools.demo.cases import seed as seed_cases
+from devtools.demo.refunds import seed as seed_refunds
 from refunds.models import Refund
 
 SETTLED = {

@@ -1,12 +1,9 @@
 """`manage.py demo`: the whole product on one machine, with one command (`make demo`).
 
 Migrates, creates one demo user per role (well-known passwords: a local demo only), seeds the demo
-data with every seeder in `settings.DEMO_SEEDERS`, then runs the web server, a Celery worker and
-Celery beat as child processes until Ctrl-C (or SIGTERM), which stops them all.
-
-A seeder is a callable taking keyword arguments; it gets `progress(done, total)` and, when it
-accepts them, `cases` and `seed`. It returns a dict of counts (`skipped` and `reason` when it added
-nothing because its data is present already).
+data with every seeder in `devtools.demo.SEEDERS` (the provider sandbox runs first: the refunds
+are paid through it), then runs the web server, a Celery worker and Celery beat as child processes
+until Ctrl-C (or SIGTERM), which stops them all.
 """
 
 import contextlib
@@ -28,6 +25,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.module_loading import import_string
+
+from devtools.demo import SEEDERS
 
 # username, role, password: fine for a demo on one's own machine, never anywhere else.
 DEMO_USERS = [
@@ -140,7 +139,7 @@ class Command(BaseCommand):
         self.say(f"Demo users ready: {', '.join(u for u, _, _ in DEMO_USERS)} and {username}")
 
     def seed(self, *, cases: int, seed: int) -> None:
-        for path in getattr(settings, "DEMO_SEEDERS", []):
+        for path in SEEDERS:
             seeder = import_string(path)
             params = inspect.signature(seeder).parameters
             takes_any = any(p.kind == p.VAR_KEYWORD for p in params.values())

@@ -1,4 +1,5 @@
-"""Rebuild a clock's state from its timeline events alone (the events are the clock's history)."""
+"""Rebuild a clock's state from its timeline events alone (the events are the clock's history): the
+tests replay them to show that every clock change writes an event saying enough to rebuild it."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

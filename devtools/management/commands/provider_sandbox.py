@@ -4,7 +4,7 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from refunds.providers.sandbox import Config, check_setting, serve
+from devtools.providers.sandbox import Config, check_setting, serve
 
 
 def _setting(name: str):

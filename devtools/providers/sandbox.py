@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qs, urlsplit
 
-from refunds.providers.ledger import IdempotencyConflict, Ledger, Outcome
+from devtools.providers.ledger import IdempotencyConflict, Ledger, Outcome
 
 MAX_BODY = 64 * 1024
 AMOUNT_RE = re.compile(r"(0|[1-9]\d{0,11})(\.\d{1,2})?")
