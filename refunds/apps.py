@@ -10,6 +10,7 @@ class RefundsConfig(AppConfig):
     def ready(self):
         from cases.api.sections import register_detail_section
         from cases.services.orders import register_amount_guard
+        from refunds import tasks  # noqa: F401 - registers the tasks refunds.dispatch names
         from refunds.api.sections import refunds_section
         from refunds.order_guard import orders_with_refunds
 

@@ -34,6 +34,7 @@ from cases.views.sla import single_clock
 from cases.views.workspace import register_panel
 from refunds import policy, selectors, services
 from refunds.choices import COUNTED_STATUSES, Decision
+from refunds.events import clock_subject
 from refunds.forms import ApproveForm, RefundRequestForm, RejectForm
 from refunds.models import Refund
 
@@ -155,7 +156,7 @@ def _decision_field(action: str, pk: int, forms: dict, blank: _BlankFields) -> s
 
 
 def _row(refund: Refund, user, now, limit, forms: dict, blank: _BlankFields) -> dict:
-    subject = services.clock_subject(refund)
+    subject = clock_subject(refund)
     clock = next((c for c in refund.case.sla_clocks.all() if c.subject == subject), None)
     mine = refund.requester_id == user.pk
     this_round = [a for a in refund.approvals.all() if a.round == refund.approval_round]

@@ -1,0 +1,25 @@
+"""Waking the refund pipeline: the submit task is published by its stable name, so the services and
+the reconciler (which the tasks call) never import the tasks module. A message is only a wake-up
+call; a lost one is re-driven by the reconciler."""
+
+from celery import current_app
+
+from backoffice.queueing import publish, publish_on_commit
+
+SUBMIT = "refunds.submit"  # refunds.tasks.submit_refund
+
+
+def _task(name: str):
+    # refunds.tasks is imported when the app is ready (refunds.apps), so its tasks are registered
+    # in every process, not only in a worker's autodiscovery.
+    return current_app.tasks[name]
+
+
+def submit_on_commit(refund_id: int) -> None:
+    """Submit the refund to the provider once the current transaction commits."""
+    publish_on_commit(_task(SUBMIT), refund_id)
+
+
+def submit_now(refund_id: int) -> bool:
+    """Publish the submit task now (the reconciler, outside any refund transaction)."""
+    return publish(_task(SUBMIT), refund_id)
