@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Conflict, Forbidden, Invalid
-from backoffice.roles import Role, has_role
 from cases import permissions as case_permissions
 from cases.models import Case, Customer, RechargeOrder
 from cases.notifications.models import Purpose
@@ -65,12 +64,6 @@ def _start_approval_clock(refund: Refund, *, actor, at) -> None:
     )
 
 
-def _refuse_a_second_decision(actor, refund: Refund) -> None:
-    """One decision per approver and round (the database's unique constraint says so too)."""
-    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
-        raise Conflict("You have decided on this refund already.", code="already_decided")
-
-
 @transaction.atomic
 def refund_request(
     *,
@@ -84,10 +77,7 @@ def refund_request(
 ) -> Refund:
     """Ask for a refund on the case's recharge order. Σ of counted refunds ≤ amount paid, checked
     under a row lock on the order so concurrent requests cannot overrun it."""
-    case_permissions.require(
-        case_permissions.can_work_case(actor, case) or has_role(actor, Role.FINANCE),
-        "Only the case's agents, supervisors and finance can request refunds.",
-    )
+    policy.require_requester(actor, case)
     amount = _clean_amount(amount)
     reason = (reason or "").strip()
     errors = {}
@@ -99,11 +89,11 @@ def refund_request(
         errors["reason"] = [f"At most {MAX_REASON} characters."]
     if liability not in Liability.values:
         errors["liability"] = [f"One of {', '.join(Liability.values)}."]
-    if case.recharge_order_id is None:
+    if not policy.has_order(case):
         errors["case"] = [f"Case {case.reference} has no recharge order to refund."]
     if errors:
         raise Invalid(errors)
-    if not case.is_open and case.status != "resolved":
+    if not policy.case_takes_refunds(case):
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
     if order.currency != currency:  # sums and tiers are per currency: never mix them
@@ -146,22 +136,6 @@ def refund_request(
     return refund
 
 
-def _check_approver(actor, refund: Refund) -> Decimal | None:
-    if actor.pk == refund.requester_id:
-        raise Forbidden(
-            "You cannot decide on a refund you asked for.", code="cannot_approve_own_refund"
-        )
-    if not (case_permissions.can_view_case(actor, refund.case) or has_role(actor, Role.FINANCE)):
-        raise Forbidden("You cannot decide on refunds of this case.")
-    may, limit = policy.approver_limit(actor, refund.currency)
-    if not may or (limit is not None and refund.cumulative_amount > limit):
-        raise Forbidden(
-            f"A cumulative {refund.cumulative_amount:.2f} {refund.currency} is above your approval limit.",
-            code="approval_limit",
-        )
-    return limit
-
-
 def _pending(refund: Refund) -> None:
     if refund.status != RefundStatus.PENDING_APPROVAL:
         raise Conflict(
@@ -175,10 +149,10 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     commit. Of simultaneous approvals exactly one makes the transition."""
     refund = _locked(refund)
     _pending(refund)
-    limit = _check_approver(actor, refund)
+    limit = policy.require_approver(actor, refund)
     if not policy.payload_unchanged(refund):
         raise Conflict("The refund changed since it was requested.", code="payload_changed")
-    _refuse_a_second_decision(actor, refund)
+    policy.require_first_decision(actor, refund)
     try:
         with transaction.atomic():
             RefundApproval.objects.create(
@@ -218,8 +192,8 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["Say why the refund is rejected."]})
-    limit = _check_approver(actor, refund)
-    _refuse_a_second_decision(actor, refund)
+    limit = policy.require_approver(actor, refund)
+    policy.require_first_decision(actor, refund)
     RefundApproval.objects.create(
         refund=refund,
         requester_id=refund.requester_id,
@@ -238,25 +212,12 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     return refund
 
 
-def _may_cancel(actor, refund: Refund) -> bool:
-    """A pending refund: its requester or a supervisor of the case. A failed one (which still
-    counts toward the order's and the customer's cumulative amount until cancelled): finance or a
-    supervisor of the case, the people who could retry it."""
-    supervises = case_permissions.can_supervise_case(actor, refund.case)
-    if refund.status == RefundStatus.PENDING_APPROVAL:
-        return actor.pk == refund.requester_id or supervises
-    if refund.status == RefundStatus.FAILED:
-        return has_role(actor, Role.FINANCE) or supervises
-    # anything else cannot be cancelled: whoever could cancel at some point is told why (409)
-    return actor.pk == refund.requester_id or has_role(actor, Role.FINANCE) or supervises
-
-
 @transaction.atomic
 def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
     """Withdraw a refund before it is decided, or give up a failed one for good: either way it
     stops counting toward the cumulative amounts and can never be paid."""
     refund = _locked(refund)
-    if not _may_cancel(actor, refund):
+    if not policy.may_cancel(actor, refund):
         raise Forbidden("Only the requester or a supervisor can cancel this refund.")
     if not policy.cancellable(refund):
         raise Conflict(
@@ -289,10 +250,9 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     flight now (failed refunds not cancelled included). If the approvals the refund holds no longer
     cover that tier (too few, or an approver's limit below the new cumulative amount), it goes back
     to `pending_approval` in a new round and nothing is paid until fresh approvals arrive."""
-    permissions_ok = has_role(actor, Role.FINANCE) or case_permissions.can_supervise_case(
-        actor, refund.case
+    case_permissions.require(
+        policy.may_retry(actor, refund), "Only finance or a supervisor can retry a refund."
     )
-    case_permissions.require(permissions_ok, "Only finance or a supervisor can retry a refund.")
     refund = _locked(refund)
     if refund.status != RefundStatus.FAILED:
         raise Conflict(
@@ -361,9 +321,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
 @transaction.atomic
 def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     """Finance settles a refund in `needs_review` after checking the provider's ledger."""
-    case_permissions.require(
-        has_role(actor, Role.FINANCE), "Only finance settles refunds under review."
-    )
+    case_permissions.require(policy.may_settle(actor), "Only finance settles refunds under review.")
     refund = _locked(refund)
     if refund.status != RefundStatus.NEEDS_REVIEW:
         raise Conflict(f"Refund {refund.reference} is {refund.status}.", code="not_under_review")
