@@ -1,16 +1,21 @@
-"""The rules a refund is decided by: the payload an approval is bound to, the cumulative amount,
-the approval tier, an approver's limit, and what an order can still refund."""
+"""The rules a refund is decided by: who may request, decide, cancel, retry and settle a refund; the
+payload an approval is bound to, the cumulative amount, the approval tier, an approver's limit, and
+what an order can still refund. Services enforce these; screens and serializers ask them."""
 
 import hashlib
 import json
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
 
-from backoffice.roles import roles_of
+from backoffice.errors import Conflict, Forbidden
+from backoffice.roles import Role, has_role, roles_of
+from cases import permissions as case_permissions
+from cases.choices import Status
 from refunds.choices import COUNTED_STATUSES, RefundStatus
 from refunds.models import ApprovalTier, Refund
 
@@ -148,3 +153,143 @@ def approver_limit(user, currency: str) -> tuple[bool, Decimal | None]:
     if any(t.max_amount is None for t in relevant):
         return True, None
     return True, max(t.max_amount for t in relevant)
+
+
+# Who may ask for a refund.
+
+
+def may_request(user, case) -> bool:
+    """The case's agents and supervisors, and finance."""
+    return case_permissions.can_work_case(user, case) or has_role(user, Role.FINANCE)
+
+
+def require_requester(user, case) -> None:
+    case_permissions.require(
+        may_request(user, case),
+        "Only the case's agents, supervisors and finance can request refunds.",
+    )
+
+
+def has_order(case) -> bool:
+    """Only a case with a recharge order can be refunded."""
+    return case.recharge_order_id is not None
+
+
+def case_takes_refunds(case) -> bool:
+    """An open case, or a resolved one (a refund often follows the resolution)."""
+    return case.is_open or case.status == Status.RESOLVED
+
+
+def can_request_now(user, case) -> bool:
+    """What the request form is offered on: the requester rule and the case's state."""
+    return may_request(user, case) and has_order(case) and case_takes_refunds(case)
+
+
+# Who may decide (approve or reject) a refund.
+
+
+class DecisionBar(StrEnum):
+    """Why someone may not decide on a refund."""
+
+    OWN_REFUND = "own_refund"  # nobody decides on a refund they asked for
+    OUT_OF_SCOPE = "out_of_scope"  # neither sees the case nor is finance
+    ABOVE_LIMIT = "above_limit"  # no approval tier, or its limit is below the cumulative amount
+    DECIDED = "decided"  # one decision per approver and round
+
+
+def may_approve_at_all(user, currency: str = "CNY") -> bool:
+    """Holds an approval tier of the currency (the approvals inbox is theirs)."""
+    return approver_limit(user, currency)[0]
+
+
+def within_limit(authority: tuple[bool, Decimal | None], cumulative: Decimal) -> bool:
+    """`authority` is `approver_limit(...)`: may approve at all, up to that limit (None: none)."""
+    may, limit = authority
+    return may and (limit is None or cumulative <= limit)
+
+
+def within_limit_q(limit: Decimal | None) -> models.Q:
+    """`within_limit` as a filter on refunds, for an approver who may approve up to `limit`."""
+    return models.Q() if limit is None else models.Q(cumulative_amount__lte=limit)
+
+
+def _bar_and_authority(user, refund: Refund, authority):
+    if user.pk == refund.requester_id:
+        return DecisionBar.OWN_REFUND, authority
+    if not (case_permissions.can_view_case(user, refund.case) or has_role(user, Role.FINANCE)):
+        return DecisionBar.OUT_OF_SCOPE, authority
+    authority = authority or approver_limit(user, refund.currency)
+    if not within_limit(authority, refund.cumulative_amount):
+        return DecisionBar.ABOVE_LIMIT, authority
+    return None, authority
+
+
+def approver_bar(user, refund: Refund, *, authority=None) -> DecisionBar | None:
+    """Why `user` may not decide on `refund`, leaving aside a decision already taken; None if they
+    may. `authority`: their `approver_limit` in the refund's currency, when the caller has it."""
+    return _bar_and_authority(user, refund, authority)[0]
+
+
+def has_decided(user, refund: Refund) -> bool:
+    """A decision by `user` in the refund's current round (its approvals prefetched or not)."""
+    return any(
+        a.approver_id == user.pk and a.round == refund.approval_round
+        for a in refund.approvals.all()
+    )
+
+
+def decision_bar(user, refund: Refund, *, authority=None) -> DecisionBar | None:
+    """Why `user` may not decide on `refund` now, or None (what the approvals inbox shows)."""
+    bar = approver_bar(user, refund, authority=authority)
+    if bar is None and has_decided(user, refund):
+        return DecisionBar.DECIDED
+    return bar
+
+
+def require_approver(user, refund: Refund) -> Decimal | None:
+    """Refuse a decision `approver_bar` bars; the approver's limit (None: no limit) if allowed."""
+    bar, authority = _bar_and_authority(user, refund, None)
+    if bar == DecisionBar.OWN_REFUND:
+        raise Forbidden(
+            "You cannot decide on a refund you asked for.", code="cannot_approve_own_refund"
+        )
+    if bar == DecisionBar.OUT_OF_SCOPE:
+        raise Forbidden("You cannot decide on refunds of this case.")
+    if bar == DecisionBar.ABOVE_LIMIT:
+        raise Forbidden(
+            f"A cumulative {refund.cumulative_amount:.2f} {refund.currency} is above your approval limit.",
+            code="approval_limit",
+        )
+    return authority[1]
+
+
+def require_first_decision(user, refund: Refund) -> None:
+    """One decision per approver and round (the database's unique constraint says so too)."""
+    if has_decided(user, refund):
+        raise Conflict("You have decided on this refund already.", code="already_decided")
+
+
+# Who may cancel, retry and settle.
+
+
+def may_cancel(user, refund: Refund) -> bool:
+    """A pending refund: its requester or a supervisor of the case. A failed one (which still
+    counts toward the order's and the customer's cumulative amount until cancelled): finance or a
+    supervisor of the case, the people who could retry it."""
+    supervises = case_permissions.can_supervise_case(user, refund.case)
+    if refund.status == RefundStatus.PENDING_APPROVAL:
+        return user.pk == refund.requester_id or supervises
+    if refund.status == RefundStatus.FAILED:
+        return has_role(user, Role.FINANCE) or supervises
+    # anything else cannot be cancelled: whoever could cancel at some point is told why (409)
+    return user.pk == refund.requester_id or has_role(user, Role.FINANCE) or supervises
+
+
+def may_retry(user, refund: Refund) -> bool:
+    """Finance, or a supervisor of the case."""
+    return has_role(user, Role.FINANCE) or case_permissions.can_supervise_case(user, refund.case)
+
+
+def may_settle(user) -> bool:
+    """Finance settles a refund under review."""
+    return has_role(user, Role.FINANCE)

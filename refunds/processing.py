@@ -23,9 +23,10 @@ from notifications.models import Purpose
 from notifications.services import notify_refund
 from refunds import policy
 from refunds.choices import AttemptStatus, RefundStatus
+from refunds.events import RefundAudit, RefundEvent, refund_audit, refund_event, refund_subject
 from refunds.models import Refund, RefundAttempt
 from refunds.providers import client
-from refunds.services import refund_audit, refund_event
+from refunds.transitions import move
 
 logger = logging.getLogger(__name__)
 OUTCOME_PURPOSE = {
@@ -73,16 +74,18 @@ def _approved_payload_matches(refund: Refund) -> bool:
 
 
 def _to_review(refund: Refund, reason: str) -> None:
-    Refund.objects.filter(pk=refund.pk).update(
-        status=RefundStatus.NEEDS_REVIEW,
+    """Inside the claim's transaction: the refund is ours (processing, our token)."""
+    move(
+        Refund.objects.filter(pk=refund.pk),
+        to=RefundStatus.NEEDS_REVIEW,
+        sources=[RefundStatus.PROCESSING],
+        mirror=refund,
         status_reason=reason,
         lease_token=None,
         lease_expires_at=None,
-        updated_at=timezone.now(),
     )
-    refund.status, refund.status_reason = RefundStatus.NEEDS_REVIEW, reason
-    refund_event(refund, "needs_review", reason=reason)
-    refund_audit(refund, "needs_review", reason=reason)
+    refund_event(refund, RefundEvent.NEEDS_REVIEW, reason=reason)
+    refund_audit(refund, RefundAudit.NEEDS_REVIEW, reason=reason)
 
 
 @transaction.atomic
@@ -90,8 +93,10 @@ def claim(refund_id: int) -> Claim | None:
     """Take the refund for one provider call. None when someone else holds it or nothing is due."""
     now = timezone.now()
     token = uuid.uuid4()
-    won = Refund.objects.filter(_claimable(now), pk=refund_id).update(
-        status=RefundStatus.PROCESSING,
+    won = move(
+        Refund.objects.filter(_claimable(now), pk=refund_id),
+        to=RefundStatus.PROCESSING,
+        sources=[RefundStatus.APPROVED, RefundStatus.PROCESSING, RefundStatus.OUTCOME_UNKNOWN],
         lease_token=token,
         lease_expires_at=now + timedelta(seconds=lease_seconds()),
         updated_at=now,
@@ -112,7 +117,7 @@ def claim(refund_id: int) -> Claim | None:
             refund=refund, number=number, idempotency_key=f"{refund.pk}:{number}"
         )
         Refund.objects.filter(pk=refund.pk).update(attempt_count=number)
-        refund_event(refund, "attempt", attempt=number)
+        refund_event(refund, RefundEvent.ATTEMPT, attempt=number)
     RefundAttempt.objects.filter(pk=attempt.pk).update(calls=F("calls") + 1)
     return Claim(refund_id=refund.pk, token=token, attempt=attempt)
 
@@ -130,7 +135,7 @@ def _finish(
     """Record the provider's answer if our claim still holds (compare-and-set on the token)."""
     now = timezone.now()
     with transaction.atomic():
-        updates = {"status": status, "updated_at": now}
+        updates = {"updated_at": now}
         if not keep_lease:
             updates.update(lease_token=None, lease_expires_at=None)
         if provider_reference:
@@ -139,9 +144,12 @@ def _finish(
             updates.update(finished_at=now, status_reason=reason)
         elif reason:
             updates["status_reason"] = reason
-        won = Refund.objects.filter(
-            pk=claim.refund_id, status=RefundStatus.PROCESSING, lease_token=claim.token
-        ).update(**updates)
+        won = move(
+            Refund.objects.filter(pk=claim.refund_id, lease_token=claim.token),
+            to=status,
+            sources=[RefundStatus.PROCESSING],
+            **updates,
+        )
         if not won:
             logger.warning("refund %s: claim lost before recording %s", claim.refund_id, status)
             return False
@@ -155,10 +163,16 @@ def _finish(
         )
         refund = Refund.objects.select_related("case").get(pk=claim.refund_id)
         refund_event(
-            refund, status, attempt=claim.attempt.number, provider_reference=provider_reference
+            refund,
+            RefundEvent(status),
+            attempt=claim.attempt.number,
+            provider_reference=provider_reference,
         )
         refund_audit(
-            refund, status, attempt=claim.attempt.number, key=claim.attempt.idempotency_key
+            refund,
+            RefundAudit(status),
+            attempt=claim.attempt.number,
+            key=claim.attempt.idempotency_key,
         )
         if status in OUTCOME_PURPOSE:
             notify_refund(refund.case, refund, OUTCOME_PURPOSE[status])
@@ -206,7 +220,7 @@ def submit(refund_id: int) -> str | None:
             idempotency_key=taken.attempt.idempotency_key,
             amount=refund.amount,
             currency=refund.currency,
-            reference=f"refund:{refund.pk}",
+            reference=refund_subject(refund.pk),
         )
     except client.ProviderRejected as exc:
         count_provider_error("rejected")

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from backoffice.queueing import publish
+from refunds import dispatch
 from refunds.choices import RefundStatus
+from refunds.events import RefundAudit, RefundEvent, refund_audit, refund_event
 from refunds.models import Refund
-from refunds.services import refund_audit, refund_event
+from refunds.transitions import move
 
 logger = logging.getLogger(__name__)
 
@@ -33,28 +34,30 @@ def _give_up(refund: Refund, now) -> bool:
             f"No definite answer from the provider for {unknown_window()} with the same key; "
             "check the provider's ledger for this reference and settle."
         )
-        won = Refund.objects.filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
-            pk=refund.pk,
-            status=RefundStatus.OUTCOME_UNKNOWN,
-        ).update(status=RefundStatus.NEEDS_REVIEW, status_reason=reason, updated_at=now)
+        won = move(
+            Refund.objects.filter(
+                Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now), pk=refund.pk
+            ),
+            to=RefundStatus.NEEDS_REVIEW,
+            sources=[RefundStatus.OUTCOME_UNKNOWN],
+            mirror=refund,
+            status_reason=reason,
+            updated_at=now,
+        )
         if won:
-            refund.status = RefundStatus.NEEDS_REVIEW
-            refund_event(refund, "needs_review", reason=reason)
-            refund_audit(refund, "needs_review", reason=reason)
+            refund_event(refund, RefundEvent.NEEDS_REVIEW, reason=reason)
+            refund_audit(refund, RefundAudit.NEEDS_REVIEW, reason=reason)
     return bool(won)
 
 
 def reconcile(*, now=None) -> dict:
-    from refunds.tasks import submit_refund
-
     now = now or timezone.now()
     counts = {"resubmitted": 0, "redriven": 0, "to_review": 0}
     approved = Refund.objects.filter(
         status=RefundStatus.APPROVED, updated_at__lt=now - approved_grace()
     )
     for pk in approved.values_list("pk", flat=True).order_by("pk")[:1000]:
-        counts["resubmitted"] += publish(submit_refund, pk)
+        counts["resubmitted"] += dispatch.submit_now(pk)
     stuck = (
         Refund.objects.filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
@@ -72,7 +75,7 @@ def reconcile(*, now=None) -> dict:
         ):
             counts["to_review"] += _give_up(refund, now)
         else:
-            counts["redriven"] += publish(submit_refund, refund.pk)
+            counts["redriven"] += dispatch.submit_now(refund.pk)
     if any(counts.values()):
         logger.info("refund reconciler: %s", counts)
     return counts

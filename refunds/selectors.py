@@ -41,8 +41,8 @@ def approvals_inbox(user) -> QuerySet[Refund]:
     may, limit = policy.approver_limit(user, "CNY")
     if not may:
         return qs.none()
-    if limit is not None:
-        qs = qs.filter(Q(cumulative_amount__lte=limit) | Q(requester=user))
+    if limit is not None:  # what they may decide, and their own requests (shown, not decidable)
+        qs = qs.filter(policy.within_limit_q(limit) | Q(requester=user))
     return qs.prefetch_related(
         Prefetch(
             "case__sla_clocks",

@@ -9,44 +9,19 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Conflict, Forbidden, Invalid
-from backoffice.queueing import publish_on_commit
-from backoffice.roles import Role, has_role
 from cases import permissions as case_permissions
-from cases.choices import EventType
-from cases.events import record_event
 from cases.models import Case, Customer, RechargeOrder
 from notifications.models import Purpose
 from notifications.services import notify_refund
-from refunds import policy
+from refunds import dispatch, policy
 from refunds.choices import Decision, Liability, RefundStatus
+from refunds.events import RefundAudit, RefundEvent, clock_subject, refund_audit, refund_event
 from refunds.models import ApprovalTier, Refund, RefundApproval
+from refunds.transitions import move
 from sla import services as sla
 from sla.choices import Metric
 
 MAX_REASON = 1000
-
-
-def clock_subject(refund: Refund) -> str:
-    """The approval clock of the refund's current round (a retry sent back for fresh approval
-    starts a new one)."""
-    if refund.approval_round > 1:
-        return f"refund:{refund.pk}:round-{refund.approval_round}"
-    return f"refund:{refund.pk}"
-
-
-def refund_event(refund: Refund, action: str, actor=None, **extra) -> None:
-    payload = {"refund": refund.pk, "action": action, "amount": f"{refund.amount:.2f}", **extra}
-    record_event(case=refund.case, type=EventType.REFUND, actor=actor, payload=payload)
-
-
-def refund_audit(refund: Refund, action: str, actor=None, **payload) -> None:
-    audit_record(
-        actor=actor,
-        action=f"refund.{action}",
-        object_type="refunds.refund",
-        object_id=refund.pk,
-        payload={"status": refund.status, "amount": f"{refund.amount:.2f}", **payload},
-    )
 
 
 def _locked(refund: Refund) -> Refund:
@@ -89,18 +64,6 @@ def _start_approval_clock(refund: Refund, *, actor, at) -> None:
     )
 
 
-def _refuse_a_second_decision(actor, refund: Refund) -> None:
-    """One decision per approver and round (the database's unique constraint says so too)."""
-    if refund.approvals.filter(approver=actor, round=refund.approval_round).exists():
-        raise Conflict("You have decided on this refund already.", code="already_decided")
-
-
-def _submit_after_commit(refund: Refund) -> None:
-    from refunds.tasks import submit_refund
-
-    publish_on_commit(submit_refund, refund.pk)
-
-
 @transaction.atomic
 def refund_request(
     *,
@@ -114,10 +77,7 @@ def refund_request(
 ) -> Refund:
     """Ask for a refund on the case's recharge order. Σ of counted refunds ≤ amount paid, checked
     under a row lock on the order so concurrent requests cannot overrun it."""
-    case_permissions.require(
-        case_permissions.can_work_case(actor, case) or has_role(actor, Role.FINANCE),
-        "Only the case's agents, supervisors and finance can request refunds.",
-    )
+    policy.require_requester(actor, case)
     amount = _clean_amount(amount)
     reason = (reason or "").strip()
     errors = {}
@@ -129,11 +89,11 @@ def refund_request(
         errors["reason"] = [f"At most {MAX_REASON} characters."]
     if liability not in Liability.values:
         errors["liability"] = [f"One of {', '.join(Liability.values)}."]
-    if case.recharge_order_id is None:
+    if not policy.has_order(case):
         errors["case"] = [f"Case {case.reference} has no recharge order to refund."]
     if errors:
         raise Invalid(errors)
-    if not case.is_open and case.status != "resolved":
+    if not policy.case_takes_refunds(case):
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
     if order.currency != currency:  # sums and tiers are per currency: never mix them
@@ -168,26 +128,12 @@ def refund_request(
         cumulative_amount=cumulative,
         approvals_needed=tier.approvals_needed,
     )
-    refund_event(refund, "requested", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
+    refund_event(
+        refund, RefundEvent.REQUESTED, actor, tier=tier.name, cumulative=f"{cumulative:.2f}"
+    )
     _start_approval_clock(refund, actor=actor, at=refund.created_at)
-    refund_audit(refund, "request", actor, tier=tier.name, liability=liability)
+    refund_audit(refund, RefundAudit.REQUEST, actor, tier=tier.name, liability=liability)
     return refund
-
-
-def _check_approver(actor, refund: Refund) -> Decimal | None:
-    if actor.pk == refund.requester_id:
-        raise Forbidden(
-            "You cannot decide on a refund you asked for.", code="cannot_approve_own_refund"
-        )
-    if not (case_permissions.can_view_case(actor, refund.case) or has_role(actor, Role.FINANCE)):
-        raise Forbidden("You cannot decide on refunds of this case.")
-    may, limit = policy.approver_limit(actor, refund.currency)
-    if not may or (limit is not None and refund.cumulative_amount > limit):
-        raise Forbidden(
-            f"A cumulative {refund.cumulative_amount:.2f} {refund.currency} is above your approval limit.",
-            code="approval_limit",
-        )
-    return limit
 
 
 def _pending(refund: Refund) -> None:
@@ -203,10 +149,10 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     commit. Of simultaneous approvals exactly one makes the transition."""
     refund = _locked(refund)
     _pending(refund)
-    limit = _check_approver(actor, refund)
+    limit = policy.require_approver(actor, refund)
     if not policy.payload_unchanged(refund):
         raise Conflict("The refund changed since it was requested.", code="payload_changed")
-    _refuse_a_second_decision(actor, refund)
+    policy.require_first_decision(actor, refund)
     try:
         with transaction.atomic():
             RefundApproval.objects.create(
@@ -224,17 +170,18 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
             "This decision was refused by the database.", code="already_decided"
         ) from exc
     approvals = policy.approvals_in_round(refund)
-    refund_event(refund, "approval", actor, approvals=approvals, needed=refund.approvals_needed)
+    refund_event(
+        refund, RefundEvent.APPROVAL, actor, approvals=approvals, needed=refund.approvals_needed
+    )
     if policy.approvals_suffice(approvals, refund.approvals_needed):
-        refund.status, refund.approved_at = RefundStatus.APPROVED, timezone.now()
-        refund.save(update_fields=["status", "approved_at", "updated_at"])
-        refund_event(refund, "approved", actor)
+        move(refund, to=RefundStatus.APPROVED, approved_at=timezone.now())
+        refund_event(refund, RefundEvent.APPROVED, actor)
         sla.clock_stop_subject(
             case=refund.case, subject=clock_subject(refund), at=refund.approved_at, actor=actor
         )
         notify_refund(refund.case, refund, Purpose.REFUND_APPROVED, actor)
-        _submit_after_commit(refund)
-    refund_audit(refund, "approve", actor, approvals=approvals)
+        dispatch.submit_on_commit(refund.pk)
+    refund_audit(refund, RefundAudit.APPROVE, actor, approvals=approvals)
     return refund
 
 
@@ -245,8 +192,8 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["Say why the refund is rejected."]})
-    limit = _check_approver(actor, refund)
-    _refuse_a_second_decision(actor, refund)
+    limit = policy.require_approver(actor, refund)
+    policy.require_first_decision(actor, refund)
     RefundApproval.objects.create(
         refund=refund,
         requester_id=refund.requester_id,
@@ -258,29 +205,11 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
         round=refund.approval_round,
     )
     now = timezone.now()
-    refund.status, refund.finished_at, refund.status_reason = (
-        RefundStatus.REJECTED,
-        now,
-        reason[:2000],
-    )
-    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
-    refund_event(refund, "rejected", actor, reason=reason[:200])
+    move(refund, to=RefundStatus.REJECTED, finished_at=now, status_reason=reason[:2000])
+    refund_event(refund, RefundEvent.REJECTED, actor, reason=reason[:200])
     sla.clock_stop_subject(case=refund.case, subject=clock_subject(refund), at=now, actor=actor)
-    refund_audit(refund, "reject", actor)
+    refund_audit(refund, RefundAudit.REJECT, actor)
     return refund
-
-
-def _may_cancel(actor, refund: Refund) -> bool:
-    """A pending refund: its requester or a supervisor of the case. A failed one (which still
-    counts toward the order's and the customer's cumulative amount until cancelled): finance or a
-    supervisor of the case, the people who could retry it."""
-    supervises = case_permissions.can_supervise_case(actor, refund.case)
-    if refund.status == RefundStatus.PENDING_APPROVAL:
-        return actor.pk == refund.requester_id or supervises
-    if refund.status == RefundStatus.FAILED:
-        return has_role(actor, Role.FINANCE) or supervises
-    # anything else cannot be cancelled: whoever could cancel at some point is told why (409)
-    return actor.pk == refund.requester_id or has_role(actor, Role.FINANCE) or supervises
 
 
 @transaction.atomic
@@ -288,7 +217,7 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
     """Withdraw a refund before it is decided, or give up a failed one for good: either way it
     stops counting toward the cumulative amounts and can never be paid."""
     refund = _locked(refund)
-    if not _may_cancel(actor, refund):
+    if not policy.may_cancel(actor, refund):
         raise Forbidden("Only the requester or a supervisor can cancel this refund.")
     if not policy.cancellable(refund):
         raise Conflict(
@@ -298,18 +227,18 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
         )
     was = refund.status
     now = timezone.now()
-    refund.status, refund.finished_at, refund.status_reason = (
-        RefundStatus.CANCELLED,
-        now,
-        (reason or refund.status_reason)[:2000],
+    move(
+        refund,
+        to=RefundStatus.CANCELLED,
+        finished_at=now,
+        status_reason=(reason or refund.status_reason)[:2000],
     )
-    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
-    refund_event(refund, "cancelled", actor, was=was)
+    refund_event(refund, RefundEvent.CANCELLED, actor, was=was)
     if was == RefundStatus.PENDING_APPROVAL:
         sla.clock_stop_subject(
             case=refund.case, subject=clock_subject(refund), at=now, actor=actor, cancel=True
         )
-    refund_audit(refund, "cancel", actor, was=was)
+    refund_audit(refund, RefundAudit.CANCEL, actor, was=was)
     return refund
 
 
@@ -321,10 +250,9 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     flight now (failed refunds not cancelled included). If the approvals the refund holds no longer
     cover that tier (too few, or an approver's limit below the new cumulative amount), it goes back
     to `pending_approval` in a new round and nothing is paid until fresh approvals arrive."""
-    permissions_ok = has_role(actor, Role.FINANCE) or case_permissions.can_supervise_case(
-        actor, refund.case
+    case_permissions.require(
+        policy.may_retry(actor, refund), "Only finance or a supervisor can retry a refund."
     )
-    case_permissions.require(permissions_ok, "Only finance or a supervisor can retry a refund.")
     refund = _locked(refund)
     if refund.status != RefundStatus.FAILED:
         raise Conflict(
@@ -347,21 +275,31 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
             code="no_tier",
         )
     held = policy.approvals_covering(refund, cumulative)
-    refund.cumulative_amount, refund.approvals_needed = cumulative, tier.approvals_needed
-    refund.status_reason, refund.finished_at = "", None
-    fields = ["status", "status_reason", "finished_at", "cumulative_amount", "approvals_needed"]
+    tiered = {
+        "cumulative_amount": cumulative,
+        "approvals_needed": tier.approvals_needed,
+        "status_reason": "",
+        "finished_at": None,
+    }
     if policy.approvals_suffice(held, tier.approvals_needed):
-        refund.status = RefundStatus.APPROVED
-        refund.save(update_fields=[*fields, "updated_at"])
-        refund_event(refund, "retry", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
-        _submit_after_commit(refund)
-        refund_audit(refund, "retry", actor, tier=tier.name, cumulative=f"{cumulative:.2f}")
+        move(refund, to=RefundStatus.APPROVED, **tiered)
+        refund_event(
+            refund, RefundEvent.RETRY, actor, tier=tier.name, cumulative=f"{cumulative:.2f}"
+        )
+        dispatch.submit_on_commit(refund.pk)
+        refund_audit(
+            refund, RefundAudit.RETRY, actor, tier=tier.name, cumulative=f"{cumulative:.2f}"
+        )
         return refund
-    refund.status, refund.approval_round = RefundStatus.PENDING_APPROVAL, refund.approval_round + 1
-    refund.save(update_fields=[*fields, "approval_round", "updated_at"])
+    move(
+        refund,
+        to=RefundStatus.PENDING_APPROVAL,
+        approval_round=refund.approval_round + 1,
+        **tiered,
+    )
     refund_event(
         refund,
-        "sent_back",
+        RefundEvent.SENT_BACK,
         actor,
         tier=tier.name,
         cumulative=f"{cumulative:.2f}",
@@ -370,7 +308,12 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     )
     _start_approval_clock(refund, actor=actor, at=timezone.now())
     refund_audit(
-        refund, "sent_back", actor, tier=tier.name, cumulative=f"{cumulative:.2f}", held=held
+        refund,
+        RefundAudit.SENT_BACK,
+        actor,
+        tier=tier.name,
+        cumulative=f"{cumulative:.2f}",
+        held=held,
     )
     return refund
 
@@ -378,9 +321,7 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
 @transaction.atomic
 def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     """Finance settles a refund in `needs_review` after checking the provider's ledger."""
-    case_permissions.require(
-        has_role(actor, Role.FINANCE), "Only finance settles refunds under review."
-    )
+    case_permissions.require(policy.may_settle(actor), "Only finance settles refunds under review.")
     refund = _locked(refund)
     if refund.status != RefundStatus.NEEDS_REVIEW:
         raise Conflict(f"Refund {refund.reference} is {refund.status}.", code="not_under_review")
@@ -389,11 +330,14 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     note = (note or "").strip()
     if not note:
         raise Invalid({"note": ["Say what the provider's ledger shows."]})
-    refund.status, refund.finished_at = outcome, timezone.now()
-    refund.status_reason = f"{refund.status_reason}\nsettled by finance: {note}".strip()
-    refund.save(update_fields=["status", "finished_at", "status_reason", "updated_at"])
-    refund_event(refund, "settled", actor, outcome=outcome)
-    refund_audit(refund, "settle", actor, outcome=outcome)
+    move(
+        refund,
+        to=outcome,
+        finished_at=timezone.now(),
+        status_reason=f"{refund.status_reason}\nsettled by finance: {note}".strip(),
+    )
+    refund_event(refund, RefundEvent.SETTLED, actor, outcome=outcome)
+    refund_audit(refund, RefundAudit.SETTLE, actor, outcome=outcome)
     purpose = Purpose.REFUND_PAID if outcome == RefundStatus.SUCCEEDED else Purpose.REFUND_FAILED
     notify_refund(refund.case, refund, purpose, actor)
     return refund

@@ -23,16 +23,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from backoffice.errors import DomainError, Invalid
-from backoffice.roles import Role, has_role
 from backoffice.templatetags.ui import format_money
-from cases import permissions as case_permissions
-from cases.choices import Status
 from casework.views.actions import CaseActionView
 from casework.views.base import apply_invalid, is_partial, report
 from casework.views.paging import keyset_page
 from casework.views.sla import single_clock
 from refunds import policy, selectors, services
 from refunds.choices import COUNTED_STATUSES, Decision
+from refunds.events import clock_subject
 from refunds.forms import ApproveForm, RefundRequestForm, RejectForm
 from refunds.models import Refund
 
@@ -43,23 +41,15 @@ INBOX_PAGE = 25
 WAITING_COUNTED = 1_000
 
 
-def may_request(user, case) -> bool:
-    return (
-        (case_permissions.can_work_case(user, case) or has_role(user, Role.FINANCE))
-        and case.recharge_order_id is not None
-        and (case.is_open or case.status == Status.RESOLVED)
-    )
-
-
 def refunds_panel(request, case, forms) -> dict | None:
     refunds = list(selectors.refunds_of_case(case))
-    can_request = may_request(request.user, case)
+    can_request = policy.can_request_now(request.user, case)
     if not refunds and not can_request:
         return None
-    order = case.recharge_order if case.recharge_order_id else None
+    order = case.recharge_order if policy.has_order(case) else None
     refundable = None
     if order is not None:
-        refundable = order.amount_paid - policy.counted_on_order(order)
+        refundable = policy.refundable(order)
     if refundable is not None and refundable <= 0:
         can_request = False
     return {
@@ -98,7 +88,7 @@ class ApproverRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not policy.approver_limit(request.user, "CNY")[0]:
+        if not policy.may_approve_at_all(request.user, "CNY"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -150,21 +140,27 @@ def _decision_field(action: str, pk: int, forms: dict, blank: _BlankFields) -> s
     return _field_html(form, _DECISION_FIELDS[action][1])
 
 
-def _row(refund: Refund, user, now, limit, forms: dict, blank: _BlankFields) -> dict:
-    subject = services.clock_subject(refund)
+def _blocked(bar: policy.DecisionBar | None, limit) -> str:
+    """What the inbox says instead of the decision fields when `policy.decision_bar` bars them."""
+    if bar == policy.DecisionBar.OWN_REFUND:
+        return _("You asked for this refund; someone else must decide on it.")
+    if bar == policy.DecisionBar.DECIDED:
+        return _("You have approved it already; it needs another approver.")
+    if bar == policy.DecisionBar.ABOVE_LIMIT:
+        if limit is None:  # no approval tier at all
+            return _("The cumulative amount is above your approval limit.")
+        return _("Above your approval limit of %(limit)s.") % {"limit": format_money(limit)}
+    if bar == policy.DecisionBar.OUT_OF_SCOPE:
+        return _("You may not do this.")
+    return ""
+
+
+def _row(refund: Refund, user, now, authority, forms: dict, blank: _BlankFields) -> dict:
+    subject = clock_subject(refund)
     clock = next((c for c in refund.case.sla_clocks.all() if c.subject == subject), None)
-    mine = refund.requester_id == user.pk
     this_round = [a for a in refund.approvals.all() if a.round == refund.approval_round]
-    decided = any(a.approver_id == user.pk for a in this_round)
     approvals = sum(1 for a in this_round if a.decision == Decision.APPROVE)
-    if mine:
-        blocked = _("You asked for this refund; someone else must decide on it.")
-    elif decided:
-        blocked = _("You have approved it already; it needs another approver.")
-    elif limit is not None and refund.cumulative_amount > limit:
-        blocked = _("Above your approval limit of %(limit)s.") % {"limit": format_money(limit)}
-    else:
-        blocked = ""
+    blocked = _blocked(policy.decision_bar(user, refund, authority=authority), authority[1])
     return {
         "refund": refund,
         "clock": single_clock(clock, now),
@@ -183,10 +179,11 @@ def inbox_context(request, forms: dict | None = None) -> dict:
     if cursor and not page.items:  # its refunds all decided since: the first page
         cursor = None
         page = keyset_page(_inbox(user), ordering="created_at", cursor=None, size=INBOX_PAGE)
-    _may, limit = policy.approver_limit(user, "CNY")
+    authority = policy.approver_limit(user, "CNY")
+    limit = authority[1]
     blank = _BlankFields()
     return {
-        "rows": [_row(r, user, now, limit, forms or {}, blank) for r in page.items],
+        "rows": [_row(r, user, now, authority, forms or {}, blank) for r in page.items],
         "page": page,
         "here": _here(cursor),
         "waiting": selectors.approvals_waiting(user, up_to=WAITING_COUNTED),

@@ -15,7 +15,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from backoffice.roles import Role, has_role
-from refunds.policy import approver_limit
+from refunds.policy import may_approve_at_all
 
 REPORTS_PATH = "/reports/"
 
@@ -25,10 +25,6 @@ class NavItem:
     url: str
     label: str
     current: bool = False
-
-
-def may_approve(user) -> bool:
-    return approver_limit(user, "CNY")[0]
 
 
 def _case_worker(user) -> bool:
@@ -49,7 +45,7 @@ def nav_items(request) -> list[NavItem]:
         items.append((reverse("cases:queue_overview"), label))
     if has_role(user, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
         items.append((reverse("cases:case_list"), _("All queues")))
-    if may_approve(user):
+    if may_approve_at_all(user):
         items.append((reverse("refunds:approvals"), _("Approvals")))
     if has_role(user, Role.SUPERVISOR, Role.MANAGER):
         items.append((reverse("cases:incident_list"), _("Incidents")))
