@@ -6,13 +6,15 @@ database, and a periodic reconciler finds it. So a failed publish is logged, nev
 A service names the task it wakes (`"notifications.send"`), it does not import it: task modules
 sit at the top of their app (they call its services), so a service importing one would be a loop.
 The name is looked up in the Celery app's registry; the apps' task modules are imported on first
-use, exactly as a worker imports them when it starts (Celery's autodiscovery).
+use, as a worker imports them when it starts (not through Celery's loader, whose Django fix-up
+would run `django.setup()` and every system check again inside a web process).
 """
 
 import logging
 
 from celery import Task
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 from backoffice.celery import app
 
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 def registered(name: str) -> Task:
     """The task registered under `name`."""
     if name not in app.tasks:
-        app.loader.import_default_modules()
+        autodiscover_modules("tasks")
     return app.tasks[name]
 
 
