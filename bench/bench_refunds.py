@@ -85,7 +85,7 @@ def main() -> None:
     from refunds.models import Refund
     from refunds.services import refund_approve, refund_request
     from refunds.tasks import submit_refund
-    from tests.factories import staff
+    from tests.support.factories import staff
 
     app.conf.task_default_queue = QUEUE
     ledger = Path(tempfile.mkdtemp()) / "ledger.sqlite3"

@@ -1,7 +1,7 @@
 """SLA clocks driven by the case services: start, pause, resume, stop, re-target, extend.
 
 Every clock change writes a timeline event (type `sla`) whose payload is enough to rebuild the
-clock (the tests replay them: `tests/cases/sla_rebuild.py`). Callers hold the case's transaction;
+clock (the tests replay them: `tests/sla/clock_rebuild.py`). Callers hold the case's transaction;
 nothing here commits on its own.
 """
 

@@ -4,7 +4,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.services import is_postgres, redis_reachable, require
+from tests.support.reachability import is_postgres, redis_reachable, require
+
+# Fixtures more than one test folder uses.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def pytest_report_header(config):
@@ -125,7 +128,7 @@ def _seed_data_after_flush(request):
 @pytest.fixture
 def celery_worker(request, transactional_db):
     """A real worker process on the run's Redis queue and the test database."""
-    from tests.workers import Worker, purge_queue
+    from tests.support.workers import Worker, purge_queue
 
     require(redis_reachable(), f"Redis at {settings.CELERY_BROKER_URL}")
     purge_queue()

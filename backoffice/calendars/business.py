@@ -4,7 +4,7 @@ For a span of local dates of one calendar, ``B(t)`` is the business time from th
 to the moment ``t``: the business seconds of the span's working days before ``t``'s local date, plus
 the part of that day's business hours already gone at ``t``. Business time from ``a`` to ``b`` is
 then ``B(b) - B(a)``, which is exactly what ``timecalc.business_time_between`` walks day by day
-(``tests/reports/test_business.py`` checks it against that function), in O(1) per moment.
+(``tests/backoffice/test_business.py`` checks it against that function), in O(1) per moment.
 
 Each day of the span is one row (``DayRow``): the running total before the day, and the day's
 opening and closing as UTC epoch seconds (closing equals opening on a day off, so a day off adds

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from backoffice.audit.models import AuditEntry
 from refunds.models import ApprovalTier
-from tests.factories import staff
+from tests.support.factories import staff
 
 pytestmark = pytest.mark.django_db
 

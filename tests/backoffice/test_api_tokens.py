@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import staff
+from tests.support.factories import staff
 
 PASSWORD = "pw-Secret-123"
 pytestmark = pytest.mark.django_db

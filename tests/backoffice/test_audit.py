@@ -9,7 +9,7 @@ from backoffice.audit.chain import canonical_json, plain_hash
 from backoffice.audit.checkpoints import checkpoint_path
 from backoffice.audit.models import AppendOnlyError, AuditEntry
 from backoffice.audit.services import GENESIS, audit_record, audit_verify
-from tests.services import is_postgres
+from tests.support.reachability import is_postgres
 
 
 def write(n):

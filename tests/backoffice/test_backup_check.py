@@ -8,7 +8,7 @@ from django.db import connection
 
 from backoffice.audit.models import AuditEntry
 from backoffice.management.commands import backup_check
-from tests.factories import open_case
+from tests.support.factories import open_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

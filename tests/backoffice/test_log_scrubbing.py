@@ -24,7 +24,7 @@ from backoffice.logging import ScrubFilter, scrub_text
 from cases.phones import mask_phone
 from refunds.choices import RefundStatus
 from refunds.models import Refund
-from tests.factories import staff
+from tests.support.factories import staff
 
 PASSWORD = "pw-Secret-123"  # the factories' password
 WRONG_PASSWORD = "Not-The-Pw-42!"
@@ -343,7 +343,7 @@ def test_gunicorns_access_log_masks_a_phone_number_in_a_query_string(tmp_path):
     import urllib.error
     import urllib.request
 
-    from tests.workers import ROOT, database_url, free_port, wait_for
+    from tests.support.workers import ROOT, database_url, free_port, wait_for
 
     port, log = free_port(), tmp_path / "access.log"
     env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "true"}

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from backoffice.client_ip import ClientIpFilter, client_ip
 from backoffice.observability.requestid import RequestIdFilter
-from tests.factories import staff
+from tests.support.factories import staff
 
 PASSWORD = "pw-Secret-123"
 A, B, C, PROXY = "198.51.100.7", "203.0.113.20", "192.0.2.99", "10.0.0.5"

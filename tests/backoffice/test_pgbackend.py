@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from cases.models import Case
-from tests.factories import open_case
+from tests.support.factories import open_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 SH = ZoneInfo("Asia/Shanghai")

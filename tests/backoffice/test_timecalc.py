@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from backoffice.calendars import timecalc
 from backoffice.calendars.timecalc import CalendarSpec
-from tests.factories import chinesecalendar_spec
+from tests.support.factories import chinesecalendar_spec
 
 SH = ZoneInfo("Asia/Shanghai")
 SPEC = chinesecalendar_spec(years=range(2025, 2027))

@@ -14,9 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.refunds.conftest import start_provider_sandbox  # noqa: F401 - a fixture used here
-from tests.services import redis_reachable, require
-from tests.workers import Worker, purge_queue
+from tests.support.reachability import redis_reachable, require
+from tests.support.workers import Worker, purge_queue
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -29,7 +28,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory
+PASSWORD = "pw-Secret-123"  # tests.support.factories.UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +120,7 @@ def screenshots() -> Path:
 
 
 @pytest.fixture
-def refund_worker(transactional_db, start_provider_sandbox, tmp_path):  # noqa: F811
+def refund_worker(transactional_db, start_provider_sandbox, tmp_path):
     """The sandbox provider and a Celery worker that reaches it (and writes SMS to a temp dir)."""
     require(redis_reachable(), f"Redis at {settings.CELERY_BROKER_URL}")
     sandbox = start_provider_sandbox()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from cases.models import Case
 from casework.services import case_claim, case_reply
 from sla.models import SlaClock
-from tests.factories import credit, open_case, order_data, staff
+from tests.support.factories import credit, open_case, order_data, staff
 
 SUBJECTS = [
     ("recharge_not_credited", "充值50元一直没到账", "50.00", "china_mobile", "+8613912345678"),

@@ -10,8 +10,8 @@ from cases.models import Case, Message
 from refunds.choices import RefundStatus
 from refunds.models import Refund
 from tests.browser.data import Team, seed_queue
-from tests.refunds.factories import request_refund
-from tests.workers import wait_for
+from tests.support.refund_factories import request_refund
+from tests.support.workers import wait_for
 
 pytestmark = [
     pytest.mark.postgres,

@@ -5,7 +5,7 @@ The screenshot of the Chinese page is `reports-sla-zh.png` in the screenshot fol
 
 import pytest
 
-from tests.reports.factories import PERIOD, hand_built
+from tests.support.report_factories import PERIOD, hand_built
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

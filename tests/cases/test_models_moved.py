@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from notifications.models import Notification, NotificationTemplate
 from risk.models import RiskRule
 from sla.models import SlaClock, SlaPolicy
-from tests.factories import open_case, order_data, staff
+from tests.support.factories import open_case, order_data, staff
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 

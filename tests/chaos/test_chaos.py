@@ -43,10 +43,10 @@ from refunds.models import Refund, RefundAttempt
 from refunds.reconcile import reconcile
 from refunds.services import refund_approve, refund_retry
 from sla.models import SlaClock
-from tests.notifications.servers import SmsGateway
-from tests.refunds.factories import People, paid_case, request_refund
 from tests.refunds.test_pipeline import assert_ledger_agrees
-from tests.workers import Worker, free_port
+from tests.support.mail_servers import SmsGateway
+from tests.support.refund_factories import People, paid_case, request_refund
+from tests.support.workers import Worker, free_port
 
 pytestmark = [
     pytest.mark.postgres,

@@ -22,7 +22,7 @@ from cases.choices import OPEN_STATUSES, Category, Channel, EventType, Status
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
 from devtools.demo.cases import seed
 from notifications.models import Notification, OutboxStatus
-from tests.workers import free_port
+from tests.support.workers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_ROLES = {

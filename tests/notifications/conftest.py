@@ -1,6 +1,6 @@
 import pytest
 
-from tests.notifications.servers import SmsGateway, SmtpSink
+from tests.support.mail_servers import SmsGateway, SmtpSink
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def worker(sms_gateway):
     """A real Celery worker on the run's Redis queue, sending to the local SMS gateway."""
     from django.db import connection
 
-    from tests.workers import Worker, purge_queue
+    from tests.support.workers import Worker, purge_queue
 
     purge_queue()
     connection.close()

@@ -17,7 +17,7 @@ from notifications.customer import CustomerContext
 from notifications.models import Notification, NotificationTemplate, Purpose
 from notifications.services import notify_case_received, notify_refund
 from refunds.services import refund_request
-from tests.factories import open_case, order_data, staff
+from tests.support.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_the_customer_context_has_no_internal_field():
 
 
 def test_the_template_admin_lists_only_the_customer_values(client):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     client.force_login(UserFactory(username="admin", is_superuser=True, is_staff=True))
     template = NotificationTemplate.objects.get(

@@ -6,9 +6,9 @@ import pytest
 
 from notifications import delivery
 from notifications.models import Notification
-from tests.concurrency import run_concurrently
-from tests.factories import open_case
-from tests.workers import broker_down, wait_for
+from tests.support.concurrency import run_concurrently
+from tests.support.factories import open_case
+from tests.support.workers import broker_down, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

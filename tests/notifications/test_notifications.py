@@ -10,7 +10,7 @@ from casework.services import CustomerData, case_open, case_reply, case_transiti
 from notifications import delivery
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import notify_case_received
-from tests.factories import open_case, order_data, staff
+from tests.support.factories import open_case, order_data, staff
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

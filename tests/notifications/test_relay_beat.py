@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from notifications.models import Notification
-from tests.factories import open_case, order_data
-from tests.workers import Beat, Worker, broker_down, purge_queue, wait_for
+from tests.support.factories import open_case, order_data
+from tests.support.workers import Beat, Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

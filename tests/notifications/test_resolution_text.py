@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent
 from notifications import delivery
 from notifications.models import CannedSummary, Notification
-from tests.factories import open_case, staff
-from tests.workers import wait_for
+from tests.support.factories import open_case, staff
+from tests.support.workers import wait_for
 
 FRAUD_NOTE = "经核实为欺诈交易"
 

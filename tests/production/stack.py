@@ -19,8 +19,8 @@ from pathlib import Path
 import requests
 
 from backoffice.settings import celery_queues
-from tests.refunds.sandbox import ProviderSandbox
-from tests.workers import free_port, wait_for
+from tests.support.sandbox import ProviderSandbox
+from tests.support.workers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -28,8 +28,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import browser  # noqa: F401 - a fixture (Debian's chromium)
 from tests.browser.data import SUBJECTS
 from tests.production.stack import PASSWORD, Stack
-from tests.services import require
-from tests.workers import wait_for
+from tests.support.reachability import require
+from tests.support.workers import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

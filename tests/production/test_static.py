@@ -18,7 +18,7 @@ from django.conf import settings
 from django.template import engines
 from django.test import Client, override_settings
 
-from tests.factories import UserFactory, open_case
+from tests.support.factories import UserFactory, open_case
 
 ROOT = Path(settings.BASE_DIR)
 MANIFEST = "whitenoise.storage.CompressedManifestStaticFilesStorage"

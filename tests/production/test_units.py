@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.services import require
+from tests.support.reachability import require
 
 UNITS = Path(settings.BASE_DIR) / "deploy" / "systemd"
 VENV_BIN = "/opt/backoffice/current/.venv/bin"

@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_case_detail_lists_its_refunds(people):
 
 
 def test_agents_outside_the_queue_do_not_see_refunds(people):
-    from tests.factories import staff
+    from tests.support.factories import staff
 
     refund = request_refund(people.agent, paid_case())
     outsider = staff("agent", "credit", username="outsider")

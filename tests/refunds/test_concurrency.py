@@ -6,8 +6,8 @@ import pytest
 
 from backoffice.errors import Invalid
 from refunds.models import Refund
-from tests.concurrency import run_concurrently
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.concurrency import run_concurrently
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from refunds import processing
 from refunds.choices import RefundStatus
 from refunds.reconcile import reconcile
 from refunds.services import refund_approve, refund_retry
-from tests.factories import order_data
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.factories import order_data
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = pytest.mark.django_db
 REFUND_PURPOSES = ("refund_approved", "refund_paid", "refund_failed")

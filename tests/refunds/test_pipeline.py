@@ -14,10 +14,10 @@ from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundAttempt
 from refunds.reconcile import reconcile
 from refunds.services import refund_approve
-from tests.concurrency import run_concurrently
-from tests.factories import staff
-from tests.refunds.factories import People, approved_refund, paid_case, request_refund
-from tests.workers import Worker, broker_down, purge_queue, wait_for
+from tests.support.concurrency import run_concurrently
+from tests.support.factories import staff
+from tests.support.refund_factories import People, approved_refund, paid_case, request_refund
+from tests.support.workers import Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

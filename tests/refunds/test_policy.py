@@ -10,8 +10,8 @@ from refunds import policy
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_approve
-from tests.factories import open_case, staff
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.factories import open_case, staff
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = pytest.mark.django_db
 

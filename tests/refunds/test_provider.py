@@ -12,7 +12,7 @@ import requests
 from refunds.providers import client
 from refunds.providers.client import ProviderRejected, ProviderUnavailable
 from tests.refunds import provider_reads
-from tests.workers import free_port, wait_for
+from tests.support.workers import free_port, wait_for
 
 
 def new_ref() -> str:

@@ -9,8 +9,8 @@ from django.db import connection
 from notifications.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundAttempt
-from tests.refunds.factories import People, approved_refund
-from tests.workers import Beat, Worker, broker_down, purge_queue, wait_for
+from tests.support.refund_factories import People, approved_refund
+from tests.support.workers import Beat, Worker, broker_down, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

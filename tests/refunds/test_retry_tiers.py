@@ -17,9 +17,9 @@ from backoffice.audit.models import AuditEntry
 from cases.models import CaseEvent
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
-from tests.refunds.factories import People, paid_case
 from tests.refunds.test_pipeline import assert_ledger_agrees
-from tests.workers import Worker, purge_queue, wait_for
+from tests.support.refund_factories import People, paid_case
+from tests.support.workers import Worker, purge_queue, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

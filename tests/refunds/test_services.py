@@ -15,7 +15,7 @@ from refunds.services import (
     refund_retry,
 )
 from sla.models import SlaClock
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_bad_amounts_name_amount(people, amount):
 
 
 def test_case_without_order_cannot_be_refunded(people):
-    from tests.factories import open_case
+    from tests.support.factories import open_case
 
     case = open_case(order=None)  # a recharge complaint whose order never came
     with pytest.raises(Invalid) as exc:

@@ -10,7 +10,7 @@ from notifications.models import Notification
 from refunds.choices import RefundStatus
 from refunds.models import Refund
 from refunds.services import refund_settle
-from tests.refunds.factories import People, approved_refund
+from tests.support.refund_factories import People, approved_refund
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from refunds import policy, processing
 from refunds.choices import RefundStatus
 from refunds.models import Refund, RefundApproval
 from refunds.reconcile import reconcile
-from tests.factories import staff
-from tests.refunds.factories import People, paid_case
+from tests.support.factories import staff
+from tests.support.refund_factories import People, paid_case
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from refunds.transitions import (
     move,
     sources_of,
 )
-from tests.refunds.factories import People, paid_case, request_refund
+from tests.support.refund_factories import People, paid_case, request_refund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -1,17 +1,10 @@
 import time
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.reports.factories import NOW, hand_built
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Throttles and the daily summary's sent marks live in the cache."""
-    cache.clear()
+from tests.support.report_factories import NOW, hand_built
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The report endpoints against the hand-built data set (tests/reports/factories.py): every figure
+"""The report endpoints against the hand-built data set (tests/support/report_factories.py): every figure
 below is worked out by hand in the table comments; the API must give exactly these rows."""
 
 import csv
@@ -7,8 +7,8 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory, staff
-from tests.reports.factories import PERIOD
+from tests.support.factories import UserFactory, staff
+from tests.support.report_factories import PERIOD
 
 pytestmark = pytest.mark.django_db
 

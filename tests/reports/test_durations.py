@@ -14,7 +14,7 @@ from reports import durations, queries
 from reports.params import Period
 from sla import facts
 from sla.models import SlaClock, SlaClockStop, SlaPolicy
-from tests.reports.factories import PERIOD, SH
+from tests.support.report_factories import PERIOD, SH
 
 pytestmark = pytest.mark.django_db
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))

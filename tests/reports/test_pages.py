@@ -1,5 +1,5 @@
 """The manager report pages: who may open them, what their tables hold (hand-computed, see
-tests/reports/factories.py), their CSV/XLSX downloads, and no inline script or style (CSP)."""
+tests/support/report_factories.py), their CSV/XLSX downloads, and no inline script or style (CSP)."""
 
 import csv
 import io
@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from tests.factories import UserFactory, staff
-from tests.reports.factories import PERIOD
+from tests.support.factories import UserFactory, staff
+from tests.support.report_factories import PERIOD
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +252,7 @@ HOSTILE = {
 
 @pytest.fixture
 def hostile(db, now):
-    from tests.reports.factories import hand_built
+    from tests.support.report_factories import hand_built
 
     data = hand_built(**HOSTILE)
     client = Client(headers={"accept-language": "en"})

@@ -11,8 +11,8 @@ from backoffice.celery import app
 from notifications import delivery
 from notifications.models import Notification
 from reports.tasks import daily_summary
-from tests.factories import staff
-from tests.reports.factories import SH
+from tests.support.factories import staff
+from tests.support.report_factories import SH
 
 pytestmark = pytest.mark.django_db
 

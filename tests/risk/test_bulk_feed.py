@@ -11,8 +11,8 @@ from cases.choices import EventType
 from cases.models import Case, CaseEvent, CaseFlag, RechargeOrder
 from casework.services import case_transition
 from risk.models import FlaggedIp
-from tests.factories import staff
-from tests.risk.factories import at, case_from
+from tests.support.factories import staff
+from tests.support.risk_factories import at, case_from
 
 pytestmark = pytest.mark.django_db
 

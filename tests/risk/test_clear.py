@@ -12,8 +12,8 @@ from cases.models import CaseEvent, CaseFlag
 from casework.services import case_transition, recharge_orders_upsert
 from risk.models import FlaggedIp
 from risk.services import risk_ip_clear
-from tests.factories import staff
-from tests.risk.factories import at, case_from, failures, flag_codes
+from tests.support.factories import staff
+from tests.support.risk_factories import at, case_from, failures, flag_codes
 
 pytestmark = pytest.mark.django_db
 IP = "198.51.100.7"

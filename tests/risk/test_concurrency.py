@@ -8,8 +8,8 @@ from backoffice.audit.services import audit_verify
 from cases.models import CaseEvent, CaseFlag, RechargeOrder
 from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
-from tests.concurrency import run_concurrently
-from tests.risk.factories import at, case_from, failures
+from tests.support.concurrency import run_concurrently
+from tests.support.risk_factories import at, case_from, failures
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 IP = "198.51.100.7"

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import RechargeOrder
 from casework.services import recharge_orders_upsert
-from tests.factories import open_case, order_data
-from tests.risk.factories import at, history
+from tests.support.factories import open_case, order_data
+from tests.support.risk_factories import at, history
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from backoffice.audit.models import AuditEntry
 from backoffice.audit.services import audit_verify
 from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
-from tests.risk.factories import at, case_from, failures
+from tests.support.risk_factories import at, case_from, failures
 
 pytestmark = pytest.mark.django_db
 IP = "198.51.100.9"

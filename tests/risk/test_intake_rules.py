@@ -8,8 +8,8 @@ import pytest
 from cases.choices import EventType, FlagCode
 from cases.models import CaseFlag
 from risk.models import FlaggedIp, RiskRule
-from tests.factories import open_case, order_data
-from tests.risk.factories import at, flag_codes, history, rule
+from tests.support.factories import open_case, order_data
+from tests.support.risk_factories import at, flag_codes, history, rule
 
 pytestmark = pytest.mark.django_db
 

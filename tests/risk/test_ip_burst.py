@@ -9,8 +9,8 @@ from cases.choices import EventType
 from cases.models import CaseEvent, CaseFlag, Queue
 from casework.services import case_transition, recharge_orders_upsert
 from risk.models import FlaggedIp, RiskRule
-from tests.factories import staff
-from tests.risk.factories import at, case_from, failures, flag_codes, rule
+from tests.support.factories import staff
+from tests.support.risk_factories import at, case_from, failures, flag_codes, rule
 
 pytestmark = pytest.mark.django_db
 IP = "198.51.100.7"

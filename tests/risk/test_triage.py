@@ -8,7 +8,7 @@ from cases.choices import EventType
 from cases.models import CaseEvent
 from casework.services import case_transition
 from risk.triage import case_checklist_tick, case_set_sub_cause, checklist_state
-from tests.factories import credit, open_case, staff
+from tests.support.factories import credit, open_case, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from casework.services import recharge_orders_upsert
 from risk.models import FlaggedIp
 from risk.services import risk_ip_clear
-from tests.factories import staff
-from tests.risk.factories import at, case_from, failures
+from tests.support.factories import staff
+from tests.support.risk_factories import at, case_from, failures
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/risk/flagged-ips/"
