@@ -455,5 +455,17 @@ CASE_DETAIL_SECTIONS = {
 CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
 # Who may lock an order's amount paid (`casework.services.orders`): `guard(order_pks) -> locked pks`.
 ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
+# Who reacts to a domain event (backoffice.domain_events; the events: cases.domain_events): called
+# when it is published, in this order, inside the publisher's transaction.
+DOMAIN_EVENT_SUBSCRIBERS = {
+    "case.opened": ["notifications.reactions.case_opened"],
+    "case.status_changed": ["sla.reactions.case_status_changed"],
+    "case.resolved": ["sla.reactions.case_status_changed", "notifications.reactions.case_resolved"],
+    "case.priority_changed": ["sla.reactions.case_priority_changed"],
+    "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
+    "case.customer_messaged": ["sla.reactions.customer_messaged"],
+    "case.deadline_extended": ["notifications.reactions.deadline_extended"],
+    "orders.received": ["risk.reactions.orders_received"],
+}
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

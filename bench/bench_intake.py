@@ -38,7 +38,7 @@ STEPS = [  # (module, function) inside case_intake
     ("casework.services.intake", "next_reference"),
     ("casework.services.intake", "clocks_plan_for_case"),
     ("casework.services.intake", "clocks_start_planned"),
-    ("casework.services.intake", "notify_case_received"),
+    ("notifications.services", "notify_case_received"),  # through notifications.reactions
 ]
 
 

@@ -1,7 +1,8 @@
 """Risk writes: flags and their actions on cases, the IP watch list, and clearing it.
 
-`risk_orders_received` runs inside the recharge-order feed's transaction (and the intake's, for
-the order a complaint brings); `risk_ip_clear` is the supervisor's action.
+`risk_orders_received` reacts to `orders.received` (`risk.reactions`) inside the recharge-order
+feed's transaction (and the intake's, for the order a complaint brings); `risk_ip_clear` is the
+supervisor's action. A raised priority is published (`case.priority_changed`): the clocks follow.
 """
 
 import ipaddress
@@ -13,16 +14,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.audit.services import audit_record
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid, NotFound
 from backoffice.roles import Role, has_role
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, FlagCode, OrderStatus
+from cases.domain_events import CasePriorityChanged
 from cases.events import record_event
 from cases.models import Case, CaseFlag, RechargeOrder
 from risk import engine
 from risk.choices import RuleAction, RuleCode, WatchStatus
 from risk.models import FlaggedIp, RiskRule
-from sla.services import clocks_retarget
 
 logger = logging.getLogger(__name__)
 IP_LOCK_CLASS = 0x7269736B  # "risk": advisory locks (class, crc32 of the IP) per client IP
@@ -35,11 +37,12 @@ def _raise_priority(*, case: Case, rule: RiskRule, actor) -> dict | None:
     new = engine.raised(case.priority)
     if new == case.priority:
         return None
-    payload = {"from": case.priority, "to": new, "reason": f"risk rule {rule.code}"}
+    previous = case.priority
+    payload = {"from": previous, "to": new, "reason": f"risk rule {rule.code}"}
     case.priority = new
     case.save(update_fields=["priority", "updated_at"])
     record_event(case=case, type=EventType.PRIORITY_CHANGED, actor=actor, payload=payload)
-    clocks_retarget(case=case, actor=actor)
+    publish(CasePriorityChanged(case=case, previous=previous, actor=actor))
     return {"priority": [payload["from"], new]}
 
 

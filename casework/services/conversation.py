@@ -7,16 +7,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from backoffice.roles import Role, has_role
 from cases import permissions
 from cases.choices import EventType, MessageKind, Status
+from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged
 from cases.events import audit_case, record_event
 from cases.models import Attachment, Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
 from casework.services.workflow import start_new_cycle
-from notifications.services import notify_reply
-from sla import services as sla
 
 MAX_BODY = 20_000
 
@@ -87,8 +87,7 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
         )
     case.save(update_fields=fields)
     if not internal:
-        sla.clocks_on_reply(case=case, at=message.created_at, actor=actor)
-        notify_reply(case, message, actor)
+        publish(AgentReplied(case=case, message=message, actor=actor))
     audit_case(
         actor=actor,
         action="case.note" if internal else "case.reply",
@@ -145,10 +144,10 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
             record_event(
                 case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle}
             )
-        sla.clocks_on_status(case=case, previous=previous, at=message.created_at, actor=actor)
+        publish(CaseStatusChanged(case=case, previous=previous, at=message.created_at, actor=actor))
     else:
         case.save(update_fields=["updated_at"])
-    sla.clocks_on_customer_message(case=case, at=message.created_at, actor=actor)
+    publish(CustomerMessaged(case=case, message=message, actor=actor))
     audit_case(
         actor=actor, action="case.customer_message", case=case, payload={"message_id": message.pk}
     )

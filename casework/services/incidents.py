@@ -7,13 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.audit.services import audit_record
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
+from cases.domain_events import CaseResolved
 from cases.events import record_event
 from cases.models import Case, Incident
-from notifications.services import notify_case_resolved
-from sla.services import clocks_on_status
 
 
 def _require_supervisor(actor) -> None:
@@ -178,5 +178,4 @@ def _resolve_case(
             "incident": incident.code,
         },
     )
-    clocks_on_status(case=case, previous=previous, at=at, actor=actor)
-    notify_case_resolved(case, actor)
+    publish(CaseResolved(case=case, previous=previous, at=at, actor=actor))

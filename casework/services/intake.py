@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from backoffice.audit.services import audit_deferred
+from backoffice.domain_events import publish
 from backoffice.errors import Invalid
 from cases.choices import (
     RECHARGE_CATEGORIES,
@@ -20,6 +21,7 @@ from cases.choices import (
     FlagCode,
     Status,
 )
+from cases.domain_events import CaseOpened
 from cases.events import audit_case, events_batched, record_event
 from cases.models import (
     Case,
@@ -35,7 +37,6 @@ from cases.triage import suggest_sub_cause
 from casework.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
 from casework.services.orders import OrderData, recharge_order_upsert
 from casework.services.routing import route_case
-from notifications.services import notify_case_received
 from risk import engine as risk
 from sla.models import SlaClock
 from sla.services import clocks_plan_for_case, clocks_start_planned
@@ -195,6 +196,9 @@ def case_intake(
             order, _ = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
         except Invalid as exc:
             raise Invalid({"recharge_order": exc.errors}) from exc
+    # Direct calls into risk (and into sla below), not domain events: they are not reactions to
+    # the case but parts of building it; their answers decide its duplicate link, flags, queue,
+    # priority and clocks, and the clocks are the deadlines of the 201 body.
     rules = risk.enabled_rules()
     facts = risk.intake_facts(customer=cust, order=order, rules=rules)
     duplicate_of = None
@@ -254,7 +258,7 @@ def case_intake(
             flags=flags,
             suggestion=suggestion,
         )
-        clocks_start_planned(clocks=clocks, actor=actor)
+        clocks_start_planned(clocks=clocks, actor=actor)  # the plan's second half, case saved
         if held is not None:
             record_event(
                 case=case,
@@ -262,7 +266,7 @@ def case_intake(
                 actor=actor,
                 payload={"change_id": held.pk, "changes": shown_changes(held.changes)},
             )
-        notify_case_received(case, actor, opened_now=True, clocks=clocks)
+        publish(CaseOpened(case=case, clocks=tuple(clocks), actor=actor))
     audit_case(
         actor=actor,
         action="case.open",

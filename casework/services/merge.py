@@ -3,12 +3,13 @@
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, Status
+from cases.domain_events import CaseStatusChanged
 from cases.events import audit_case, record_event
 from cases.models import Case
-from sla.services import clocks_on_status
 
 
 @transaction.atomic
@@ -45,7 +46,9 @@ def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
         actor=actor,
         payload={"into": into.reference, "from": previous},
     )
-    clocks_on_status(case=duplicate, previous=previous, at=duplicate.closed_at, actor=actor)
+    publish(
+        CaseStatusChanged(case=duplicate, previous=previous, at=duplicate.closed_at, actor=actor)
+    )
     record_event(
         case=into, type=EventType.MERGED, actor=actor, payload={"duplicate": duplicate.reference}
     )

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.audit.services import audit_record
+from backoffice.domain_events import publish
 from backoffice.errors import Invalid
 from backoffice.wiring import plugged
 from cases.choices import Carrier, EventType, OrderStatus
+from cases.domain_events import OrdersReceived
 from cases.events import record_event
 from cases.models import Case, Customer, RechargeOrder
 from cases.phones import InvalidPhone, lookup_carrier, normalize_phone
-from risk.services import risk_orders_received
 
 
 class _Unset:
@@ -215,7 +216,7 @@ def recharge_orders_upsert(*, actor, items: list[OrderData]) -> tuple[list[Recha
         raise Invalid(errors)
     by_id, created, changes = _bulk_upsert(cleaned, index_of)
     orders = [by_id[item.order_id.strip()] for item in items]
-    risk_orders_received(actor=actor, orders=list(by_id.values()))
+    publish(OrdersReceived(orders=tuple(by_id.values()), actor=actor))  # the risk feed rule
     _record_money_changes(actor=actor, changes=changes)  # audits: the chain's lock comes last
     audit_record(
         actor=actor,
@@ -323,7 +324,7 @@ def recharge_order_upsert(
     else:
         money = _apply(order, data, fields, locked=bool(_amount_locked([order.pk])))
         order.save(update_fields=[*fields, "placed_at", "updated_at"])
-    risk_orders_received(actor=actor, orders=[order])
+    publish(OrdersReceived(orders=(order,), actor=actor))  # the risk feed rule
     if not created:
         _record_money_changes(actor=actor, changes={order: money})  # the chain's lock last
     return order, created

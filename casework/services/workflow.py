@@ -6,14 +6,20 @@ from django.db.models import Case as When_
 from django.db.models import Value, When
 from django.utils import timezone
 
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from backoffice.roles import Role, has_role
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
+from cases.domain_events import (
+    CasePriorityChanged,
+    CaseResolved,
+    CaseStatusChanged,
+    DeadlineExtended,
+)
 from cases.events import audit_case, record_event
 from cases.models import Case
 from cases.transitions import allowed, allowed_targets
-from notifications.services import notify_case_resolved, notify_deadline_extended
 from sla import services as sla
 
 
@@ -218,9 +224,8 @@ def case_transition(
     record_event(case=case, type=EventType.STATUS_CHANGED, actor=actor, payload=payload)
     if previous == Status.RESOLVED and to == Status.IN_PROGRESS:
         record_event(case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle})
-    sla.clocks_on_status(case=case, previous=previous, at=now, actor=actor)
-    if to == Status.RESOLVED:
-        notify_case_resolved(case, actor)
+    changed = CaseResolved if to == Status.RESOLVED else CaseStatusChanged
+    publish(changed(case=case, previous=previous, at=now, actor=actor))
     audit_case(actor=actor, action="case.transition", case=case, payload=payload)
     return case
 
@@ -241,11 +246,12 @@ def case_set_priority(*, actor, case: Case, priority: str, reason: str = "") -> 
         raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
     if case.priority == priority:
         return case
-    payload = {"from": case.priority, "to": priority, "reason": reason}
+    previous = case.priority
+    payload = {"from": previous, "to": priority, "reason": reason}
     case.priority = priority
     case.save(update_fields=["priority", "updated_at"])
     record_event(case=case, type=EventType.PRIORITY_CHANGED, actor=actor, payload=payload)
-    sla.clocks_retarget(case=case, actor=actor)
+    publish(CasePriorityChanged(case=case, previous=previous, actor=actor))
     audit_case(actor=actor, action="case.priority", case=case, payload=payload)
     return case
 
@@ -263,6 +269,8 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
         raise Invalid({"reason": ["Say why the deadline is extended; the customer is told."]})
     if len(reason) > 1000:
         raise Invalid({"reason": ["At most 1000 characters."]})
+    # Direct calls into sla, not events: extending is this service's own change, and it needs
+    # their answers (the running clock, whether a step was left, the new due time).
     clock = sla.running_regulatory_clock(case)
     if clock is None:
         raise Conflict(
@@ -280,6 +288,6 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
         "from": previous_due.isoformat(),
         "to": clock.due_at.isoformat(),
     }
-    notify_deadline_extended(case, clock, reason, actor)
+    publish(DeadlineExtended(case=case, clock=clock, reason=reason, actor=actor))
     audit_case(actor=actor, action="case.extend_deadline", case=case, payload=payload)
     return case
