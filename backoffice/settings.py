@@ -466,6 +466,12 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "case.customer_messaged": ["sla.reactions.customer_messaged"],
     "case.deadline_extended": ["notifications.reactions.deadline_extended"],
     "orders.received": ["risk.reactions.orders_received"],
+    "refund.approval_asked": ["sla.reactions.refund_approval_asked"],
+    "refund.approved": ["sla.reactions.refund_decided", "notifications.reactions.refund_approved"],
+    "refund.rejected": ["sla.reactions.refund_decided"],
+    "refund.cancelled": ["sla.reactions.refund_cancelled"],
+    "refund.paid": ["notifications.reactions.refund_paid"],
+    "refund.failed": ["notifications.reactions.refund_failed"],
 }
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -7,6 +7,7 @@ the send task is published on commit (`services.send_when_due`).
 
 from cases.domain_events import AgentReplied, CaseOpened, CaseResolved, DeadlineExtended
 from notifications import services
+from notifications.models import Purpose
 
 
 def case_opened(event: CaseOpened) -> None:
@@ -24,3 +25,25 @@ def agent_replied(event: AgentReplied) -> None:
 
 def deadline_extended(event: DeadlineExtended) -> None:
     services.notify_deadline_extended(event.case, event.clock, event.reason, event.actor)
+
+
+# The refunds' events (`refunds.events`: Approved, Paid, Failed), read by their fields: refunds sits
+# above this app. `event.subject` is the refund's own subject, which names the message.
+
+
+def refund_approved(event) -> None:
+    services.notify_refund(
+        event.case, event.refund, Purpose.REFUND_APPROVED, event.actor, subject_key=event.subject
+    )
+
+
+def refund_paid(event) -> None:
+    services.notify_refund(
+        event.case, event.refund, Purpose.REFUND_PAID, event.actor, subject_key=event.subject
+    )
+
+
+def refund_failed(event) -> None:
+    services.notify_refund(
+        event.case, event.refund, Purpose.REFUND_FAILED, event.actor, subject_key=event.subject
+    )

@@ -271,11 +271,13 @@ def notify_case_resolved(case, actor=None):
     )
 
 
-def notify_refund(case, refund, purpose: str, actor=None):
+def notify_refund(case, refund, purpose: str, actor=None, *, subject_key: str):
+    """`subject_key`: the refund's subject, as refunds names it (one message per refund and
+    purpose)."""
     return notify(
         case=case,
         purpose=purpose,
-        subject_key=f"refund:{refund.pk}",
+        subject_key=subject_key,
         extra={"amount": f"{refund.amount:.2f}", "currency": refund.currency},
         actor=actor,
     )

@@ -1,10 +1,20 @@
 """Refund events: every change of a refund writes a timeline event on its case (type `refund`, the
 step in `payload.action`) and an audit row, in the same transaction; and the `refund:<id>` subject
-that names a refund to the SLA clocks, the notifications and the provider."""
+that names a refund to the SLA clocks, the notifications and the provider.
 
+And the refunds' domain events (`backoffice.domain_events`): what the SLA clocks and the customer's
+messages react to, listed in `settings.DOMAIN_EVENT_SUBSCRIBERS`. Their subscribers sit below
+refunds (`sla.reactions`, `notifications.reactions`) and read the fields by name; each event
+carries the subjects it needs already built (`subject`: the notifications', `clock`: the approval
+clock's), so no app but this one spells them."""
+
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from backoffice.audit.services import audit_record
+from backoffice.domain_events import DomainEvent
 from cases.choices import EventType
 from cases.events import record_event
 from refunds.models import Refund
@@ -79,3 +89,76 @@ def refund_audit(refund: Refund, action: str, actor=None, **payload) -> None:
         object_id=refund.pk,
         payload={"status": refund.status, "amount": f"{refund.amount:.2f}", **payload},
     )
+
+
+# --- domain events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalAsked(DomainEvent):
+    """A refund waits for approval in a new round (requested, or a retry sent back): its clock."""
+
+    name = "refund.approval_asked"
+    case: Any
+    refund: Refund
+    clock: str
+    at: datetime
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approved(DomainEvent):
+    """Enough approvals in its round: the approval clock stops, the customer is told."""
+
+    name = "refund.approved"
+    case: Any
+    refund: Refund
+    subject: str
+    clock: str
+    at: datetime
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejected(DomainEvent):
+    name = "refund.rejected"
+    case: Any
+    refund: Refund
+    clock: str
+    at: datetime
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cancelled(DomainEvent):
+    """Withdrawn while it waited for approval (`was_pending`), or a failed one given up."""
+
+    name = "refund.cancelled"
+    case: Any
+    refund: Refund
+    clock: str
+    at: datetime
+    was_pending: bool
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paid(DomainEvent):
+    """The provider paid it (the pipeline, or finance settling a review)."""
+
+    name = "refund.paid"
+    case: Any
+    refund: Refund
+    subject: str
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failed(DomainEvent):
+    """The provider refused it for good (the pipeline, or finance settling a review)."""
+
+    name = "refund.failed"
+    case: Any
+    refund: Refund
+    subject: str
+    actor: Any = None

@@ -18,10 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from backoffice.domain_events import publish
 from backoffice.observability.tasktimes import count
-from notifications.models import Purpose
-from notifications.services import notify_refund
-from refunds import policy
+from refunds import events, policy
 from refunds.choices import AttemptStatus, RefundStatus
 from refunds.events import RefundAudit, RefundEvent, refund_audit, refund_event, refund_subject
 from refunds.models import Refund, RefundAttempt
@@ -29,10 +28,7 @@ from refunds.providers import client
 from refunds.transitions import move
 
 logger = logging.getLogger(__name__)
-OUTCOME_PURPOSE = {
-    RefundStatus.SUCCEEDED: Purpose.REFUND_PAID,
-    RefundStatus.FAILED: Purpose.REFUND_FAILED,
-}
+OUTCOME_EVENT = {RefundStatus.SUCCEEDED: events.Paid, RefundStatus.FAILED: events.Failed}
 
 
 def count_provider_error(kind: str) -> None:
@@ -174,8 +170,9 @@ def _finish(
             attempt=claim.attempt.number,
             key=claim.attempt.idempotency_key,
         )
-        if status in OUTCOME_PURPOSE:
-            notify_refund(refund.case, refund, OUTCOME_PURPOSE[status])
+        if status in OUTCOME_EVENT:
+            subject = refund_subject(refund.pk)
+            publish(OUTCOME_EVENT[status](case=refund.case, refund=refund, subject=subject))
     return True
 
 

@@ -8,18 +8,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.audit.services import audit_record
+from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases import permissions as case_permissions
 from cases.models import Case, Customer, RechargeOrder
-from notifications.models import Purpose
-from notifications.services import notify_refund
-from refunds import dispatch, policy
+from refunds import dispatch, events, policy
 from refunds.choices import Decision, Liability, RefundStatus
-from refunds.events import RefundAudit, RefundEvent, clock_subject, refund_audit, refund_event
+from refunds.events import (
+    RefundAudit,
+    RefundEvent,
+    clock_subject,
+    refund_audit,
+    refund_event,
+    refund_subject,
+)
 from refunds.models import ApprovalTier, Refund, RefundApproval
 from refunds.transitions import move
-from sla import services as sla
-from sla.choices import Metric
 
 MAX_REASON = 1000
 
@@ -55,12 +59,10 @@ def _lock_tier_scope(*, customer_id: int, order_id: int) -> RechargeOrder:
 
 def _start_approval_clock(refund: Refund, *, actor, at) -> None:
     """The approval SLA clock of the refund's current round."""
-    sla.clock_start_metric(
-        case=refund.case,
-        metric=Metric.REFUND_APPROVAL,
-        actor=actor,
-        at=at,
-        subject=clock_subject(refund),
+    publish(
+        events.ApprovalAsked(
+            case=refund.case, refund=refund, clock=clock_subject(refund), at=at, actor=actor
+        )
     )
 
 
@@ -176,10 +178,16 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     if policy.approvals_suffice(approvals, refund.approvals_needed):
         move(refund, to=RefundStatus.APPROVED, approved_at=timezone.now())
         refund_event(refund, RefundEvent.APPROVED, actor)
-        sla.clock_stop_subject(
-            case=refund.case, subject=clock_subject(refund), at=refund.approved_at, actor=actor
+        publish(
+            events.Approved(
+                case=refund.case,
+                refund=refund,
+                subject=refund_subject(refund.pk),
+                clock=clock_subject(refund),
+                at=refund.approved_at,
+                actor=actor,
+            )
         )
-        notify_refund(refund.case, refund, Purpose.REFUND_APPROVED, actor)
         dispatch.submit_on_commit(refund.pk)
     refund_audit(refund, RefundAudit.APPROVE, actor, approvals=approvals)
     return refund
@@ -207,7 +215,11 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     now = timezone.now()
     move(refund, to=RefundStatus.REJECTED, finished_at=now, status_reason=reason[:2000])
     refund_event(refund, RefundEvent.REJECTED, actor, reason=reason[:200])
-    sla.clock_stop_subject(case=refund.case, subject=clock_subject(refund), at=now, actor=actor)
+    publish(
+        events.Rejected(
+            case=refund.case, refund=refund, clock=clock_subject(refund), at=now, actor=actor
+        )
+    )
     refund_audit(refund, RefundAudit.REJECT, actor)
     return refund
 
@@ -234,10 +246,16 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
         status_reason=(reason or refund.status_reason)[:2000],
     )
     refund_event(refund, RefundEvent.CANCELLED, actor, was=was)
-    if was == RefundStatus.PENDING_APPROVAL:
-        sla.clock_stop_subject(
-            case=refund.case, subject=clock_subject(refund), at=now, actor=actor, cancel=True
+    publish(
+        events.Cancelled(
+            case=refund.case,
+            refund=refund,
+            clock=clock_subject(refund),
+            at=now,
+            was_pending=was == RefundStatus.PENDING_APPROVAL,
+            actor=actor,
         )
+    )
     refund_audit(refund, RefundAudit.CANCEL, actor, was=was)
     return refund
 
@@ -338,8 +356,12 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     )
     refund_event(refund, RefundEvent.SETTLED, actor, outcome=outcome)
     refund_audit(refund, RefundAudit.SETTLE, actor, outcome=outcome)
-    purpose = Purpose.REFUND_PAID if outcome == RefundStatus.SUCCEEDED else Purpose.REFUND_FAILED
-    notify_refund(refund.case, refund, purpose, actor)
+    outcome_event = events.Paid if outcome == RefundStatus.SUCCEEDED else events.Failed
+    publish(
+        outcome_event(
+            case=refund.case, refund=refund, subject=refund_subject(refund.pk), actor=actor
+        )
+    )
     return refund
 
 

@@ -129,7 +129,7 @@ def send_every_purpose(case, agent, supervisor) -> None:
         liability="company",
     )
     for purpose in (Purpose.REFUND_APPROVED, Purpose.REFUND_PAID, Purpose.REFUND_FAILED):
-        notify_refund(case, refund, purpose)
+        notify_refund(case, refund, purpose, subject_key=f"refund:{refund.pk}")
     case.refresh_from_db()
     case_transition(
         actor=agent, case=case, to="resolved", root_cause="fraud", note=SENTINELS["note"]

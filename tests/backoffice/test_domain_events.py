@@ -13,9 +13,10 @@ from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent
 from casework.services import case_transition
 from notifications.models import Notification
+from refunds import events as refund_events
 from sla.choices import ClockState
 from sla.models import SlaClock
-from tests.factories import open_case, staff
+from tests.support.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +149,7 @@ def _event_names() -> set[str]:
 
 
 def test_the_settings_map_lists_only_importable_callables_for_known_events():
-    assert case_events.CaseOpened.name  # the product's events are imported
+    assert case_events.CaseOpened.name and refund_events.Paid.name  # the events are imported
     names = _event_names()
     for name, paths in settings.DOMAIN_EVENT_SUBSCRIBERS.items():
         assert name in names, f"no event is called {name!r}"
