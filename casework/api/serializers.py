@@ -10,7 +10,6 @@ from rest_framework import serializers
 from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
-from backoffice.calendars.services import calendar_spec
 from cases.choices import (
     Carrier,
     Category,
@@ -26,8 +25,7 @@ from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, normalize_phone
 from casework.api.sections import detail_section
 from casework.services import CreditAccountData, CustomerData, OrderData
-from sla import engine
-from sla.choices import ClockState, Metric
+from sla import policy as sla_policy
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 # The oldest complaint intake accepts: the regulators' longest clock is 60 days; a year covers a
@@ -257,34 +255,14 @@ class ClockOutput(serializers.Serializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_remaining_business_minutes(self, clock) -> float | None:
         """Time left in the clock's own measure (business minutes, or minutes for calendar days);
-        negative once overdue; frozen while paused; null once stopped."""
-        if clock.state not in (ClockState.ACTIVE, ClockState.PAUSED):
-            return None
-        spec = calendar_spec(clock.calendar)
-        at = (
-            clock.paused_at
-            if clock.state == ClockState.PAUSED
-            else self.context.get("now") or timezone.now()
-        )
-        return round(engine.remaining(spec, clock.unit, at, clock.due_at).total_seconds() / 60, 1)
+        negative once overdue; frozen while paused; null once stopped (`sla.policy.remaining`)."""
+        left = sla_policy.remaining(clock, self.context.get("now") or timezone.now())
+        return None if left is None else round(left.total_seconds() / 60, 1)
 
 
 class FlagOutput(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
-
-
-METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
-
-
-def current_clocks(case) -> list:
-    """The clocks of the case's current cycle (refund approval clocks belong to their refunds)."""
-    clocks = [
-        c
-        for c in case.sla_clocks.all()
-        if c.cycle == case.cycle and c.metric != Metric.REFUND_APPROVAL
-    ]
-    return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
 
 
 class CaseOutput(ModelOutput):
@@ -346,7 +324,7 @@ class CaseOutput(ModelOutput):
 
     @extend_schema_field(ClockOutput(many=True))
     def get_sla(self, case):
-        return [self._clock_output.to_representation(c) for c in current_clocks(case)]
+        return [self._clock_output.to_representation(c) for c in sla_policy.current_clocks(case)]
 
     @extend_schema_field(FlagOutput(many=True))
     def get_risk_flags(self, case):
