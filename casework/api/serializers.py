@@ -10,6 +10,7 @@ from rest_framework import serializers
 from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
+from cases import policy
 from cases.choices import (
     Carrier,
     Category,
@@ -107,8 +108,10 @@ class CreditAccountInput(serializers.Serializer):
 class CaseIntakeInput(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    subject = StrictCharField(max_length=200)
-    description = StrictCharField(max_length=20_000, required=False, allow_blank=True, default="")
+    subject = StrictCharField(max_length=policy.MAX_SUBJECT)
+    description = StrictCharField(
+        max_length=policy.MAX_MESSAGE, required=False, allow_blank=True, default=""
+    )
     received_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
     customer = CustomerInput()
     recharge_order = OrderInput(required=False, allow_null=True, default=None)
@@ -142,7 +145,7 @@ class AssignInput(serializers.Serializer):
 
 
 class ReplyInput(serializers.Serializer):
-    body = StrictCharField(max_length=20_000)
+    body = StrictCharField(max_length=policy.MAX_MESSAGE)
     internal = serializers.BooleanField(required=False, default=False)
 
 
@@ -151,7 +154,7 @@ class CustomerRefInput(serializers.Serializer):
 
 
 class CustomerMessageInput(serializers.Serializer):
-    body = StrictCharField(max_length=20_000)
+    body = StrictCharField(max_length=policy.MAX_MESSAGE)
     customer = CustomerRefInput(
         required=False,
         help_text=(
@@ -167,14 +170,14 @@ class TransitionInput(serializers.Serializer):
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
     note = StrictCharField(
-        max_length=5_000,
+        max_length=policy.MAX_NOTE,
         required=False,
         allow_blank=True,
         default="",
         help_text="Internal: kept on the case, never sent to the customer.",
     )
     customer_summary = StrictCharField(
-        max_length=1_000,
+        max_length=policy.MAX_CUSTOMER_SUMMARY,
         required=False,
         allow_blank=True,
         default="",
@@ -219,7 +222,7 @@ class CaseSearchInput(serializers.Serializer):
 
 
 class ExtendInput(serializers.Serializer):
-    reason = StrictCharField(max_length=1_000)
+    reason = StrictCharField(max_length=policy.MAX_EXTEND_REASON)
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Conflict, Forbidden, Invalid
-from cases import permissions
+from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
 from cases.events import record_event
 from cases.models import Case, Incident
@@ -70,8 +70,7 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
                 f"Case {case.reference} belongs to another incident.",
                 code="case_in_other_incident",
             )
-        if case.status not in OPEN_STATUSES:
-            raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+        policy.ensure_open(case)
     linked = 0
     for case in locked:
         if case.incident_id == incident.pk:
