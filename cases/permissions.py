@@ -10,6 +10,7 @@ from backoffice.errors import Forbidden
 from backoffice.roles import CASE_WORKERS, Role, has_role, roles_of
 
 ASSIGNABLE_ROLES = (Role.AGENT, Role.SUPERVISOR)
+INCIDENT_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
 def member_queue_ids(user) -> set[int]:
@@ -96,7 +97,7 @@ def can_resolve_case(user, case) -> bool:
 
 def can_manage_incidents(user) -> bool:
     """Open incidents and act through them: supervisors and managers (the role, not the scope)."""
-    return has_role(user, Role.SUPERVISOR, Role.MANAGER)
+    return has_role(user, *INCIDENT_ROLES)
 
 
 def can_act_through_incident(user, case) -> bool:

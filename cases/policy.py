@@ -10,7 +10,7 @@ the `ensure_*` functions here (the refusals and their codes are theirs); a scree
 
 from backoffice.errors import Conflict
 from cases import permissions
-from cases.choices import Category, Status
+from cases.choices import Category, IncidentStatus, Status
 from cases.transitions import allowed_targets
 
 # The limits of what staff write (forms, API serializers and services use the same numbers).
@@ -43,6 +43,11 @@ def is_merge_target(case) -> bool:
 def has_sub_cause(case) -> bool:
     """Only credit-limit cases have a sub-cause (and its diagnosis checklist)."""
     return case.category == Category.CREDIT_LIMIT_UNUSABLE
+
+
+def incident_is_open(incident) -> bool:
+    """Cases are linked to, and resolved through, an open incident only."""
+    return incident.status == IncidentStatus.OPEN
 
 
 def ensure_open(case) -> None:

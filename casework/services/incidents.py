@@ -50,7 +50,7 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     linked and the refusal names the cases (the actor named them)."""
     _require_supervisor(actor)
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if incident.status != IncidentStatus.OPEN:
+    if not policy.incident_is_open(incident):
         raise Conflict(f"Incident {incident.code} is resolved.", code="incident_resolved")
     locked = list(
         Case.objects.select_for_update(no_key=True)
@@ -116,7 +116,7 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
             {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
         )
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if incident.status != IncidentStatus.OPEN:
+    if not policy.incident_is_open(incident):
         raise Conflict(f"Incident {incident.code} is resolved already.", code="incident_resolved")
     linked = list(
         Case.objects.select_for_update(no_key=True)
