@@ -4,8 +4,13 @@ Agents and supervisors see and work the cases of their queues; managers and fina
 superusers may do anything. `intake` clients never work cases.
 """
 
+from django.contrib.auth import get_user_model
+
 from backoffice.errors import Forbidden
-from backoffice.roles import Role, has_role, roles_of
+from backoffice.roles import CASE_WORKERS, Role, has_role, roles_of
+
+ASSIGNABLE_ROLES = (Role.AGENT, Role.SUPERVISOR)
+INCIDENT_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
 def member_queue_ids(user) -> set[int]:
@@ -42,6 +47,48 @@ def can_supervise_case(user, case) -> bool:
     return has_role(user, Role.SUPERVISOR) and case.queue_id in member_queue_ids(user)
 
 
+def is_case_worker(user) -> bool:
+    """Holds a role that works cases (agents, supervisors): the lists offer them "claim"."""
+    return has_role(user, *ASSIGNABLE_ROLES)
+
+
+def assigns_to_others(user) -> bool:
+    """May assign cases to others in some queue (supervisors); per case: `can_supervise_case`."""
+    return user.is_superuser or has_role(user, Role.SUPERVISOR)
+
+
+def can_be_assigned(user, case) -> bool:
+    """Whether `user` may be given the case: a superuser, or an agent or supervisor of its queue
+    (`assignable_users` is the same rule as a query, for the choices the screens offer)."""
+    return user.is_superuser or (
+        has_role(user, *ASSIGNABLE_ROLES) and case.queue.memberships.filter(user=user).exists()
+    )
+
+
+def assignable_users(queue_ids):
+    """The active agents and supervisors of these queues, by user name: whom a screen offers."""
+    return (
+        get_user_model()
+        .objects.filter(
+            queue_memberships__queue_id__in=queue_ids,
+            is_active=True,
+            groups__name__in=list(ASSIGNABLE_ROLES),
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def sees_full_phones(user) -> bool:
+    """Staff who work cases see phone numbers whole; everyone else (intake clients) masked."""
+    return has_role(user, *CASE_WORKERS)
+
+
+def is_outside_client(user) -> bool:
+    """An intake system only, outside the staff: it is not told who works a case."""
+    return has_role(user, Role.INTAKE) and not has_role(user, *CASE_WORKERS)
+
+
 def can_resolve_case(user, case) -> bool:
     """Resolve (or reopen) the case: whoever may work it. `case_transition` asks this for one case
     and an incident asks it for each case it resolves, so a bulk path never reaches further."""
@@ -50,7 +97,7 @@ def can_resolve_case(user, case) -> bool:
 
 def can_manage_incidents(user) -> bool:
     """Open incidents and act through them: supervisors and managers (the role, not the scope)."""
-    return has_role(user, Role.SUPERVISOR, Role.MANAGER)
+    return has_role(user, *INCIDENT_ROLES)
 
 
 def can_act_through_incident(user, case) -> bool:

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from cases.choices import Status
 
@@ -31,6 +32,20 @@ def allowed(current: str, target: str) -> bool:
 
 def allowed_targets(current: str) -> list[str]:
     return [s for s in Status.values if s in TRANSITIONS.get(current, frozenset())]
+
+
+def is_reopen(current: str, target: str) -> bool:
+    """resolved → in_progress: the case goes back to work in a new SLA cycle."""
+    return current == Status.RESOLVED and target == Status.IN_PROGRESS
+
+
+# Resolving records why (internal); the screens and the API ask the same question, the service
+# refuses with this text (translated on the screens, as the API's messages are English).
+ROOT_CAUSE_REQUIRED = gettext_noop("A root cause is required to resolve a case.")
+
+
+def needs_root_cause(target: str) -> bool:
+    return target == Status.RESOLVED
 
 
 def reopen_window() -> timedelta:

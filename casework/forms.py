@@ -3,10 +3,12 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases import policy
 from cases.choices import RootCause, Status, SubCause
-from cases.transitions import allowed_targets
+from cases.transitions import ROOT_CAUSE_REQUIRED, allowed_targets, is_reopen, needs_root_cause
 
 REFERENCE_SPLIT = re.compile(r"[\s,;，；]+")
 MAX_BULK = 100
@@ -36,7 +38,7 @@ class ReplyForm(PrefixedForm, forms.Form):
     """A public reply or, with the other button (`kind=note`), an internal note."""
 
     id_prefix = "reply"
-    body = forms.CharField(label=_("Message"), max_length=20_000, widget=_textarea(4))
+    body = forms.CharField(label=_("Message"), max_length=policy.MAX_MESSAGE, widget=_textarea(4))
     kind = forms.ChoiceField(
         choices=[("reply", _("Public reply")), ("note", _("Internal note"))], required=False
     )
@@ -62,7 +64,7 @@ def status_choices(current: str):
     choices = []
     for target in allowed_targets(current):
         label = labels[target]
-        if current == Status.RESOLVED and target == Status.IN_PROGRESS:
+        if is_reopen(current, target):
             label = _("Reopen (back to in progress)")
         choices.append((target, label))
     return choices
@@ -81,7 +83,7 @@ class StatusForm(PrefixedForm, forms.Form):
     )
     note = forms.CharField(
         label=_("Internal note"),
-        max_length=5_000,
+        max_length=policy.MAX_NOTE,
         required=False,
         widget=_textarea(2),
         help_text=_("Staff only: never sent to the customer."),
@@ -89,7 +91,7 @@ class StatusForm(PrefixedForm, forms.Form):
     summary = forms.ChoiceField(label=_("Standard text for the customer"), required=False)
     customer_summary = forms.CharField(
         label=_("Summary for the customer"),
-        max_length=1_000,
+        max_length=policy.MAX_CUSTOMER_SUMMARY,
         required=False,
         widget=_textarea(2),
         help_text=_(
@@ -109,9 +111,9 @@ class StatusForm(PrefixedForm, forms.Form):
     def clean(self):
         data = super().clean()
         text = ""
-        if data.get("to") == Status.RESOLVED:
+        if needs_root_cause(data.get("to")):
             if not data.get("root_cause"):
-                self.add_error("root_cause", _("A root cause is required to resolve a case."))
+                self.add_error("root_cause", gettext(ROOT_CAUSE_REQUIRED))
             text = (data.get("customer_summary") or "").strip()
             text = text or self.canned.get(data.get("summary") or "", "")
             if not text:
@@ -124,7 +126,7 @@ class ExtendForm(PrefixedForm, forms.Form):
     id_prefix = "extend"
     reason = forms.CharField(
         label=_("Reason for the extension"),
-        max_length=1_000,
+        max_length=policy.MAX_EXTEND_REASON,
         widget=_textarea(2),
         help_text=_("The customer is told."),
     )
@@ -165,9 +167,9 @@ class IncidentForm(PrefixedForm, forms.Form):
     code = forms.SlugField(
         label=_("Code"), max_length=40, help_text=_("Letters, digits and hyphens, e.g. cm-outage-1")
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=policy.MAX_SUBJECT)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=20_000, widget=_textarea(3)
+        label=_("Description"), required=False, max_length=policy.MAX_MESSAGE, widget=_textarea(3)
     )
 
 
@@ -201,7 +203,7 @@ class IncidentResolveForm(PrefixedForm, forms.Form):
     id_prefix = "resolve"
     root_cause = forms.ChoiceField(label=_("Root cause"))
     note = forms.CharField(
-        label=_("Resolution note"), required=False, max_length=5_000, widget=_textarea(2)
+        label=_("Resolution note"), required=False, max_length=policy.MAX_NOTE, widget=_textarea(2)
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import translation
 
 from backoffice.errors import Conflict, Invalid
-from cases import permissions
-from cases.choices import OPEN_STATUSES, Category, EventType, SubCause
+from cases import permissions, policy
+from cases.choices import EventType, SubCause
 from cases.events import audit_case, record_event
 from cases.models import Case, CaseEvent
 from cases.triage import CHECKLISTS
@@ -21,13 +21,8 @@ def _locked(case: Case) -> Case:
 
 
 def _require_open_credit_case(case: Case) -> None:
-    if case.category != Category.CREDIT_LIMIT_UNUSABLE:
-        raise Conflict(
-            f"Case {case.reference} is not a credit-limit case; only those have a sub-cause.",
-            code="no_sub_cause",
-        )
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    policy.ensure_has_sub_cause(case)
+    policy.ensure_open(case)
 
 
 def checklist_sub_cause(case: Case) -> str:

@@ -1,8 +1,7 @@
 """The queue overview's counts: open, unassigned, at-risk and breached open cases per queue.
 
-The rules are the badges' (`casework/views/sla.py`) in SQL, so a badge and a count never disagree:
-"at risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
-deadline), "breached" a clock that breached in this cycle or is past due.
+"At risk" and "breached" are `sla.policy`'s rules in SQL (`case_at_risk_q`, `case_breached_q`),
+the ones the badges ask in Python, so a badge and a count never disagree.
 
 Counting every open case on every page view costs seconds at a million cases, so the counts are
 kept in `QueueCount`, refreshed by the `cases.queue_counts` beat task every `QUEUE_COUNTS_SECONDS`;
@@ -14,35 +13,14 @@ stored; with `QUEUE_COUNTS_MAX_AGE = 0` every page counts live and stores nothin
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
 from cases.models import Case, Queue, QueueCount
-from sla.choices import ClockState, Metric, Threshold
-from sla.models import SlaClock
+from sla.policy import case_at_risk_q, case_breached_q
 
-RISK_THRESHOLDS = (Threshold.WARN_75, Threshold.DUE_SOON)
 FIELDS = ("open", "unassigned", "at_risk", "breached")
-
-
-def _case_clocks():
-    return SlaClock.objects.filter(case=OuterRef("pk")).exclude(metric=Metric.REFUND_APPROVAL)
-
-
-def at_risk_q(now: datetime) -> Q:
-    passed = Q(fired__contains=Threshold.WARN_75) | Q(fired__contains=Threshold.DUE_SOON)
-    due = Q(next_threshold__in=RISK_THRESHOLDS, next_threshold_at__lte=now)
-    clocks = _case_clocks().filter(state=ClockState.ACTIVE, due_at__gt=now).filter(passed | due)
-    return Q(Exists(clocks))
-
-
-def breached_q(now: datetime) -> Q:
-    clocks = _case_clocks().filter(
-        Q(state=ClockState.BREACHED, cycle=OuterRef("cycle"))
-        | Q(state=ClockState.ACTIVE, due_at__lte=now)
-    )
-    return Q(Exists(clocks))
 
 
 def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
@@ -56,8 +34,8 @@ def queue_counts(queue_ids, now: datetime) -> dict[int, dict]:
         .annotate(
             open=Count("pk"),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-            at_risk=Count("pk", filter=at_risk_q(now) & ~breached_q(now)),
-            breached=Count("pk", filter=breached_q(now)),
+            at_risk=Count("pk", filter=case_at_risk_q(now) & ~case_breached_q(now)),
+            breached=Count("pk", filter=case_breached_q(now)),
         )
     )
     counted: dict[int, dict] = {}

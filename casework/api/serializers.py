@@ -10,7 +10,7 @@ from rest_framework import serializers
 from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
-from backoffice.calendars.services import calendar_spec
+from cases import policy
 from cases.choices import (
     Carrier,
     Category,
@@ -26,8 +26,7 @@ from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
 from casework.services import CreditAccountData, CustomerData, OrderData
-from sla import engine
-from sla.choices import ClockState, Metric
+from sla import policy as sla_policy
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 # The oldest complaint intake accepts: the regulators' longest clock is 60 days; a year covers a
@@ -109,8 +108,10 @@ class CreditAccountInput(serializers.Serializer):
 class CaseIntakeInput(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    subject = StrictCharField(max_length=200)
-    description = StrictCharField(max_length=20_000, required=False, allow_blank=True, default="")
+    subject = StrictCharField(max_length=policy.MAX_SUBJECT)
+    description = StrictCharField(
+        max_length=policy.MAX_MESSAGE, required=False, allow_blank=True, default=""
+    )
     received_at = OffsetDateTimeField(required=False, allow_null=True, default=None)
     customer = CustomerInput()
     recharge_order = OrderInput(required=False, allow_null=True, default=None)
@@ -144,7 +145,7 @@ class AssignInput(serializers.Serializer):
 
 
 class ReplyInput(serializers.Serializer):
-    body = StrictCharField(max_length=20_000)
+    body = StrictCharField(max_length=policy.MAX_MESSAGE)
     internal = serializers.BooleanField(required=False, default=False)
 
 
@@ -153,7 +154,7 @@ class CustomerRefInput(serializers.Serializer):
 
 
 class CustomerMessageInput(serializers.Serializer):
-    body = StrictCharField(max_length=20_000)
+    body = StrictCharField(max_length=policy.MAX_MESSAGE)
     customer = CustomerRefInput(
         required=False,
         help_text=(
@@ -169,14 +170,14 @@ class TransitionInput(serializers.Serializer):
         choices=RootCause.choices, required=False, allow_blank=True, default=""
     )
     note = StrictCharField(
-        max_length=5_000,
+        max_length=policy.MAX_NOTE,
         required=False,
         allow_blank=True,
         default="",
         help_text="Internal: kept on the case, never sent to the customer.",
     )
     customer_summary = StrictCharField(
-        max_length=1_000,
+        max_length=policy.MAX_CUSTOMER_SUMMARY,
         required=False,
         allow_blank=True,
         default="",
@@ -221,7 +222,7 @@ class CaseSearchInput(serializers.Serializer):
 
 
 class ExtendInput(serializers.Serializer):
-    reason = StrictCharField(max_length=1_000)
+    reason = StrictCharField(max_length=policy.MAX_EXTEND_REASON)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -255,34 +256,14 @@ class ClockOutput(serializers.Serializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_remaining_business_minutes(self, clock) -> float | None:
         """Time left in the clock's own measure (business minutes, or minutes for calendar days);
-        negative once overdue; frozen while paused; null once stopped."""
-        if clock.state not in (ClockState.ACTIVE, ClockState.PAUSED):
-            return None
-        spec = calendar_spec(clock.calendar)
-        at = (
-            clock.paused_at
-            if clock.state == ClockState.PAUSED
-            else self.context.get("now") or timezone.now()
-        )
-        return round(engine.remaining(spec, clock.unit, at, clock.due_at).total_seconds() / 60, 1)
+        negative once overdue; frozen while paused; null once stopped (`sla.policy.remaining`)."""
+        left = sla_policy.remaining(clock, self.context.get("now") or timezone.now())
+        return None if left is None else round(left.total_seconds() / 60, 1)
 
 
 class FlagOutput(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
-
-
-METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
-
-
-def current_clocks(case) -> list:
-    """The clocks of the case's current cycle (refund approval clocks belong to their refunds)."""
-    clocks = [
-        c
-        for c in case.sla_clocks.all()
-        if c.cycle == case.cycle and c.metric != Metric.REFUND_APPROVAL
-    ]
-    return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
 
 
 class CaseOutput(ModelOutput):
@@ -344,7 +325,7 @@ class CaseOutput(ModelOutput):
 
     @extend_schema_field(ClockOutput(many=True))
     def get_sla(self, case):
-        return [self._clock_output.to_representation(c) for c in current_clocks(case)]
+        return [self._clock_output.to_representation(c) for c in sla_policy.current_clocks(case)]
 
     @extend_schema_field(FlagOutput(many=True))
     def get_risk_flags(self, case):

@@ -19,7 +19,8 @@ from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
 from backoffice.errors import Invalid, NotFound
-from backoffice.roles import CASE_WORKERS, Role, has_role
+from backoffice.roles import CASE_WORKERS, Role
+from cases import permissions
 from cases.models import Case
 from casework import selectors, services
 from casework.api import examples
@@ -34,7 +35,7 @@ def _context(request, **extra) -> dict:
     """`outside`: the caller is an intake system only, outside the staff: it is not told who
     works the case (a round-robin queue assigns on intake)."""
     user = request.user
-    outside = has_role(user, Role.INTAKE) and not has_role(user, *WORKERS)
+    outside = permissions.is_outside_client(user)
     return {"request": request, "now": timezone.now(), "outside": outside, **extra}
 
 
@@ -51,7 +52,7 @@ def _as_query(raw: dict, valid: dict) -> QueryDict:
 
 
 def _full_phones(user) -> bool:
-    return has_role(user, *WORKERS)
+    return permissions.sees_full_phones(user)
 
 
 @extend_schema_view(
@@ -110,7 +111,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @staticmethod
     def _intake_only(request) -> bool:
-        return has_role(request.user, Role.INTAKE) and not has_role(request.user, *WORKERS)
+        return permissions.is_outside_client(request.user)
 
     @extend_schema(
         summary="Search cases: the list's filters in a JSON body (keeps phone numbers out of URLs)",

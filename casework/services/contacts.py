@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Conflict, NotFound
-from cases import permissions
+from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType
 from cases.events import record_event
 from cases.models import Case, ContactChange, ContactChangeStatus, Customer
@@ -114,8 +114,7 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
     )
     if change is None:
         raise NotFound(f"No contact change {change_id} for this case's customer.")
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    policy.ensure_open(case)
     if change.status != ContactChangeStatus.PENDING:
         raise Conflict("This contact change has been decided already.", code="already_decided")
     customer = Customer.objects.select_for_update(no_key=True).get(pk=change.customer_id)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from backoffice.roles import Role, has_role
-from cases import permissions
+from cases import permissions, policy
 from cases.choices import EventType, MessageKind, Status
 from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged
 from cases.events import audit_case, record_event
@@ -18,7 +18,7 @@ from cases.models import Attachment, Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
 from casework.services.workflow import start_new_cycle
 
-MAX_BODY = 20_000
+MAX_BODY = policy.MAX_MESSAGE
 
 # Accepted attachment types, recognised by their first bytes (the declared type is not trusted).
 _SIGNATURES = [
@@ -62,8 +62,7 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
     case = _locked(case)
     permissions.require(permissions.can_work_case(actor, case))
     body = _clean_body(body)
-    if case.status == Status.CLOSED:
-        raise Conflict(f"Case {case.reference} is closed.", code="case_closed")
+    policy.ensure_accepts_replies(case)
     kind = MessageKind.NOTE if internal else MessageKind.REPLY
     message = Message.objects.create(case=case, kind=kind, body=body, author=actor)
     record_event(

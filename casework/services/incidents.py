@@ -9,7 +9,7 @@ from django.utils import timezone
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Forbidden, Invalid
-from cases import permissions
+from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
 from cases.domain_events import CaseResolved
 from cases.events import record_event
@@ -50,7 +50,7 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     linked and the refusal names the cases (the actor named them)."""
     _require_supervisor(actor)
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if incident.status != IncidentStatus.OPEN:
+    if not policy.incident_is_open(incident):
         raise Conflict(f"Incident {incident.code} is resolved.", code="incident_resolved")
     locked = list(
         Case.objects.select_for_update(no_key=True)
@@ -70,8 +70,7 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
                 f"Case {case.reference} belongs to another incident.",
                 code="case_in_other_incident",
             )
-        if case.status not in OPEN_STATUSES:
-            raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+        policy.ensure_open(case)
     linked = 0
     for case in locked:
         if case.incident_id == incident.pk:
@@ -117,7 +116,7 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
             {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
         )
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if incident.status != IncidentStatus.OPEN:
+    if not policy.incident_is_open(incident):
         raise Conflict(f"Incident {incident.code} is resolved already.", code="incident_resolved")
     linked = list(
         Case.objects.select_for_update(no_key=True)

@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.domain_events import publish
-from backoffice.errors import Conflict, Invalid
-from cases import permissions
-from cases.choices import OPEN_STATUSES, EventType, Status
+from backoffice.errors import Invalid
+from cases import permissions, policy
+from cases.choices import EventType, Status
 from cases.domain_events import CaseStatusChanged
 from cases.events import audit_case, record_event
 from cases.models import Case
@@ -30,10 +30,8 @@ def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
     )
     if duplicate.customer_id != into.customer_id:
         raise Invalid({"into": [f"{into.reference} belongs to another customer."]})
-    if duplicate.status not in OPEN_STATUSES:
-        raise Conflict(f"Case {duplicate.reference} is {duplicate.status}.", code="case_not_open")
-    if into.status == Status.CLOSED or into.merged_into_id:
-        raise Conflict(f"Case {into.reference} is closed.", code="case_closed")
+    policy.ensure_open(duplicate)
+    policy.ensure_merge_target(into)
     previous = duplicate.status
     duplicate.status = Status.CLOSED
     duplicate.merged_into = into

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
-from backoffice.roles import Role, has_role
-from cases import permissions
+from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
 from cases.domain_events import (
     CasePriorityChanged,
@@ -19,7 +18,13 @@ from cases.domain_events import (
 )
 from cases.events import audit_case, record_event
 from cases.models import Case
-from cases.transitions import allowed, allowed_targets
+from cases.transitions import (
+    ROOT_CAUSE_REQUIRED,
+    allowed,
+    allowed_targets,
+    is_reopen,
+    needs_root_cause,
+)
 from sla import services as sla
 
 
@@ -41,8 +46,7 @@ def case_claim(*, actor, case: Case) -> Case:
     )
     current = Case.objects.get(pk=case.pk)
     if not won:
-        if current.status not in OPEN_STATUSES:  # also for its assignee: a closed case is closed
-            raise Conflict(f"Case {current.reference} is {current.status}.", code="case_not_open")
+        policy.ensure_open(current)  # also for its assignee: a closed case is closed
         if current.assignee_id == actor.pk:
             return current
         raise Conflict(
@@ -73,22 +77,14 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
         return case_claim(actor=actor, case=case)
     case = _locked(case)
     permissions.require(
-        permissions.can_supervise_case(actor, case)
-        or (assignee_username == actor.get_username() and permissions.can_work_case(actor, case)),
+        policy.may_assign(actor, case, to_self=assignee_username == actor.get_username()),
         "Only a supervisor of this queue can assign cases to others.",
     )
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    policy.ensure_open(case)
     user = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if user is None:
         raise Invalid({"assignee": [f"No active user “{assignee_username}”."]})
-    if not (
-        user.is_superuser
-        or (
-            has_role(user, Role.AGENT, Role.SUPERVISOR)
-            and case.queue.memberships.filter(user=user).exists()
-        )
-    ):
+    if not permissions.can_be_assigned(user, case):
         raise Invalid(
             {"assignee": [f"{assignee_username} is not an agent of queue {case.queue.code}."]}
         )
@@ -127,10 +123,10 @@ def case_update_text(*, actor, case: Case, subject: str, description: str) -> Ca
     case = _locked(case)
     subject, description = (subject or "").strip(), description or ""
     errors = {}
-    if not subject or len(subject) > 200:
-        errors["subject"] = ["Give a subject of 1 to 200 characters."]
-    if len(description) > 20_000:
-        errors["description"] = ["At most 20000 characters."]
+    if not subject or len(subject) > policy.MAX_SUBJECT:
+        errors["subject"] = [f"Give a subject of 1 to {policy.MAX_SUBJECT} characters."]
+    if len(description) > policy.MAX_MESSAGE:
+        errors["description"] = [f"At most {policy.MAX_MESSAGE} characters."]
     if errors:
         raise Invalid(errors)
     changed = [
@@ -169,16 +165,16 @@ def _clean_transition(case: Case, to: str, root_cause: str) -> None:
             f"Case {case.reference} cannot go from {case.status} to {to} (allowed: {targets}).",
             code="transition_not_allowed",
         )
-    if to == Status.RESOLVED:
+    if needs_root_cause(to):
         if not root_cause:
-            raise Invalid({"root_cause": ["A root cause is required to resolve a case."]})
+            raise Invalid({"root_cause": [ROOT_CAUSE_REQUIRED]})
         if root_cause not in RootCause.values:
             raise Invalid(
                 {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
             )
 
 
-MAX_CUSTOMER_SUMMARY = 1000
+MAX_CUSTOMER_SUMMARY = policy.MAX_CUSTOMER_SUMMARY
 
 
 @transaction.atomic
@@ -199,11 +195,7 @@ def case_transition(
     if len(customer_summary) > MAX_CUSTOMER_SUMMARY:
         raise Invalid({"customer_summary": [f"At most {MAX_CUSTOMER_SUMMARY} characters."]})
     case = _locked(case)
-    permissions.require(
-        permissions.can_resolve_case(actor, case)
-        if to == Status.RESOLVED
-        else permissions.can_work_case(actor, case)
-    )
+    permissions.require(policy.may_transition(actor, case, to))
     _clean_transition(case, to, root_cause)
     previous = case.status
     now = timezone.now()
@@ -222,7 +214,7 @@ def case_transition(
         start_new_cycle(case)
     case.save()
     record_event(case=case, type=EventType.STATUS_CHANGED, actor=actor, payload=payload)
-    if previous == Status.RESOLVED and to == Status.IN_PROGRESS:
+    if is_reopen(previous, to):
         record_event(case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle})
     changed = CaseResolved if to == Status.RESOLVED else CaseStatusChanged
     publish(changed(case=case, previous=previous, at=now, actor=actor))
@@ -242,8 +234,7 @@ def case_set_priority(*, actor, case: Case, priority: str, reason: str = "") -> 
     )
     if priority not in Priority.values:
         raise Invalid({"priority": [f"“{priority}” is not one of {', '.join(Priority.values)}."]})
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+    policy.ensure_open(case)
     if case.priority == priority:
         return case
     previous = case.priority
@@ -267,8 +258,8 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["Say why the deadline is extended; the customer is told."]})
-    if len(reason) > 1000:
-        raise Invalid({"reason": ["At most 1000 characters."]})
+    if len(reason) > policy.MAX_EXTEND_REASON:
+        raise Invalid({"reason": [f"At most {policy.MAX_EXTEND_REASON} characters."]})
     # Direct calls into sla, not events: extending is this service's own change, and it needs
     # their answers (the running clock, whether a step was left, the new due time).
     clock = sla.running_regulatory_clock(case)

@@ -15,6 +15,7 @@ from django.views import View
 from backoffice.errors import DomainError, Invalid
 from cases.choices import Status
 from cases.models import Case, Incident
+from cases.transitions import is_reopen
 from casework import selectors, services
 from casework.forms import (
     AssignForm,
@@ -128,7 +129,7 @@ class StatusView(CaseActionView):
     def perform(self, case, form):
         data = form.cleaned_data
         actor = self.request.user
-        if case.status == Status.RESOLVED and data["to"] == Status.IN_PROGRESS:
+        if is_reopen(case.status, data["to"]):
             services.case_reopen(actor=actor, case=case, note=data["note"])
             return _("Case %(ref)s is reopened.") % {"ref": case.reference}
         services.case_transition(

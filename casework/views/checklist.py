@@ -3,7 +3,8 @@ the workspace. Setting the sub-cause and ticking items are services of `risk.tri
 
 from dataclasses import dataclass
 
-from cases.choices import Category, SubCause
+from cases import policy
+from cases.choices import SubCause
 from cases.triage import CHECKLISTS, suggest_sub_cause
 from casework.forms import SubCauseForm
 from risk.triage import checklist_state
@@ -33,15 +34,15 @@ class CreditPanel:
     form: object = None
 
 
-def credit_panel(case, *, can_work: bool, form=None) -> CreditPanel | None:
+def credit_panel(case, *, editable: bool, form=None) -> CreditPanel | None:
+    """`editable`: the user may triage the case now (`cases.policy.may_triage`)."""
     snapshot = getattr(case, "credit_account", None)
-    if snapshot is None and case.category != Category.CREDIT_LIMIT_UNUSABLE:
+    if snapshot is None and not policy.has_sub_cause(case):
         return None
     suggestion = suggest_sub_cause(snapshot)
     code = (
         case.sub_cause or case.suggested_sub_cause or (suggestion.sub_cause if suggestion else "")
     )
-    editable = can_work and case.is_open and case.category == Category.CREDIT_LIMIT_UNUSABLE
     ticked = ticked_items(case) if code else set()
     items = [
         ChecklistItem(index=i, text=str(text), done=i in ticked)

@@ -12,14 +12,13 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from backoffice.errors import DomainError, Invalid
-from backoffice.roles import Role
+from cases import policy
 from cases.choices import OPEN_STATUSES
 from cases.models import Incident
+from cases.permissions import INCIDENT_ROLES
 from casework import selectors, services
 from casework.forms import IncidentCasesForm, IncidentForm, IncidentResolveForm
 from casework.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
-
-INCIDENT_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
 class IncidentListView(StaffRequiredMixin, ListView):
@@ -63,9 +62,10 @@ def incident_context(request, incident: Incident, forms: dict | None = None) -> 
     total = incident.cases.count()
     return {
         "incident": incident,
+        "incident_open": policy.incident_is_open(incident),
         "cases": cases,
         "hidden_cases": max(0, total - len(cases)),
-        "open_count": sum(1 for c in cases if c.is_open),
+        "open_count": sum(1 for c in cases if policy.is_open(c)),
         "link_form": forms.get("link") or IncidentCasesForm(),
         "resolve_form": forms.get("resolve") or IncidentResolveForm(),
     }

@@ -3,7 +3,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from backoffice.errors import DomainError
-from backoffice.roles import Role, has_role
+from backoffice.roles import Role
 from backoffice.widgets import InlineCheckboxSelectMultiple
 from cases import permissions
 from cases.choices import OPEN_STATUSES
@@ -113,19 +112,10 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         return data.urlencode()
 
     def bulk_assignees(self) -> list[str]:
-        if not (has_role(self.request.user, Role.SUPERVISOR) or self.request.user.is_superuser):
+        if not permissions.assigns_to_others(self.request.user):
             return []
-        return list(
-            get_user_model()
-            .objects.filter(
-                queue_memberships__queue_id__in=self.assignable_queues(),
-                is_active=True,
-                groups__name__in=[Role.AGENT, Role.SUPERVISOR],
-            )
-            .distinct()
-            .order_by("username")
-            .values_list("username", flat=True)
-        )
+        users = permissions.assignable_users(self.assignable_queues())
+        return list(users.values_list("username", flat=True))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -136,7 +126,7 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         for case in page.items:
             case.sla_view = case_sla(case, now)
         user = self.request.user
-        can_claim = has_role(user, Role.AGENT, Role.SUPERVISOR)
+        can_claim = permissions.is_case_worker(user)
         bulk_assignees = self.bulk_assignees()
         context.update(
             title=self.title,

@@ -1,8 +1,7 @@
 """SLA state as the screens show it: on track / at risk / breached, with the remaining business time.
 
-"At risk" is an active clock past its 75% threshold (or inside the last three days of a regulatory
-deadline); "breached" a clock that breached or is past due. The same rules, as SQL, count the
-queue overview (`sla.counts`), so a badge and a count never disagree.
+What "at risk", "breached" and the remaining time mean is `sla.policy`'s, which the queue
+overview's counts (`sla.counts`) and the API's clocks ask too; this module only words them.
 """
 
 from dataclasses import dataclass
@@ -13,22 +12,36 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from backoffice.calendars.services import calendar_spec
 from cases.models import Case
-from sla import engine
-from sla.choices import ClockState, Metric, Unit
-from sla.counts import RISK_THRESHOLDS, queue_counts
+from sla.choices import Unit
+from sla.counts import queue_counts
 from sla.models import SlaClock
-
-__all__ = ["RISK_THRESHOLDS", "queue_counts"]  # the counts' rules live beside the sweep
-
-ON_TRACK, AT_RISK, BREACHED, PAUSED, MET, STOPPED, NONE = (
-    "on_track",
-    "at_risk",
-    "breached",
-    "paused",
-    "met",
-    "stopped",
-    "none",
+from sla.policy import (
+    AT_RISK,
+    BREACHED,
+    MET,
+    NONE,
+    ON_TRACK,
+    PAUSED,
+    RISK_THRESHOLDS,
+    SEVERITY,
+    STOPPED,
+    clock_state,
+    current_clocks,
+    is_running,
+    measured_at,
+    remaining,
 )
+
+__all__ = [  # the rules live in `sla.policy`; the screens' modules import them from here too
+    "AT_RISK",
+    "BREACHED",
+    "ON_TRACK",
+    "RISK_THRESHOLDS",
+    "clock_state",
+    "current_clocks",
+    "queue_counts",
+]
+
 # Text + a glyph + a colour: the colour is never the only signal.
 BADGES = {
     ON_TRACK: ("✓", gettext_lazy("On track"), "ok"),
@@ -39,8 +52,6 @@ BADGES = {
     STOPPED: ("–", gettext_lazy("Stopped"), "muted"),
     NONE: ("–", gettext_lazy("No SLA clock"), "muted"),
 }
-SEVERITY = [NONE, STOPPED, MET, PAUSED, ON_TRACK, AT_RISK, BREACHED]
-METRIC_ORDER = {metric: i for i, metric in enumerate(Metric.values)}
 
 
 @dataclass
@@ -69,29 +80,6 @@ class CaseSla:
         return BADGES[self.state]
 
 
-def clock_state(clock: SlaClock, now: datetime) -> str:
-    if clock.state == ClockState.BREACHED:
-        return BREACHED
-    if clock.state == ClockState.PAUSED:
-        return PAUSED
-    if clock.state == ClockState.MET:
-        return MET
-    if clock.state != ClockState.ACTIVE:
-        return STOPPED
-    if clock.due_at <= now:
-        return BREACHED
-    fired = clock.fired.split(",")
-    if any(code in fired for code in RISK_THRESHOLDS):
-        return AT_RISK
-    if (
-        clock.next_threshold in RISK_THRESHOLDS
-        and clock.next_threshold_at
-        and clock.next_threshold_at <= now
-    ):
-        return AT_RISK
-    return ON_TRACK
-
-
 def _with_hours(days_text: str, hours: int) -> str:
     if not hours:
         return days_text
@@ -117,11 +105,11 @@ def _span(seconds: float, unit: str, day_seconds: float) -> str:
 def remaining_text(clock: SlaClock, now: datetime, *, short: bool = False) -> str:
     """Time left in the clock's own measure (business time unless calendar days); frozen while
     paused; empty once stopped. `short` leaves out "(business time)" (lists say it once)."""
-    if clock.state not in (ClockState.ACTIVE, ClockState.PAUSED):
+    left = remaining(clock, now)
+    if left is None:
         return ""
     spec = calendar_spec(clock.calendar)
-    at = clock.paused_at if clock.state == ClockState.PAUSED else now
-    left = engine.remaining(spec, clock.unit, at, clock.due_at)
+    at = measured_at(clock, now)
     day = timedelta(
         hours=spec.business_end.hour - spec.business_start.hour,
         minutes=spec.business_end.minute - spec.business_start.minute,
@@ -137,16 +125,6 @@ def remaining_text(clock: SlaClock, now: datetime, *, short: bool = False) -> st
     return template % {"span": _span(seconds, clock.unit, day)}
 
 
-def current_clocks(case: Case) -> list[SlaClock]:
-    """The clocks of the case's current cycle (refund approval clocks belong to their refunds)."""
-    clocks = [
-        c
-        for c in case.sla_clocks.all()
-        if c.cycle == case.cycle and c.metric != Metric.REFUND_APPROVAL
-    ]
-    return sorted(clocks, key=lambda c: (METRIC_ORDER[c.metric], c.pk))
-
-
 def clock_views(case: Case, now: datetime) -> list[ClockView]:
     return [ClockView(c, clock_state(c, now), remaining_text(c, now)) for c in current_clocks(case)]
 
@@ -159,7 +137,7 @@ def case_sla(case: Case, now: datetime, *, short: bool = True) -> CaseSla:
         return CaseSla(NONE, "", None)
     states = {c.pk: clock_state(c, now) for c in clocks}
     worst = max(states.values(), key=SEVERITY.index)
-    running = [c for c in clocks if c.state in (ClockState.ACTIVE, ClockState.PAUSED)]
+    running = [c for c in clocks if is_running(c)]
     if worst == BREACHED:
         deciding = min((c for c in clocks if states[c.pk] == BREACHED), key=lambda c: c.due_at)
     else:

@@ -1,19 +1,16 @@
 """The case workspace (`/cases/<reference>/`): every panel, the timeline and the actions the user's
 role allows. Actions re-render it whole (htmx swaps `#workspace`) or redirect back to it."""
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView
 
-from backoffice.roles import CASE_WORKERS, Role, has_role
 from backoffice.wiring import plugged
-from cases import permissions
-from cases.choices import IncidentStatus, Status
+from cases import permissions, policy
+from cases.choices import IncidentStatus
 from cases.models import Case, Incident
-from cases.transitions import allowed_targets
 from casework import selectors
 from casework.forms import (
     AssignForm,
@@ -28,7 +25,7 @@ from casework.views.checklist import credit_panel
 from casework.views.sla import case_sla, clock_views
 from casework.views.timeline import timeline_entries
 from notifications.selectors import canned_summaries
-from sla.choices import ClockState, Metric
+from sla.policy import has_running_regulatory
 
 
 # Panels other apps add to the workspace (`cases` never imports `refunds`): a provider
@@ -40,17 +37,7 @@ def case_or_404(user, reference: str) -> Case:
 
 
 def _assignable(case: Case) -> list[str]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            queue_memberships__queue_id=case.queue_id,
-            is_active=True,
-            groups__name__in=[Role.AGENT, Role.SUPERVISOR],
-        )
-        .distinct()
-        .order_by("username")
-        .values_list("username", flat=True)
-    )
+    return list(permissions.assignable_users([case.queue_id]).values_list("username", flat=True))
 
 
 def _customer_cases(user, case: Case) -> list[Case]:
@@ -64,42 +51,29 @@ def _customer_cases(user, case: Case) -> list[Case]:
 
 
 def _merge_candidates(user, case: Case, others: list[Case]) -> list[Case]:
-    return [
-        c
-        for c in others
-        if c.status != Status.CLOSED
-        and c.merged_into_id is None
-        and permissions.can_work_case(user, c)
-    ]
+    return [c for c in others if policy.may_merge_into(user, c)]
 
 
 def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) -> dict:
     """Each action the user may take on the case now, with its (possibly bound) form."""
     user = request.user
-    can_work = permissions.can_work_case(user, case)
-    can_supervise = permissions.can_supervise_case(user, case)
-    is_open = case.is_open
-    actions = {"claim": can_work and is_open and case.assignee_id is None}
-    if can_supervise and is_open:
+    actions = {"claim": policy.may_claim(user, case)}
+    if policy.may_assign_others(user, case):
         actions["assign"] = forms.get("assign") or AssignForm(usernames=_assignable(case))
-    if can_work and case.status != Status.CLOSED:
+    if policy.may_reply(user, case):
         actions["reply"] = forms.get("reply") or ReplyForm()
-    if can_work and allowed_targets(case.status):
+    if policy.may_change_status(user, case):
         actions["status"] = forms.get("status") or StatusForm(
             current=case.status, canned=canned_summaries(case)
         )
-    regulatory_running = any(
-        c.clock.metric == Metric.REGULATORY_DECISION
-        and c.clock.state in (ClockState.ACTIVE, ClockState.PAUSED)
-        for c in clocks
-    )
-    if can_supervise and regulatory_running:
+    regulatory_running = has_running_regulatory(c.clock for c in clocks)
+    if policy.may_extend(user, case, regulatory_running=regulatory_running):
         actions["extend"] = forms.get("extend") or ExtendForm()
-    if permissions.can_act_through_incident(user, case) and is_open and case.incident_id is None:
+    if policy.may_link_incident(user, case):
         incidents = list(Incident.objects.filter(status=IncidentStatus.OPEN).order_by("code"))
         if incidents:
             actions["incident"] = forms.get("incident") or CaseIncidentForm(incidents=incidents)
-    if can_work and is_open:
+    if policy.may_merge(user, case):
         candidates = _merge_candidates(user, case, others)
         if candidates:
             actions["merge"] = forms.get("merge") or MergeForm(candidates=candidates)
@@ -124,13 +98,16 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
         "now": now,
         "can_work": can_work,
         "can_incidents": permissions.can_manage_incidents(user),
-        "full_phones": has_role(user, *CASE_WORKERS),
+        "full_phones": permissions.sees_full_phones(user),
+        "may_decide_contact": policy.may_decide_contact(user, case),
         "flags": [f for f in case.flags.all() if f.cleared_at is None],
         "clocks": clocks,
         "sla": case_sla(case, now),
         "customer_cases": others,
         "contact_changes": selectors.pending_contact_changes(case.customer_id),
-        "credit": credit_panel(case, can_work=can_work, form=forms.get("sub_cause")),
+        "credit": credit_panel(
+            case, editable=policy.may_triage(user, case), form=forms.get("sub_cause")
+        ),
         "timeline": timeline_entries(case),
         "actions": _action_forms(request, case, forms, others, clocks),
         "panels": panels,
