@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from backoffice.calendars.services import calendar_spec
 from cases.models import Case
 from sla.choices import Unit
-from sla.counts import queue_counts
 from sla.models import SlaClock
 from sla.policy import (
     AT_RISK,
@@ -22,7 +21,6 @@ from sla.policy import (
     NONE,
     ON_TRACK,
     PAUSED,
-    RISK_THRESHOLDS,
     SEVERITY,
     STOPPED,
     clock_state,
@@ -31,16 +29,6 @@ from sla.policy import (
     measured_at,
     remaining,
 )
-
-__all__ = [  # the rules live in `sla.policy`; the screens' modules import them from here too
-    "AT_RISK",
-    "BREACHED",
-    "ON_TRACK",
-    "RISK_THRESHOLDS",
-    "clock_state",
-    "current_clocks",
-    "queue_counts",
-]
 
 # Text + a glyph + a colour: the colour is never the only signal.
 BADGES = {

@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casework.views.sla import AT_RISK, BREACHED, ON_TRACK, case_sla, clock_state, queue_counts
+from casework.views.sla import case_sla
 from sla.choices import ClockState
+from sla.counts import queue_counts
 from sla.models import SlaClock
+from sla.policy import AT_RISK, BREACHED, ON_TRACK, clock_state
 from tests.support.factories import many_cases
 
 pytestmark = pytest.mark.django_db
