@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice import urls as product
+from web import urls as product
 from bench.baseline.views import TicketCreateView
 
 handler404 = product.handler404
