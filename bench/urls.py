@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from web import urls as product
 from bench.baseline.views import TicketCreateView
+from web import urls as product
 
 handler404 = product.handler404
 
