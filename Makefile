@@ -40,31 +40,17 @@ format: venv-dev
 # Mutation testing of the money, scope and identity rules (pyproject.toml [tool.mutmut]); not in CI:
 # it takes the better part of an hour. Needs DATABASE_URL on PostgreSQL. Results: docs/security.md.
 # The rule-holding functions of the modules in pyproject.toml [tool.mutmut] (mutant-name globs):
-<<<<<<< HEAD
-# everything in the policy, order-guard and permission modules; in refunds/services.py the
-# amount, approver, tier, approval, cancel and retry rules; in casework/services the contact-change
-# rules and the order upsert's amount-paid rules. Needs DATABASE_URL on PostgreSQL.
-MUTATION_TARGETS = \
-	'refunds.policy.*' 'refunds.order_guard.*' 'cases.permissions.*' \
-	'refunds.services.x__clean_amount__*' 'refunds.services.x__check_approver__*' \
-	'refunds.services.x__pending__*' 'refunds.services.x__may_cancel__*' \
-	'casework.services.contacts.x_hold_contact_change__*' 'casework.services.contacts.x_stale_fields__*' \
-	'casework.services.orders.x_owned_by__*' \
-	'casework.services.orders.x__amount_locked__*' 'casework.services.orders.x__apply__*' \
-	'casework.services.orders.x__bulk_upsert__*'
-=======
 # everything in the policy (who may request, decide, cancel, retry, settle; tiers and limits),
 # refund transition, order-guard and permission modules; in refunds/services.py the amount and
-# still-pending checks; in cases/services the contact-change rules and the order upsert's
+# still-pending checks; in casework/services the contact-change rules and the order upsert's
 # amount-paid rules. Needs DATABASE_URL on PostgreSQL.
 MUTATION_TARGETS = \
 	'refunds.policy.*' 'refunds.transitions.*' 'refunds.order_guard.*' 'cases.permissions.*' \
 	'refunds.services.x__clean_amount__*' 'refunds.services.x__pending__*' \
-	'cases.services.contacts.x_hold_contact_change__*' 'cases.services.contacts.x_stale_fields__*' \
-	'cases.services.orders.x_owned_by__*' \
-	'cases.services.orders.x__amount_locked__*' 'cases.services.orders.x__apply__*' \
-	'cases.services.orders.x__bulk_upsert__*'
->>>>>>> h1
+	'casework.services.contacts.x_hold_contact_change__*' 'casework.services.contacts.x_stale_fields__*' \
+	'casework.services.orders.x_owned_by__*' \
+	'casework.services.orders.x__amount_locked__*' 'casework.services.orders.x__apply__*' \
+	'casework.services.orders.x__bulk_upsert__*'
 
 mutation: venv-dev
 	rm -rf mutants; mkdir -p var
