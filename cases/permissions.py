@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 
 from backoffice.errors import Forbidden
 from backoffice.roles import CASE_WORKERS, Role, has_role, roles_of
+from cases.choices import MessageKind
 
 ASSIGNABLE_ROLES = (Role.AGENT, Role.SUPERVISOR)
 INCIDENT_ROLES = (Role.SUPERVISOR, Role.MANAGER)
@@ -87,6 +88,19 @@ def sees_full_phones(user) -> bool:
 def is_outside_client(user) -> bool:
     """An intake system only, outside the staff: it is not told who works a case."""
     return has_role(user, Role.INTAKE) and not has_role(user, *CASE_WORKERS)
+
+
+def can_relay_customer_message(user, case) -> bool:
+    """Intake clients (the customer's own channels) and the case's agents may add what the customer
+    said."""
+    return has_role(user, Role.INTAKE) or can_work_case(user, case)
+
+
+def can_attach(user, case, message) -> bool:
+    """The case's agents on any message; intake clients on the customer's messages only."""
+    return can_work_case(user, case) or (
+        has_role(user, Role.INTAKE) and message.kind == MessageKind.CUSTOMER
+    )
 
 
 def can_resolve_case(user, case) -> bool:

@@ -95,70 +95,61 @@ def refund_audit(refund: Refund, action: str, actor=None, **payload) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApprovalAsked(DomainEvent):
+class _OfRefund:
+    """What every refund event carries: the refund, its case, who acted (None: the pipeline)."""
+
+    case: Any
+    refund: Refund
+    actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalAsked(_OfRefund, DomainEvent):
     """A refund waits for approval in a new round (requested, or a retry sent back): its clock."""
 
     name = "refund.approval_asked"
-    case: Any
-    refund: Refund
     clock: str
     at: datetime
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class Approved(DomainEvent):
+class Approved(_OfRefund, DomainEvent):
     """Enough approvals in its round: the approval clock stops, the customer is told."""
 
     name = "refund.approved"
-    case: Any
-    refund: Refund
     subject: str
     clock: str
     at: datetime
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rejected(DomainEvent):
+class Rejected(_OfRefund, DomainEvent):
     name = "refund.rejected"
-    case: Any
-    refund: Refund
     clock: str
     at: datetime
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class Cancelled(DomainEvent):
+class Cancelled(_OfRefund, DomainEvent):
     """Withdrawn while it waited for approval (`was_pending`), or a failed one given up."""
 
     name = "refund.cancelled"
-    case: Any
-    refund: Refund
     clock: str
     at: datetime
     was_pending: bool
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class Paid(DomainEvent):
+class Paid(_OfRefund, DomainEvent):
     """The provider paid it (the pipeline, or finance settling a review)."""
 
     name = "refund.paid"
-    case: Any
-    refund: Refund
     subject: str
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class Failed(DomainEvent):
+class Failed(_OfRefund, DomainEvent):
     """The provider refused it for good (the pipeline, or finance settling a review)."""
 
     name = "refund.failed"
-    case: Any
-    refund: Refund
     subject: str
-    actor: Any = None

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
-from backoffice.roles import Role, has_role
 from cases import permissions, policy
 from cases.choices import EventType, MessageKind, Status
 from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged
@@ -106,7 +105,7 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
     """
     case = _locked(case)
     permissions.require(
-        has_role(actor, Role.INTAKE) or permissions.can_work_case(actor, case),
+        permissions.can_relay_customer_message(actor, case),
         "Only intake clients and the case's agents can add customer messages.",
     )
     body = _clean_body(body)
@@ -157,10 +156,7 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
 def attachment_add(*, actor, message: Message, name: str, data: bytes) -> Attachment:
     """Store a file on a message through Django's storage, after size and content checks."""
     case = _locked(message.case)
-    permissions.require(
-        permissions.can_work_case(actor, case)
-        or (has_role(actor, Role.INTAKE) and message.kind == MessageKind.CUSTOMER)
-    )
+    permissions.require(permissions.can_attach(actor, case, message))
     limit = settings.ATTACHMENT_MAX_BYTES
     if len(data) > limit:
         raise Invalid(
