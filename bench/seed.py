@@ -654,8 +654,8 @@ FROM st
 SQL_CASES = """
 INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, category, sub_cause,
   suggested_sub_cause, priority, status, queue_id, assignee_id, subject, description, received_at,
-  root_cause, resolution, cycle, created_at, updated_at, first_response_at, resolved_at, closed_at
-  {next_due_col})
+  root_cause, resolution, customer_summary, cycle, created_at, updated_at, first_response_at,
+  resolved_at, closed_at {next_due_col})
 SELECT c.i,
   'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
     lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
@@ -683,6 +683,7 @@ SELECT c.i,
   CASE WHEN c.status IN ('resolved','closed')
        THEN x.causes[1 + floor(random() * cardinality(x.causes))::int] ELSE '' END,
   CASE WHEN c.status IN ('resolved','closed') THEN '已核实并处理，已告知客户。' ELSE '' END,
+  CASE WHEN c.status IN ('resolved','closed') THEN '您反映的问题已处理完毕。' ELSE '' END,
   1, c.created_at,
   greatest(c.created_at, c.first_response_at, c.pause_at, c.resolved_at, c.closed_at),
   c.first_response_at, c.resolved_at, c.closed_at
