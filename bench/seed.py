@@ -519,7 +519,7 @@ SQL_REFUNDS = """
 INSERT INTO refunds_refund (id, case_id, order_id, amount, currency, reason, policy_basis,
   liability, status, requester_id, payload_hash, cumulative_amount, approvals_needed,
   attempt_count, lease_token, lease_expires_at, provider_reference, status_reason, created_at,
-  updated_at, approved_at, finished_at)
+  updated_at, approved_at, finished_at, approval_round)
 SELECT r.id, r.case_id, r.case_id, r.amount, 'CNY', r.reason, '错充退款规则 第3条', r.liability,
   r.status, r.requester_id, r.payload_hash, r.amount, 1,
   CASE WHEN r.attempted THEN 1 ELSE 0 END, NULL, NULL,
@@ -527,7 +527,7 @@ SELECT r.id, r.case_id, r.case_id, r.amount, 'CNY', r.reason, '错充退款规�
   CASE r.status WHEN 'failed' THEN '渠道退款失败：账户状态异常'
                 WHEN 'needs_review' THEN '渠道结果不明，需财务核对' ELSE '' END,
   r.requested_at, coalesce(r.finished_at, r.decided_at, r.requested_at),
-  CASE WHEN r.approved THEN r.decided_at END, r.finished_at
+  CASE WHEN r.approved THEN r.decided_at END, r.finished_at, 1
 FROM (
   SELECT s.*,
     status IN ('approved','processing','succeeded','failed','needs_review','outcome_unknown')
@@ -543,12 +543,12 @@ FROM (
 ) r;
 
 INSERT INTO refunds_refundapproval (refund_id, requester_id, approver_id, decision, comment,
-  approver_limit, payload_hash, created_at)
+  approver_limit, payload_hash, created_at, round)
 SELECT r.id, r.requester_id, s.approver_id,
   CASE WHEN r.status = 'rejected' THEN 'reject' ELSE 'approve' END,
   CASE WHEN r.status = 'rejected' THEN '不符合退款条件，已告知客户' ELSE '' END,
   CASE WHEN s.approver_id = %(finance_id)s THEN NULL ELSE 500 END,
-  r.payload_hash, s.decided_at
+  r.payload_hash, s.decided_at, 1
 FROM refunds_refund r JOIN seed_refund s ON s.id = r.id
 WHERE r.status NOT IN ('pending_approval', 'cancelled');
 
