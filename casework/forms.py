@@ -101,7 +101,9 @@ class StatusForm(PrefixedForm, forms.Form):
 
     def __init__(self, *args, current: str = Status.NEW, canned=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = status_choices(current)
+        # Nothing preselected: a form sent without a choice is an error, never a silent "waiting
+        # for the customer" that pauses the clocks.
+        self.fields["to"].choices = [("", _("— choose the new status —")), *status_choices(current)]
         self.fields["root_cause"].choices = root_cause_choices()
         self.canned = {str(c.pk): c.text for c in canned}
         self.fields["summary"].choices = [("", _("— write your own —"))] + [

@@ -112,6 +112,26 @@ def test_a_status_not_allowed_from_here_is_a_field_error(login, people, case):
     assert 'id="status-to_error"' in response.content.decode()
 
 
+def test_the_status_form_preselects_nothing_and_a_form_without_a_choice_changes_nothing(
+    login, people, case
+):
+    client = login(people.agent)
+    client.post(detail(case) + "claim/")
+    case.refresh_from_db()
+    page = client.get(detail(case)).content.decode()
+    select = page[
+        page.index('id="status-to"') : page.index("</select>", page.index('id="status-to"'))
+    ]
+    assert 'value="" selected' in select and select.count("selected") == 1
+    before = events(case)
+    response = client.post(detail(case) + "status/", {"note": "忘了选"})
+    assert response.status_code == 400
+    assert 'id="status-to_error"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS and events(case) == before
+    assert not case.sla_clocks.filter(state="paused").exists()
+
+
 def test_assign_is_for_supervisors(login, people, case):
     page = login(people.agent).get(detail(case)).content.decode()
     assert f'action="/cases/{case.reference}/assign/"' not in page
