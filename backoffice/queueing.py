@@ -28,10 +28,14 @@ def registered(name: str) -> Task:
     return app.tasks[name]
 
 
+def _task(task):
+    """A task or signature as given; a name, as the task registered under it."""
+    return registered(task) if isinstance(task, str) else task
+
+
 def publish(task, *args, **kwargs) -> bool:
     """Send `task` (a task, a signature, or a registered task's name) with these arguments."""
-    if isinstance(task, str):
-        task = registered(task)
+    task = _task(task)
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception as exc:  # broker down or unreachable: the reconciler re-drives
@@ -41,6 +45,6 @@ def publish(task, *args, **kwargs) -> bool:
 
 
 def publish_on_commit(task, *args, **kwargs) -> None:
-    if isinstance(task, str):
-        task = registered(task)
+    """`publish` once the current transaction commits (the name is looked up now)."""
+    task = _task(task)
     transaction.on_commit(lambda: publish(task, *args, **kwargs))

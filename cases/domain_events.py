@@ -19,18 +19,24 @@ from cases.models import Case, Message, RechargeOrder
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseOpened(DomainEvent):
-    """Intake inserted `case` in this transaction and started its clocks (`clocks`: those
-    `sla.models.SlaClock` rows, so that a reaction need not read them back)."""
+class _OfCase:
+    """What every case event carries: the case, and who acted (None: a system, the sweep)."""
 
-    name = "case.opened"
     case: Case
-    clocks: tuple[Any, ...] = ()
     actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseStatusChanged(DomainEvent):
+class CaseOpened(_OfCase, DomainEvent):
+    """Intake inserted `case` in this transaction and started its clocks (`clocks`: those
+    `sla.models.SlaClock` rows, so that a reaction need not read them back)."""
+
+    name = "case.opened"
+    clocks: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseStatusChanged(_OfCase, DomainEvent):
     """`case.status` was changed from `previous` at `at` and saved (a transition, a customer
     message that resumes or reopens the case, a merge). A change to resolved is `CaseResolved`.
 
@@ -38,10 +44,8 @@ class CaseStatusChanged(DomainEvent):
     nothing: no clock pauses or resumes there, and nothing else reacts to them."""
 
     name = "case.status_changed"
-    case: Case
     previous: str
     at: datetime
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,45 +56,37 @@ class CaseResolved(CaseStatusChanged):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CasePriorityChanged(DomainEvent):
+class CasePriorityChanged(_OfCase, DomainEvent):
     """`case.priority` was changed from `previous` and saved (a supervisor, a risk rule)."""
 
     name = "case.priority_changed"
-    case: Case
     previous: str
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class AgentReplied(DomainEvent):
+class AgentReplied(_OfCase, DomainEvent):
     """A public reply to the customer (not an internal note) was added to `case`."""
 
     name = "case.agent_replied"
-    case: Case
     message: Message
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class CustomerMessaged(DomainEvent):
+class CustomerMessaged(_OfCase, DomainEvent):
     """A message from the customer was added to `case` (after its status change, if any)."""
 
     name = "case.customer_messaged"
-    case: Case
     message: Message
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeadlineExtended(DomainEvent):
+class DeadlineExtended(_OfCase, DomainEvent):
     """The regulatory clock of `case` was extended one step (`clock`: the `sla.models.SlaClock`,
     already saved with its new due time and level), for `reason`, which the customer is told."""
 
     name = "case.deadline_extended"
-    case: Case
     clock: Any
     reason: str
-    actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
