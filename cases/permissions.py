@@ -80,6 +80,11 @@ def assignable_users(queue_ids):
     )
 
 
+def can_search_cases(user) -> bool:
+    """The top bar's search box: staff who read cases (its results are still each one's scope)."""
+    return has_role(user, *CASE_WORKERS)
+
+
 def sees_full_phones(user) -> bool:
     """Staff who work cases see phone numbers whole; everyone else (intake clients) masked."""
     return has_role(user, *CASE_WORKERS)
