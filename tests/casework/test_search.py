@@ -176,3 +176,15 @@ def test_who_gets_the_box(client, login, people, cases):
     client.logout()
     assert client.get(URL, {"q": "退款"}).status_code == 302
     assert Case.objects.count() == 3
+
+
+def test_a_name_many_customers_share_finds_the_same_cases(
+    client, login, people, cases, monkeypatch
+):
+    refund, _credit, plain = cases
+    login(people.agent)
+    listed = set(found(client.get(URL, {"q": "张三"})))
+    monkeypatch.setattr("casework.search.NAMES_LISTED", 1)  # three customers named 张三
+    assert (
+        set(found(client.get(URL, {"q": "张三"}))) == listed == {refund.reference, plain.reference}
+    )
