@@ -31,7 +31,7 @@ from casework.views.base import apply_invalid, error_text, is_partial, report
 from casework.views.paging import keyset_page
 from casework.views.sla import single_clock
 from refunds import policy, provider_answers, selectors, services
-from refunds.choices import COUNTED_STATUSES, Decision, RefundStatus
+from refunds.choices import COUNTED_STATUSES, AttemptStatus, Decision, RefundStatus
 from refunds.events import clock_subject
 from refunds.filtersets import FinanceConsoleFilterSet
 from refunds.forms import (
@@ -346,6 +346,12 @@ def _waiting_text(refund: Refund) -> str:
     ) % {"since": format_when(refund.updated_at)}
 
 
+def failed_attempt(attempts: list) -> bool:
+    """The last attempt was refused without an error of its own (the provider answered `failed`:
+    its reason is on the refund)."""
+    return bool(attempts) and attempts[-1][0].status == AttemptStatus.FAILED and not attempts[-1][1]
+
+
 def _console_row(refund: Refund, user, forms: dict) -> dict:
     said, settled_note = provider_answers.split_settled_note(refund.status_reason)
     attempts = [(a, provider_answers.explain(a.error)) for a in refund.attempts.all()]
@@ -353,6 +359,9 @@ def _console_row(refund: Refund, user, forms: dict) -> dict:
         answer = provider_answers.explain(said)
         if answer is None and attempts and attempts[-1][1] is not None:
             answer = attempts[-1][1]
+        elif failed_attempt(attempts) and answer is not None:
+            # a refusal the provider answered with (200, failed) is kept on the refund only
+            attempts[-1] = (attempts[-1][0], answer)
         waiting = ""
     elif refund.status in policy.STUCK_STATUSES:
         answer = attempts[-1][1] if attempts else None
