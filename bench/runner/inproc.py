@@ -98,6 +98,7 @@ def read_urls(api: APIClient, *, depth: int, references: list[str]) -> list[tupl
         ("Closed cases, newest first (HTML)", "html", ["/cases/?status=closed"]),
         ("Case detail (HTML)", "html", detail),
         ("Approvals inbox (HTML, finance)", "finance", ["/approvals/"]),
+        ("Finance console (HTML, finance)", "finance", ["/finance/"]),
         ("API case list, first page", "api", [PRODUCT_URL]),
         ("API case list, status=new&priority=p1", "api", [PRODUCT_URL + "?status=new&priority=p1"]),
         ("API case list, breached=true", "api", [PRODUCT_URL + "?breached=true"]),
