@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import actions, incidents, queues, workspace
+from casework.views import actions, incidents, next_case, queues, workspace
 
 app_name = "cases"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("queues/<slug:code>/", queues.QueueCasesView.as_view(), name="queue_cases"),
     path("cases/", queues.AllCasesView.as_view(), name="case_list"),
     path("cases/mine/", queues.MyCasesView.as_view(), name="my_cases"),
+    path("cases/next/", next_case.NextCaseView.as_view(), name="next_case"),
     path(REF, workspace.CaseDetailView.as_view(), name="case_detail"),
     path(REF + "claim/", actions.ClaimView.as_view(), name="case_claim"),
     path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),

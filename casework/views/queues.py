@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from backoffice.errors import DomainError
-from backoffice.roles import Role
+from backoffice.roles import Role, has_role
 from backoffice.widgets import InlineCheckboxSelectMultiple
 from cases import permissions
 from cases.choices import OPEN_STATUSES
@@ -25,7 +25,7 @@ from casework.views.paging import ORDERINGS, keyset_page
 from casework.views.sla import case_sla
 from sla.counts import overview_counts
 
-CHECKBOX_FILTERS = ("status", "priority", "category", "flag", "channel", "queue")
+CHECKBOX_FILTERS = ("status", "sla_state", "priority", "category", "flag", "channel", "queue")
 SORTS = [
     ("next_due_at", gettext_lazy("SLA due: soonest first")),
     ("-next_due_at", gettext_lazy("SLA due: latest first")),
@@ -52,6 +52,8 @@ class QueueOverviewView(StaffRequiredMixin, TemplateView):
         context["totals"] = {
             key: sum(counts.get(q.pk, empty)[key] for q in queues) for key in empty
         }
+        context["sees_all_queues"] = has_role(self.request.user, *AllCasesView.roles)
+        context["can_take_next"] = permissions.is_case_worker(self.request.user)
         return context
 
 
@@ -137,6 +139,7 @@ class CaseListView(StaffRequiredMixin, TemplateView):
             query=self.query_without("cursor"),
             query_unsorted=self.query_without("cursor", "ordering"),
             can_claim=can_claim,
+            can_take_next=can_claim,
             bulk_assignees=bulk_assignees,
             bulk=can_claim or bool(bulk_assignees),
             show_queue=True,
