@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import actions, incidents, queues, search, workspace
+from casework.views import actions, incidents, next_case, queues, search, workspace
 
 app_name = "cases"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", queues.AllCasesView.as_view(), name="case_list"),
     path("cases/mine/", queues.MyCasesView.as_view(), name="my_cases"),
     path("search/", search.SearchView.as_view(), name="search"),
+    path("cases/next/", next_case.NextCaseView.as_view(), name="next_case"),
     path(REF, workspace.CaseDetailView.as_view(), name="case_detail"),
     path(REF + "claim/", actions.ClaimView.as_view(), name="case_claim"),
     path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),

@@ -25,6 +25,7 @@ from cases.choices import (
 from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
+from casework.filtersets import SLA_STATES
 from casework.services import CreditAccountData, CustomerData, OrderData
 from sla import policy as sla_policy
 
@@ -210,6 +211,11 @@ class CaseSearchInput(serializers.Serializer):
     )
     flag = serializers.ListField(child=serializers.ChoiceField(FlagCode.choices), required=False)
     breached = StrictBooleanField(required=False, allow_null=True)
+    sla_state = serializers.ListField(
+        child=serializers.ChoiceField(SLA_STATES),
+        required=False,
+        help_text="Open cases breached now, or at risk now (and not breached)",
+    )
     due_before = serializers.DateTimeField(required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)

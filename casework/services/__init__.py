@@ -11,6 +11,7 @@ from casework.services.intake import (
     customer_upsert,
 )
 from casework.services.merge import case_merge
+from casework.services.next_case import case_claim_next
 from casework.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
 from casework.services.workflow import (
     case_assign,
@@ -29,6 +30,7 @@ __all__ = [
     "attachment_add",
     "case_assign",
     "case_claim",
+    "case_claim_next",
     "case_customer_message",
     "case_extend_deadline",
     "case_intake",

@@ -90,6 +90,10 @@ TABLE = [
     ("GET", "/cases/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("POST", "/cases/", BULK, (LOGIN, 403, 403, 200, NOOP, NOOP, NOOP, 403, 200)),
     ("GET", "/cases/mine/", None, (LOGIN, 200, 200, 200, 200, 403, 403, 403, 200)),
+    # "Next case" claims the most urgent unassigned case of the caller's queues (a superuser's:
+    # every queue) and opens it; a GET (a reload) claims nothing and goes to the queues.
+    ("GET", "/cases/next/", None, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
+    ("POST", "/cases/next/", {}, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
     ("POST", "/cases/mine/", BULK, (LOGIN, 200, NOOP, 200, NOOP, 403, 403, 403, 200)),
     ("GET", "/cases/{reference}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The case's actions: a GET (a reload) goes back to the workspace, which decides who sees it.
