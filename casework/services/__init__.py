@@ -10,6 +10,7 @@ from casework.services.intake import (
     case_open,
     customer_upsert,
 )
+from casework.services.macros import apply_macro, macro_preview
 from casework.services.merge import case_merge
 from casework.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
 from casework.services.workflow import (
@@ -26,6 +27,7 @@ __all__ = [
     "CreditAccountData",
     "CustomerData",
     "OrderData",
+    "apply_macro",
     "attachment_add",
     "case_assign",
     "case_claim",
@@ -44,6 +46,7 @@ __all__ = [
     "incident_link",
     "incident_open",
     "incident_resolve",
+    "macro_preview",
     "recharge_order_upsert",
     "recharge_orders_upsert",
 ]
