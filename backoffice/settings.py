@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "sla",
     "risk",
     "notifications",
+    "macros",
     "casework",
     "refunds",
     "reports",
@@ -455,6 +456,8 @@ CASE_DETAIL_SECTIONS = {
 CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
 # Who may lock an order's amount paid (`casework.services.orders`): `guard(order_pks) -> locked pks`.
 ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
+# What other apps add to a macro's variables (`macros.values`): `provider(case) -> {name: text}`.
+MACRO_VALUE_PROVIDERS = ["refunds.macro_values.refund_amount"]
 # Who reacts to a domain event (backoffice.domain_events; the events: cases.domain_events): called
 # when it is published, in this order, inside the publisher's transaction.
 DOMAIN_EVENT_SUBSCRIBERS = {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import actions, incidents, next_case, queues, search, workspace
+from casework.views import actions, incidents, macros, next_case, queues, search, workspace
 
 app_name = "cases"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),
     path(REF + "reply/", actions.ReplyView.as_view(), name="case_reply"),
     path(REF + "status/", actions.StatusView.as_view(), name="case_status"),
+    path(REF + "macro/", macros.MacroView.as_view(), name="case_macro"),
     path(REF + "extend/", actions.ExtendView.as_view(), name="case_extend"),
     path(REF + "incident/", actions.LinkIncidentView.as_view(), name="case_incident"),
     path(REF + "merge/", actions.MergeView.as_view(), name="case_merge"),

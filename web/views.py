@@ -74,6 +74,8 @@ def start_page(user) -> str | None:
             return reverse("cases:queue_overview")
         if has_role(user, Role.AGENT):
             return reverse("cases:my_cases")
+        if has_role(user, Role.OPERATIONS_ADMIN):
+            return reverse("admin:index")
     except NoReverseMatch:
         return None
     return None

@@ -10,6 +10,7 @@ from casework.services.intake import (
     case_open,
     customer_upsert,
 )
+from casework.services.macros import apply_macro, macro_preview
 from casework.services.merge import case_merge
 from casework.services.next_case import case_claim_next
 from casework.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
@@ -27,6 +28,7 @@ __all__ = [
     "CreditAccountData",
     "CustomerData",
     "OrderData",
+    "apply_macro",
     "attachment_add",
     "case_assign",
     "case_claim",
@@ -46,6 +48,7 @@ __all__ = [
     "incident_link",
     "incident_open",
     "incident_resolve",
+    "macro_preview",
     "recharge_order_upsert",
     "recharge_orders_upsert",
 ]

@@ -24,6 +24,7 @@ from casework.views.base import StaffRequiredMixin, is_partial
 from casework.views.checklist import credit_panel
 from casework.views.sla import case_sla, clock_views
 from casework.views.timeline import timeline_entries
+from macros.forms import macro_form
 from notifications.selectors import canned_summaries
 from sla.policy import has_running_regulatory
 
@@ -62,6 +63,9 @@ def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) 
         actions["assign"] = forms.get("assign") or AssignForm(usernames=_assignable(case))
     if policy.may_reply(user, case):
         actions["reply"] = forms.get("reply") or ReplyForm()
+        picker = forms.get("macro") or macro_form(case)
+        if picker.macros:
+            actions["macro"] = picker
     if policy.may_change_status(user, case):
         actions["status"] = forms.get("status") or StatusForm(
             current=case.status, canned=canned_summaries(case)
