@@ -11,11 +11,13 @@ from django.db.models import OuterRef, Subquery
 
 
 def case_from_message(apps, schema_editor):
+    """Each row's case is its message's; a file on a customer's message came from the customer."""
     Attachment = apps.get_model("cases", "Attachment")
     Message = apps.get_model("cases", "Message")
     Attachment.objects.filter(case__isnull=True).update(
         case=Subquery(Message.objects.filter(pk=OuterRef("message_id")).values("case_id")[:1])
     )
+    Attachment.objects.filter(message__kind="customer").update(source="intake")
 
 
 class Migration(migrations.Migration):
@@ -34,16 +36,6 @@ class Migration(migrations.Migration):
             name="case",
             field=models.ForeignKey(
                 null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="attachments",
-                to="cases.case",
-            ),
-        ),
-        migrations.RunPython(case_from_message, migrations.RunPython.noop, elidable=True),
-        migrations.AlterField(
-            model_name="attachment",
-            name="case",
-            field=models.ForeignKey(
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="attachments",
                 to="cases.case",
@@ -74,6 +66,16 @@ class Migration(migrations.Migration):
                 verbose_name="source",
             ),
             preserve_default=False,
+        ),
+        migrations.RunPython(case_from_message, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="attachment",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attachments",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
             model_name="attachment",
