@@ -210,8 +210,19 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Evidence attachments (cases.files): the largest file, the types accepted (recognised by their
+# content; SVG and HTML are never accepted) and how many files one customer message may carry.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+ATTACHMENT_TYPES = env.list(
+    "ATTACHMENT_TYPES",
+    default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
+)
+ATTACHMENT_MAX_PER_MESSAGE = env.int("ATTACHMENT_MAX_PER_MESSAGE", default=5)
+# The API carries files as base64 in JSON (4/3 of their size): a body holds one file of the largest
+# size plus 1 MiB of the rest. nginx's client_max_body_size (deploy/nginx) sits just above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * -(-ATTACHMENT_MAX_BYTES // 3) + 1024 * 1024
+)
 # A customer message reopens a case resolved at most this many days ago (cases.transitions).
 CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
 

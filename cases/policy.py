@@ -105,6 +105,11 @@ def may_reply(user, case) -> bool:
     return permissions.can_work_case(user, case) and accepts_replies(case)
 
 
+def may_attach(user, case) -> bool:
+    """Upload a file to the case (evidence): its agents, while it still takes replies."""
+    return permissions.can_attach(user, case) and accepts_replies(case)
+
+
 def may_change_status(user, case) -> bool:
     return permissions.can_work_case(user, case) and bool(allowed_targets(case.status))
 

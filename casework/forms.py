@@ -3,10 +3,11 @@
 import re
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import policy
+from cases import files, policy
 from cases.choices import Priority, RootCause, Status, SubCause
 from cases.transitions import ROOT_CAUSE_REQUIRED, allowed_targets, is_reopen, needs_root_cause
 
@@ -46,6 +47,21 @@ class ReplyForm(PrefixedForm, forms.Form):
     @property
     def internal(self) -> bool:
         return self.cleaned_data.get("kind") == "note"
+
+
+class AttachmentForm(PrefixedForm, forms.Form):
+    """One file for the case; `cases.files` (through the service) decides what it may be."""
+
+    id_prefix = "attach"
+    file = forms.FileField(label=_("File"), max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = files.accept_attribute()
+        self.fields["file"].help_text = gettext("Accepted: %(types)s; at most %(max)s.") % {
+            "types": ", ".join(files.label(t) for t in files.allowed_types()),
+            "max": filesizeformat(files.max_bytes()),
+        }
 
 
 class AssignForm(PrefixedForm, forms.Form):

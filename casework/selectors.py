@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from backoffice.errors import NotFound
 from cases import permissions
 from cases.models import (
+    Attachment,
     Case,
     CaseEvent,
     CaseFlag,
@@ -137,3 +138,22 @@ def pending_contact_changes(customer_id: int) -> list[ContactChange]:
 def is_customer_of(case: Case, external_id: str) -> bool:
     """Whether the customer an intake names is the case's (one indexed lookup)."""
     return Customer.objects.filter(pk=case.customer_id, external_id=external_id.strip()).exists()
+
+
+def case_files(case: Case) -> list[Attachment]:
+    """The case's files, oldest first, with who uploaded each (one query)."""
+    return list(
+        Attachment.objects.filter(case_id=case.pk)
+        .select_related("uploaded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def case_file(user, reference: str, pk: int) -> Attachment:
+    """One file of a case the user may see, or NotFound (as for a case outside their scope)."""
+    case = case_for_update(user, reference)
+    attachment = Attachment.objects.filter(case_id=case.pk, pk=pk).first()
+    if attachment is None:
+        raise NotFound(f"No such file on case {reference}.")
+    attachment.case = case
+    return attachment

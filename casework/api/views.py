@@ -2,6 +2,7 @@
 
 from django.http import QueryDict
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -10,6 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,13 +23,28 @@ from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, err
 from backoffice.errors import Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role
 from cases import permissions
+from cases.choices import AttachmentSource
 from cases.models import Case
 from casework import selectors, services
 from casework.api import examples
 from casework.api import serializers as s
+from casework.downloads import file_response
 from casework.filtersets import CaseFilterSet
 
 WORKERS = set(CASE_WORKERS)
+
+
+class PassthroughRenderer(BaseRenderer):
+    """Lets a client that asks for the file's own type (`Accept: image/png`) reach the file view;
+    an error on that path is still JSON."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data) if not isinstance(data, bytes) else data
+
+
 AGENTS = {Role.AGENT, Role.SUPERVISOR}
 
 
@@ -84,6 +101,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "transition": AGENTS,
         "extend": {Role.SUPERVISOR},
         "search": WORKERS,
+        "attachments": WORKERS,
+        "attachment": WORKERS,
     }
     filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = CaseFilterSet
@@ -105,7 +124,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
         context = _context(
-            request, full_phones=_full_phones(request.user), timeline=selectors.case_timeline(case)
+            request,
+            full_phones=_full_phones(request.user),
+            timeline=selectors.case_timeline(case),
+            files=self._files(case),
         )
         return Response(s.CaseDetailOutput(case, context=context).data)
 
@@ -228,9 +250,86 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if customer is not None and not selectors.is_customer_of(case, customer["external_id"]):
             raise NotFound(f"No case {reference}.")  # as a case that does not exist: no probing
         message = services.case_customer_message(
-            actor=request.user, case=case, body=data.validated_data["body"]
+            actor=request.user,
+            case=case,
+            body=data.validated_data["body"],
+            files=data.validated_data["attachments"],
         )
-        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.MessageOutput(message, context=_context(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @staticmethod
+    def _files(case: Case) -> list:
+        found = selectors.case_files(case)
+        for attachment in found:
+            attachment.case = case
+        return found
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The case's files (evidence), oldest first",
+        responses={200: s.AttachmentOutput(many=True), **errors(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload a file to the case (agents): its bytes in base64",
+        description=(
+            "The type is recognised from the content (PNG, JPEG, GIF, WebP, PDF, plain text), "
+            "never from the name or a declared type; the name's extension must agree. Refused "
+            "with 400 naming `content`: empty, over ATTACHMENT_MAX_BYTES, a type not accepted "
+            "(SVG and HTML never are), an extension that says another type. A body over "
+            "DATA_UPLOAD_MAX_MEMORY_SIZE is a 413."
+        ),
+        request=s.AttachmentInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.AttachmentOutput, **errors(400, 401, 403, 404, 409, 413)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request, reference=None):
+        case = selectors.case_for_update(request.user, reference)
+        if request.method == "GET":
+            found = self._files(case)
+            return Response(s.AttachmentOutput(found, many=True, context=_context(request)).data)
+        return self._upload(request, case)
+
+    @idempotent
+    def _upload(self, request, case: Case):
+        data = s.AttachmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.attach(
+            case=case,
+            file=data.validated_data,
+            source=AttachmentSource.API,
+            actor=request.user,
+            field="content",
+        )
+        attachment.case = case
+        return Response(
+            s.AttachmentOutput(attachment, context=_context(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="One file of the case, as it was stored",
+        description=(
+            "The bytes with the recognised `Content-Type`, `X-Content-Type-Options: nosniff`, "
+            "a sandboxing `Content-Security-Policy`, and `Content-Disposition` (inline for "
+            "images, attachment otherwise; `?download=1` always attachment) with the name "
+            "encoded as RFC 6266/5987 say. 404 for a case or file outside the caller's scope."
+        ),
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **errors(401, 403, 404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})",
+        renderer_classes=[JSONRenderer, PassthroughRenderer],
+    )
+    def attachment(self, request, reference=None, attachment_id=None):
+        found = selectors.case_file(request.user, reference, int(attachment_id))
+        return file_response(found, download=request.query_params.get("download") == "1")
 
     @extend_schema(
         summary="Change the status (resolved needs a root cause; resolved → in_progress reopens)",

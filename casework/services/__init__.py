@@ -1,7 +1,8 @@
 """Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
 
+from casework.services.attachments import IncomingFile, attach
 from casework.services.contacts import contact_change_decide
-from casework.services.conversation import attachment_add, case_customer_message, case_reply
+from casework.services.conversation import case_customer_message, case_reply
 from casework.services.incidents import incident_link, incident_open, incident_resolve
 from casework.services.intake import (
     CreditAccountData,
@@ -27,8 +28,10 @@ from casework.services.workflow import (
 __all__ = [
     "CreditAccountData",
     "CustomerData",
+    "IncomingFile",
     "OrderData",
     "apply_macro",
+    "attach",
     "attachment_add",
     "case_assign",
     "case_claim",

@@ -5,6 +5,7 @@ customer notifications summarised in the reader's language."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -182,6 +183,8 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [_label(SubCause, code), *p.get("evidence", [])]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
+    if event_type == EventType.ATTACHMENT_ADDED and p.get("size") is not None:
+        return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}
         return [f"{field}: {c.get('from')} → {c.get('to')}" for field, c in p["changes"].items()]
     if event_type == EventType.ORDER_AMOUNT_CHANGED:

@@ -14,6 +14,7 @@ from cases.models import Case, Incident
 from casework import selectors
 from casework.forms import (
     AssignForm,
+    AttachmentForm,
     CaseIncidentForm,
     ExtendForm,
     MergeForm,
@@ -113,6 +114,10 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
             case, editable=policy.may_triage(user, case), form=forms.get("sub_cause")
         ),
         "timeline": timeline_entries(case),
+        "files": selectors.case_files(case),
+        "attach_form": (forms.get("attach") or AttachmentForm())
+        if policy.may_attach(user, case)
+        else None,
         "actions": _action_forms(request, case, forms, others, clocks),
         "panels": panels,
     }

@@ -33,13 +33,15 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
 
 from backoffice.audit.models import AuditEntry
-from cases.models import Case, CaseEvent, ContactChange, Incident, Message
-from casework.services import incident_link, incident_open
+from cases.choices import AttachmentSource
+from cases.models import Attachment, Case, CaseEvent, ContactChange, Incident, Message
+from casework.services import IncomingFile, attach, incident_link, incident_open
 from casework.services.contacts import hold_contact_change
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
@@ -56,6 +58,12 @@ NOOP = "noop"  # 200, the page shows a refusal, nothing changes
 
 CASE, TWIN, CREDIT, REFUND, INCIDENT = "{case}", "{twin}", "{credit}", "{refund}", "{incident}"
 CHANGE = "{change}"
+UPLOAD = "{upload}"  # a fresh PNG upload for each call
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xfc\xcf\xf0P\x0f\x00\x03\x86\x01\x80Z4}k\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
 NEW_PHONE = "+8613800000001"
 INCIDENT_CODE = "cm-outage-1"
 
@@ -101,7 +109,7 @@ TABLE = [
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact")
+                       "checklist", "sub-cause", "refunds", "contact", "files")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -127,6 +135,11 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    # Evidence: agents of the queue upload; whoever sees the case opens its files.
+    ("POST", "/cases/{reference}/files/", {"file": UPLOAD},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("GET", "/cases/{reference}/files/{pk}/", None,
+        (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("GET", "/approvals/", None, (LOGIN, 200, 200, 200, 200, 200, 403, 403, 200)),
     ("GET", "/approvals/{pk}/approve/", None, (LOGIN, 302, 302, 302, 302, 302, 403, 403, 302)),
     ("POST", "/approvals/{pk}/approve/", {"comment": "ok"},
@@ -174,6 +187,7 @@ CHANGES_IN = {
     "superuser": ALL_QUEUES,
 }
 COUNTED = (
+    Attachment,
     Case,
     CaseEvent,
     Message,
@@ -199,6 +213,7 @@ class World:
     refund: Refund
     incident: Incident
     change: ContactChange
+    attachment: Attachment
 
     @property
     def cases(self) -> list[Case]:
@@ -213,18 +228,23 @@ class World:
             INCIDENT: self.incident.code,
         }
         key = values.get(target, target)
-        return route.format(reference=key, code=key, pk=self.refund.pk)
+        pk = self.attachment.pk if "/files/" in route else self.refund.pk
+        return route.format(reference=key, code=key, pk=pk)
 
     def substitute(self, value):
         if isinstance(value, dict):
             return {k: self.substitute(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.substitute(v) for v in value]
-        return {
-            CASE: self.case.reference,
-            TWIN: self.twin.reference,
-            CHANGE: str(self.change.pk),
-        }.get(value, value)
+        return (
+            {
+                CASE: self.case.reference,
+                TWIN: self.twin.reference,
+                CHANGE: str(self.change.pk),
+            }.get(value, value)
+            if value != UPLOAD
+            else SimpleUploadedFile("截图.png", PNG)
+        )
 
     def untouchable(self, role: str) -> dict[str, tuple]:
         """Each case outside the queues the role changes cases in: its columns, events, outbox."""
@@ -302,6 +322,12 @@ def build_world() -> World:
         cases=[case, outside],
     )
     change = hold_contact_change(actor=None, customer=case.customer, given={"phone": NEW_PHONE})
+    attachment = attach(
+        case=case,
+        file=IncomingFile(name="截图.png", data=PNG),
+        source=AttachmentSource.WORKSPACE,
+        actor=requester,
+    )
     return World(
         case=case,
         twin=twin,
@@ -310,6 +336,7 @@ def build_world() -> World:
         refund=refund,
         incident=incident,
         change=change,
+        attachment=attachment,
     )
 
 
