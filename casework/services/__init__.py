@@ -32,7 +32,6 @@ __all__ = [
     "OrderData",
     "apply_macro",
     "attach",
-    "attachment_add",
     "case_assign",
     "case_claim",
     "case_claim_next",
