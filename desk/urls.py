@@ -8,7 +8,7 @@ app_name = "desk"
 
 urlpatterns = [
     path("desk/inbox/", views.InboxView.as_view(), name="inbox"),
-    path("desk/inbox/badge/", views.badge, name="badge"),
+    path("desk/inbox/badge/", views.BadgeView.as_view(), name="badge"),
     path("desk/inbox/read-all/", views.ReadAllView.as_view(), name="read_all"),
     path("desk/inbox/<int:pk>/open/", views.NotificationOpenView.as_view(), name="open"),
     path("desk/inbox/<int:pk>/read/", views.NotificationReadView.as_view(), name="read"),

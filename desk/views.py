@@ -42,14 +42,16 @@ class InboxView(StaffRequiredMixin, TemplateView):
         return context
 
 
-def badge(request):
+class BadgeView(View):
     """The top bar's unread count (htmx loads it after the page, so no page pays for it): one
-    query; nothing (204) for someone with no inbox."""
-    user = request.user
-    if not user.is_authenticated or not has_role(user, *CASE_WORKERS):
-        return HttpResponse(status=204)
-    count = selectors.unread_count(user)
-    return render(request, "desk/partials/badge.html", {"unread": count})
+    query; nothing (204) for someone with no inbox, signed out included."""
+
+    def get(self, request):
+        user = request.user
+        if not user.is_authenticated or not has_role(user, *CASE_WORKERS):
+            return HttpResponse(status=204)
+        count = selectors.unread_count(user)
+        return render(request, "desk/partials/badge.html", {"unread": count})
 
 
 class NotificationOpenView(StaffRequiredMixin, View):
