@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "macros",
     "casework",
     "refunds",
+    "desk",
     "reports",
     "web",
 ]
@@ -477,15 +478,22 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "case.resolved": ["sla.reactions.case_status_changed", "notifications.reactions.case_resolved"],
     "case.priority_changed": ["sla.reactions.case_priority_changed"],
     "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
+    "case.assigned": ["desk.reactions.case_assigned"],
+    "case.note_added": ["desk.reactions.note_added"],
     "case.customer_messaged": ["sla.reactions.customer_messaged"],
     "case.deadline_extended": ["notifications.reactions.deadline_extended"],
     "orders.received": ["risk.reactions.orders_received"],
     "refund.approval_asked": ["sla.reactions.refund_approval_asked"],
-    "refund.approved": ["sla.reactions.refund_decided", "notifications.reactions.refund_approved"],
-    "refund.rejected": ["sla.reactions.refund_decided"],
+    "refund.approved": [
+        "sla.reactions.refund_decided",
+        "notifications.reactions.refund_approved",
+        "desk.reactions.refund_decided",
+    ],
+    "refund.rejected": ["sla.reactions.refund_decided", "desk.reactions.refund_decided"],
     "refund.cancelled": ["sla.reactions.refund_cancelled"],
     "refund.paid": ["notifications.reactions.refund_paid"],
     "refund.failed": ["notifications.reactions.refund_failed"],
+    "sla.thresholds_fired": ["desk.reactions.thresholds_fired"],
 }
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -7,7 +7,7 @@ from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from cases import permissions, policy
 from cases.choices import AttachmentSource, EventType, MessageKind, Status
-from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged
+from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged, NoteAdded
 from cases.events import audit_case, record_event
 from cases.models import Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
@@ -61,7 +61,9 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
             payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
         )
     case.save(update_fields=fields)
-    if not internal:
+    if internal:
+        publish(NoteAdded(case=case, message=message, actor=actor))
+    else:
         publish(AgentReplied(case=case, message=message, actor=actor))
     audit_case(
         actor=actor,

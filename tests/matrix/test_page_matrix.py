@@ -43,6 +43,8 @@ from cases.choices import AttachmentSource
 from cases.models import Attachment, Case, CaseEvent, ContactChange, Incident, Message
 from casework.services import IncomingFile, attach, incident_link, incident_open
 from casework.services.contacts import hold_contact_change
+from desk.models import Notification as DeskNotification
+from desk.models import SavedView
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -163,6 +165,21 @@ TABLE = [
     # incident stays open); a manager of no queue resolves nothing.
     ("POST", "/incidents/{code}/resolve/", RESOLVE,
         (LOGIN, 403, 403, 200, 200, 403, 403, 403, 200)),
+    # The desk: every case worker has an inbox and saved views. The `{pk}` of the inbox is a
+    # teammate's notification (nobody else opens or marks it); of the views, a view the requester
+    # shared with the recharge queue (its members open it; only its owner shares or deletes it).
+    ("GET", "/desk/inbox/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("GET", "/desk/inbox/badge/", None, (204, 200, 200, 200, 200, 200, 200, 204, 200)),
+    ("POST", "/desk/inbox/read-all/", {}, (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302)),
+    ("POST", "/desk/inbox/{pk}/open/", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/inbox/{pk}/read/", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 403, 404)),
+    ("GET", "/desk/views/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("POST", "/desk/views/", {"name": "p1", "query": "priority=p1", "path": "/cases/mine/"},
+        (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302)),
+    ("GET", "/desk/views/{pk}/", None, (LOGIN, 302, 404, 302, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/views/{pk}/share/", {"queue": "recharge"},
+        (LOGIN, 403, 404, 403, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/views/{pk}/delete/", {}, (LOGIN, 403, 404, 403, 404, 404, 404, 403, 404)),
     *[
         ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
         for page in ("", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/")
@@ -197,6 +214,8 @@ COUNTED = (
     Incident,
     SlaClock,
     Notification,
+    DeskNotification,
+    SavedView,
 )
 
 
@@ -214,6 +233,8 @@ class World:
     incident: Incident
     change: ContactChange
     attachment: Attachment
+    note: DeskNotification
+    view: SavedView
 
     @property
     def cases(self) -> list[Case]:
@@ -228,7 +249,11 @@ class World:
             INCIDENT: self.incident.code,
         }
         key = values.get(target, target)
-        pk = self.attachment.pk if "/files/" in route else self.refund.pk
+        pk = {"/desk/inbox/": self.note.pk, "/desk/views/": self.view.pk}.get(
+            route[: len("/desk/inbox/")], self.refund.pk
+        )
+        if "/files/" in route:
+            pk = self.attachment.pk
         return route.format(reference=key, code=key, pk=pk)
 
     def substitute(self, value):
@@ -260,6 +285,8 @@ class World:
             {model.__name__: model.objects.count() for model in COUNTED},
             *(columns(obj) for obj in (*self.cases, self.refund, self.incident, self.change)),
             columns(self.case.customer),
+            list(DeskNotification.objects.order_by("pk").values_list("pk", "read_at")),
+            list(SavedView.objects.order_by("pk").values_list("pk", "name", "queue_id")),
         )
 
 
@@ -328,6 +355,18 @@ def build_world() -> World:
         source=AttachmentSource.WORKSPACE,
         actor=requester,
     )
+    # one unread notification for each role's user (marking them read is a change), one for
+    # the teammate (nobody else's), and a view the requester shares with the recharge queue
+    notes = [
+        DeskNotification.objects.create(
+            recipient=user, kind="assigned", case=case, key="assigned:matrix"
+        )
+        for user in [make_user(role) for role in ROLES if role != "anonymous"]
+        + [staff("agent", "recharge", username="teammate")]
+    ]
+    view = SavedView.objects.create(
+        owner=requester, name="shared", path="/cases/mine/", query="", queue=case.queue
+    )
     return World(
         case=case,
         twin=twin,
@@ -337,6 +376,8 @@ def build_world() -> World:
         incident=incident,
         change=change,
         attachment=attachment,
+        note=notes[-1],
+        view=view,
     )
 
 
