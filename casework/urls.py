@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import actions, incidents, queues, workspace
+from casework.views import actions, incidents, live, queues, workspace
 
 app_name = "cases"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path(REF + "checklist/", actions.ChecklistTickView.as_view(), name="case_checklist"),
     path(REF + "sub-cause/", actions.SubCauseView.as_view(), name="case_sub_cause"),
     path(REF + "contact/", actions.ContactChangeView.as_view(), name="case_contact"),
+    path(REF + "presence/", live.PresenceView.as_view(), name="case_presence"),
     path("incidents/", incidents.IncidentListView.as_view(), name="incident_list"),
     path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<slug:code>/", incidents.IncidentDetailView.as_view(), name="incident_detail"),

@@ -1,6 +1,7 @@
 """The case workspace (`/cases/<reference>/`): every panel, the timeline and the actions the user's
 role allows. Actions re-render it whole (htmx swaps `#workspace`) or redirect back to it."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,7 +12,7 @@ from backoffice.wiring import plugged
 from cases import permissions, policy
 from cases.choices import IncidentStatus
 from cases.models import Case, Incident
-from casework import selectors
+from casework import presence, selectors
 from casework.forms import (
     AssignForm,
     CaseIncidentForm,
@@ -114,6 +115,8 @@ def workspace_context(
         "timeline": timeline,
         "case_version": page_version(case, timeline),
         "stale": stale or [],
+        "presence": presence.others_in(case.pk, user=user),
+        "live": settings.LIVE_POLL_SECONDS,
         "actions": _action_forms(request, case, forms, others, clocks),
         "panels": panels,
     }
