@@ -10,6 +10,8 @@ from cases.choices import EventType, Status
 from cases.models import CaseEvent, Message
 from casework.services import case_claim, case_transition
 from notifications.models import Notification
+from tests.support.concurrency import run_concurrently
+from tests.support.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -171,3 +173,27 @@ def test_a_form_without_a_version_is_not_checked_and_a_bad_one_is_a_field_error(
         assert response.status_code == 400, bad
         assert "version" in response.content.decode()
     assert CaseEvent.objects.count() == events
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_writes_from_the_same_page_version_at_once_one_goes_through():
+    """Two agents send from pages of the same version at the same moment: the second waits for
+    the first's lock, sees its note and is refused; exactly one note is written."""
+    agents = [staff("agent", "recharge", username=f"agent{i}") for i in range(2)]
+    case = open_case()
+    seen = CaseEvent.objects.filter(case=case).latest("id").pk
+
+    def send(i):
+        return (
+            client_for(agents[i])
+            .post(
+                f"/cases/{case.reference}/reply/",
+                {"body": f"note {i}", "kind": "note", "version": seen},
+            )
+            .status_code
+        )
+
+    codes = run_concurrently(2, send)
+    assert sorted(codes) == [302, 409]
+    assert CaseEvent.objects.filter(case=case, type=EventType.NOTE).count() == 1
