@@ -42,6 +42,12 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     )
 
 
+def case_version(case: Case) -> int:
+    """The case's version: the id of its latest timeline event (0 before any)."""
+    latest = CaseEvent.objects.filter(case_id=case.pk).order_by("-id").values_list("pk", flat=True)
+    return latest.first() or 0
+
+
 def case_changes_since(case: Case, version: int) -> list[CaseEvent]:
     """The changes of the case after timeline event `version` (its page's version), oldest first.
 

@@ -98,7 +98,6 @@ def test_a_20000_character_note_is_folded(open_session, team, cases):
     # Without JavaScript nothing is folded: the whole text is there to read.
     plain = open_session("li.na", javascript=False).goto(f"/cases/{case.reference}/")
     assert len(plain.locator(".tl-note .long-body").inner_text()) >= 19_000
-    print(f"page height with a 20,000-character note: folded {folded} px, shown {unfolded} px")
 
 
 def test_the_list_updates_when_someone_opens_or_claims_a_case(open_session, team, cases, settings):
