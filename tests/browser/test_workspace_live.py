@@ -163,6 +163,10 @@ def test_keyboard_help_and_list_navigation(open_session, team, cases):
     page.keyboard.press("x")
     expect(page.locator(f"#pick-{second}")).to_be_checked()
     page.keyboard.press("x")
+    page.keyboard.press("c")  # claims the selected case (nothing else is ticked)
+    expect(page.locator("#messages")).to_contain_text(f"{second}：已领取")
+    expect(page.locator(f"tr[data-row='{second}']")).to_contain_text("li.na")
+    expect(page.locator("tr.kb-selected")).to_have_attribute("data-row", second)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/{second}/")
 
