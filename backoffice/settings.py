@@ -466,6 +466,9 @@ CASE_DETAIL_SECTIONS = {
 }
 # The case workspace's panels owned by other apps.
 CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
+# How often the live screens ask the server again, in seconds: the case lists, the queue overview
+# and the workspace's presence heartbeat (who else has the case open; casework.presence).
+LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}
 # Who may lock an order's amount paid (`casework.services.orders`): `guard(order_pks) -> locked pks`.
 ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
 # What other apps add to a macro's variables (`macros.values`): `provider(case) -> {name: text}`.

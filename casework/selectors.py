@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from backoffice.errors import NotFound
-from cases import permissions
+from cases import permissions, policy
 from cases.models import (
     Attachment,
     Case,
@@ -40,6 +40,26 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
         CaseEvent.objects.filter(case_id__in=cases)
         .select_related("actor", "case")
         .order_by("created_at", "id")
+    )
+
+
+def case_version(case: Case) -> int:
+    """The case's version: the id of its latest timeline event (0 before any)."""
+    latest = CaseEvent.objects.filter(case_id=case.pk).order_by("-id").values_list("pk", flat=True)
+    return latest.first() or 0
+
+
+def case_changes_since(case: Case, version: int) -> list[CaseEvent]:
+    """The changes of the case after timeline event `version` (its page's version), oldest first.
+
+    The case row is locked first (inside the caller's transaction): every service locks it before
+    it records its events, so a change either shows here or waits for the caller's write to end."""
+    list(Case.objects.select_for_update(no_key=True).filter(pk=case.pk).values_list("pk"))
+    return list(
+        CaseEvent.objects.filter(case_id=case.pk, pk__gt=version)
+        .exclude(type__in=list(policy.NOT_A_CHANGE))
+        .select_related("actor", "case")
+        .order_by("id")
     )
 
 

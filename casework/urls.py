@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from casework.views import actions, files, incidents, macros, next_case, queues, search, workspace
+from casework.views import (
+    actions,
+    files,
+    incidents,
+    live,
+    macros,
+    next_case,
+    queues,
+    search,
+    workspace,
+)
 
 app_name = "cases"
 
@@ -29,6 +39,7 @@ urlpatterns = [
     path(REF + "contact/", actions.ContactChangeView.as_view(), name="case_contact"),
     path(REF + "files/", files.CaseFileUploadView.as_view(), name="case_file_upload"),
     path(REF + "files/<int:pk>/", files.CaseFileView.as_view(), name="case_file"),
+    path(REF + "presence/", live.PresenceView.as_view(), name="case_presence"),
     path("incidents/", incidents.IncidentListView.as_view(), name="incident_list"),
     path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<slug:code>/", incidents.IncidentDetailView.as_view(), name="incident_detail"),

@@ -1,10 +1,14 @@
 """Case endpoints: input serializer → service → output serializer (spec/API.md)."""
 
+from contextlib import contextmanager
+
+from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
@@ -19,8 +23,8 @@ from backoffice.api.filters import FilterBackend, OrderingFilter
 from backoffice.api.idempotency import idempotent
 from backoffice.api.pagination import CasePagination
 from backoffice.api.permissions import RolePermission
-from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, errors
-from backoffice.errors import Invalid, NotFound
+from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, ErrorBody, errors
+from backoffice.errors import Conflict, Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role
 from cases import permissions
 from cases.choices import AttachmentSource
@@ -46,6 +50,66 @@ class PassthroughRenderer(BaseRenderer):
 
 
 AGENTS = {Role.AGENT, Role.SUPERVISOR}
+
+# Optimistic concurrency, optional: `GET /cases/{reference}` and every action answer with the
+# case's version as an `ETag` (the id of its latest timeline event); an action sent with
+# `If-Match: "<version>"` is refused (412, code `case_changed`) when the case changed since. An
+# action without `If-Match` is not checked, as before.
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The case's `ETag` as you last read it. When the case changed since (a status change, "
+        "an assignment, a message…), nothing is done and the answer is 412 `case_changed`."
+    ),
+)
+
+
+CHANGED = {
+    412: OpenApiResponse(
+        ErrorBody, description="`If-Match` was sent and the case changed since (`case_changed`)."
+    )
+}
+
+
+class CaseChanged(Conflict):
+    status = 412
+    default_code = "case_changed"
+
+
+def _if_match(request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise Invalid({"If-Match": ['Send the ETag of the case, like "123".']})
+    return int(value)
+
+
+@contextmanager
+def _unchanged_since_read(request, case: Case):
+    """The action runs only if the case did not change since the version in `If-Match`."""
+    version = _if_match(request)
+    with transaction.atomic():
+        if version is not None:
+            changes = selectors.case_changes_since(case, version)
+            if changes:
+                what = ", ".join(
+                    f"{e.type} by {e.actor.get_username() if e.actor_id else 'the system'}"
+                    for e in changes
+                )
+                raise CaseChanged(
+                    f"Case {case.reference} changed since version {version} ({what}); "
+                    "read it again and decide again."
+                )
+        yield
+
+
+def _with_etag(response: Response, case: Case) -> Response:
+    response["ETag"] = f'"{selectors.case_version(case)}"'
+    return response
 
 
 def _context(request, **extra) -> dict:
@@ -123,13 +187,17 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
+        timeline = list(selectors.case_timeline(case))
         context = _context(
             request,
             full_phones=_full_phones(request.user),
-            timeline=selectors.case_timeline(case),
+            timeline=timeline,
             files=self._files(case),
         )
-        return Response(s.CaseDetailOutput(case, context=context).data)
+        response = Response(s.CaseDetailOutput(case, context=context).data)
+        version = max((e.pk for e in timeline if e.case_id == case.pk), default=0)
+        response["ETag"] = f'"{version}"'
+        return response
 
     @staticmethod
     def _intake_only(request) -> bool:
@@ -177,7 +245,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """The case after an action its caller was allowed to take (and so may see), or that they
         opened (intake clients see the case they created, nothing else)."""
         case = selectors.with_list_related(Case.objects.filter(pk=case.pk)).get()
-        return Response(s.CaseOutput(case, context=_context(request)).data, status=code)
+        response = Response(s.CaseOutput(case, context=_context(request)).data, status=code)
+        return _with_etag(response, case)
 
     @extend_schema(
         summary="Open a case (intake)",
@@ -203,34 +272,36 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="Assign the case (null: the caller claims it)",
         request=s.AssignInput,
-        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH],
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409), **CHANGED},
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, reference=None):
         data = s.AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_assign(
-            actor=request.user,
-            case=self._case(request, reference),
-            assignee_username=data.validated_data["assignee"],
-        )
+        case = self._case(request, reference)
+        with _unchanged_since_read(request, case):
+            case = services.case_assign(
+                actor=request.user, case=case, assignee_username=data.validated_data["assignee"]
+            )
         return self._case_response(request, case)
 
     @extend_schema(
         summary="Public reply (the first one is the first response) or internal note",
         request=s.ReplyInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.MessageOutput, **errors(400, 401, 403, 404, 409)},
+        parameters=[IDEMPOTENCY_HEADER, IF_MATCH],
+        responses={201: s.MessageOutput, **errors(400, 401, 403, 404, 409), **CHANGED},
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def reply(self, request, reference=None):
         data = s.ReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.case_reply(
-            actor=request.user, case=self._case(request, reference), **data.validated_data
-        )
-        return Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+        case = self._case(request, reference)
+        with _unchanged_since_read(request, case):
+            message = services.case_reply(actor=request.user, case=case, **data.validated_data)
+        response = Response(s.MessageOutput(message).data, status=status.HTTP_201_CREATED)
+        return _with_etag(response, case)
 
     @extend_schema(
         summary="A message from the customer (resumes a clock paused for the customer)",
@@ -334,31 +405,33 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="Change the status (resolved needs a root cause; resolved → in_progress reopens)",
         request=s.TransitionInput,
-        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH],
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409), **CHANGED},
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, reference=None):
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_transition(
-            actor=request.user, case=self._case(request, reference), **data.validated_data
-        )
+        case = self._case(request, reference)
+        with _unchanged_since_read(request, case):
+            case = services.case_transition(actor=request.user, case=case, **data.validated_data)
         return self._case_response(request, case)
 
     @extend_schema(
         summary="Extend the regulatory deadline one step (15 → 30 → 60 days)",
         request=s.ExtendInput,
-        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409)},
+        parameters=[IF_MATCH],
+        responses={200: s.CaseOutput, **errors(400, 401, 403, 404, 409), **CHANGED},
     )
     @action(detail=True, methods=["post"])
     def extend(self, request, reference=None):
         data = s.ExtendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_extend_deadline(
-            actor=request.user,
-            case=self._case(request, reference),
-            reason=data.validated_data["reason"],
-        )
+        case = self._case(request, reference)
+        with _unchanged_since_read(request, case):
+            case = services.case_extend_deadline(
+                actor=request.user, case=case, reason=data.validated_data["reason"]
+            )
         return self._case_response(request, case)
 
 

@@ -2,6 +2,7 @@
 `CaseFilterSet`, sorted by SLA due time or creation, keyset-paginated; bulk claim and assign."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from backoffice.widgets import InlineCheckboxSelectMultiple
 from cases import permissions
 from cases.choices import OPEN_STATUSES
 from cases.models import Queue
-from casework import selectors
+from casework import presence, selectors
 from casework.filtersets import CaseFilterSet
 from casework.forms import BulkForm
 from casework.views.base import StaffRequiredMixin, is_partial
@@ -40,7 +41,19 @@ def visible_queues(user):
 
 
 class QueueOverviewView(StaffRequiredMixin, TemplateView):
+    """The overview; its counts poll the same URL for the htmx fragment (`#overview`)."""
+
     template_name = "cases/queue_list.html"
+
+    def get_template_names(self):
+        if is_partial(self.request):
+            return ["cases/partials/overview_table.html"]
+        return [self.template_name]
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -53,6 +66,7 @@ class QueueOverviewView(StaffRequiredMixin, TemplateView):
         }
         context["sees_all_queues"] = has_role(self.request.user, *AllCasesView.roles)
         context["can_take_next"] = permissions.is_case_worker(self.request.user)
+        context["live"] = settings.LIVE_POLL_SECONDS
         return context
 
 
@@ -124,9 +138,11 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         ordering = self.ordering()
         page = keyset_page(filterset.qs, ordering=ordering, cursor=self.request.GET.get("cursor"))
         now = timezone.now()
+        user = self.request.user
+        present = presence.others_in_many([c.pk for c in page.items], user=user)
         for case in page.items:
             case.sla_view = case_sla(case, now)
-        user = self.request.user
+            case.others = present.get(case.pk, [])
         can_claim = permissions.is_case_worker(user)
         bulk_assignees = self.bulk_assignees()
         context.update(
@@ -143,6 +159,7 @@ class CaseListView(StaffRequiredMixin, TemplateView):
             bulk=can_claim or bool(bulk_assignees),
             **bulk_choices(user, bulk_assignees),
             show_queue=True,
+            live=settings.LIVE_POLL_SECONDS,
         )
         return context
 
