@@ -1,11 +1,12 @@
 import django_filters as filters
 
+from backoffice.api.filters import FilterSet
 from backoffice.api.timefields import BoundedIsoDateTimeFilter
 from refunds.choices import Liability, RefundStatus
 from refunds.models import Refund
 
 
-class RefundFilterSet(filters.FilterSet):
+class RefundFilterSet(FilterSet):
     status = filters.MultipleChoiceFilter(choices=RefundStatus.choices, distinct=False)
     liability = filters.MultipleChoiceFilter(choices=Liability.choices, distinct=False)
     case = filters.CharFilter(field_name="case__reference", max_length=24)
