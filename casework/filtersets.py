@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from backoffice.api.filters import FilterSet
 from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFilter
 from cases.choices import Category, Channel, FlagCode, Priority, Status
 from cases.models import Case, CaseFlag, Queue
@@ -21,7 +22,7 @@ class QueueCodeFilter(filters.ModelMultipleChoiceFilter):
     """Queues by code (repeatable)."""
 
 
-class CaseFilterSet(filters.FilterSet):
+class CaseFilterSet(FilterSet):
     """Every filter joins at most one row per case (or tests with EXISTS), so none needs DISTINCT:
     django-filter's default `distinct=True` would make PostgreSQL sort every matching case before
     the first page (1.9 s at 1,000,000 cases) instead of walking the keyset index."""
@@ -33,6 +34,7 @@ class CaseFilterSet(filters.FilterSet):
     queue = QueueCodeFilter(
         field_name="queue__code",
         to_field_name="code",
+        label=_("Queue"),
         queryset=Queue.objects.all(),
         distinct=False,
     )

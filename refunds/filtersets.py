@@ -5,13 +5,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.api.filters import FilterSet
 from backoffice.api.timefields import BoundedIsoDateTimeFilter
 from refunds import policy
 from refunds.choices import Liability, RefundStatus
 from refunds.models import Refund
 
 
-class RefundFilterSet(filters.FilterSet):
+class RefundFilterSet(FilterSet):
     status = filters.MultipleChoiceFilter(choices=RefundStatus.choices, distinct=False)
     liability = filters.MultipleChoiceFilter(choices=Liability.choices, distinct=False)
     case = filters.CharFilter(field_name="case__reference", max_length=24)

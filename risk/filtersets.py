@@ -2,11 +2,12 @@
 
 import django_filters as filters
 
+from backoffice.api.filters import FilterSet
 from risk.choices import WatchStatus
 from risk.models import FlaggedIp
 
 
-class FlaggedIpFilterSet(filters.FilterSet):
+class FlaggedIpFilterSet(FilterSet):
     status = filters.ChoiceFilter(choices=WatchStatus.choices)
 
     class Meta:

@@ -1,12 +1,46 @@
 """Filter backends of the API lists, strict where DRF is lenient and documented as they behave."""
 
+from functools import partial
+
 from django import forms
 from django.core.validators import EMPTY_VALUES
+from django.utils.functional import lazy
+from django_filters import FilterSet as BaseFilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import label_for_filter
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import get_manager, get_view_model
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+
+
+class FilterSet(BaseFilterSet):
+    """A FilterSet whose labels are translated when shown, in the reader's language.
+
+    django-filter works a label out (from the model field's verbose name) the first time it is
+    read and keeps it on the filter; a filter's form field is built once, with that label, and
+    kept too. The API schema reads the class's own filters, so the first schema request fixed
+    every user's case-list legends in its language until a restart (issue 24). Each filter
+    without a label of its own gets a lazy one here, worked out again at each rendering."""
+
+    @classmethod
+    def get_filters(cls):
+        found = super().get_filters()
+        model = cls._meta.model
+        for filter_ in found.values():
+            if filter_._label is None and model is not None:
+                filter_.label = _lazy_label(
+                    model, filter_.field_name, filter_.lookup_expr, filter_.exclude
+                )
+        return found
+
+
+def _label_now(model, field_name, lookup_expr, exclude) -> str:
+    return label_for_filter(model, field_name, lookup_expr, exclude)
+
+
+def _lazy_label(model, field_name, lookup_expr, exclude):
+    return lazy(partial(_label_now, model, field_name, lookup_expr, exclude), str)()
 
 
 class FilterBackend(DjangoFilterBackend):
