@@ -240,6 +240,7 @@ class BulkForm(forms.Form):
             ("priority", _("Change priority")),
             ("incident", _("Link to incident")),
             ("resolve", _("Resolve")),
+            ("macro", _("Apply a macro")),
         ]
     )
     assignee = forms.CharField(required=False, max_length=150)
@@ -254,6 +255,7 @@ class BulkForm(forms.Form):
         widget=_textarea(2),
     )
     root_cause = forms.ChoiceField(label=_("Root cause"), required=False)
+    macro = forms.IntegerField(label=_("Macro"), required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -275,4 +277,6 @@ class BulkForm(forms.Form):
             self.add_error("incident", _("Choose an open incident."))
         if action == "resolve" and not data.get("root_cause"):
             self.add_error("root_cause", gettext(ROOT_CAUSE_REQUIRED))
+        if action == "macro" and not data.get("macro"):
+            self.add_error("macro", _("Choose a macro."))
         return data

@@ -21,3 +21,15 @@ def applies_to(macro: Macro, case) -> bool:
         and macro.queue_id in (None, case.queue_id)
         and macro.category in ("", case.category)
     )
+
+
+def macros_for_bulk(user) -> QuerySet[Macro]:
+    """The macros a bulk action may offer this user: active, for every queue or one of the user's
+    (each case still checks its own queue and category when the macro is applied)."""
+    return (
+        Macro.objects.filter(active=True)
+        .filter(Q(queue__isnull=True) | Q(queue__memberships__user=user))
+        .distinct()
+        .order_by("name", "id")
+        .values_list("pk", "name")
+    )

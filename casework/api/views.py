@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,7 +29,7 @@ from backoffice.api.schema import ERRORS, IDEMPOTENCY_HEADER, LIST_BODY_400, Err
 from backoffice.errors import Conflict, Invalid, NotFound
 from backoffice.roles import CASE_WORKERS, Role
 from cases import permissions
-from cases.choices import AttachmentSource
+from cases.choices import AttachmentSource, EventType
 from cases.models import Case
 from casework import selectors, services
 from casework.api import examples
@@ -84,7 +86,7 @@ def _if_match(request) -> int | None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise Invalid({"If-Match": ['Send the ETag of the case, like "123".']})
+        raise Invalid({"If-Match": [_('Send the ETag of the case, like "123".')]})
     return int(value)
 
 
@@ -96,13 +98,20 @@ def _unchanged_since_read(request, case: Case):
         if version is not None:
             changes = selectors.case_changes_since(case, version)
             if changes:
-                what = ", ".join(
-                    f"{e.type} by {e.actor.get_username() if e.actor_id else 'the system'}"
+                what = pgettext("list separator", ", ").join(
+                    _("%(change)s by %(actor)s")
+                    % {
+                        "change": EventType(e.type).label if e.type in EventType.values else e.type,
+                        "actor": e.actor.get_username() if e.actor_id else _("the system"),
+                    }
                     for e in changes
                 )
                 raise CaseChanged(
-                    f"Case {case.reference} changed since version {version} ({what}); "
-                    "read it again and decide again."
+                    _(
+                        "Case %(reference)s changed since version %(version)s (%(what)s); "
+                        "read it again and decide again."
+                    )
+                    % {"reference": case.reference, "version": version, "what": what}
                 )
         yield
 

@@ -12,6 +12,8 @@ from cases.models import Incident
 from casework.forms import BulkForm
 from casework.services.bulk import Resolution, cases_bulk
 from casework.views.base import error_text, field_errors
+from macros.models import Macro
+from macros.selectors import macros_for_bulk
 
 DONE_TEXT = {  # translated when shown, in the language of the request
     "claim": gettext_noop("%(ref)s: claimed."),
@@ -19,6 +21,7 @@ DONE_TEXT = {  # translated when shown, in the language of the request
     "priority": gettext_noop("%(ref)s: priority set to %(priority)s."),
     "incident": gettext_noop("%(ref)s: linked to incident %(incident)s."),
     "resolve": gettext_noop("%(ref)s: resolved."),
+    "macro": gettext_noop("%(ref)s: macro “%(macro)s” applied."),
 }
 
 
@@ -36,6 +39,7 @@ def bulk_choices(user, assignees: list[str]) -> dict:
         "bulk_priorities": Priority.choices if supervises else [],
         "bulk_incidents": incidents,
         "bulk_resolve_form": BulkForm() if permissions.is_case_worker(user) else None,
+        "bulk_macros": list(macros_for_bulk(user)) if permissions.is_case_worker(user) else [],
     }
 
 
@@ -57,6 +61,8 @@ def _options(form: BulkForm) -> dict:
         return {"priority": data["priority"]}
     if action == "incident":
         return {"incident": Incident.objects.filter(code=data["incident"]).first()}
+    if action == "macro":
+        return {"macro": Macro.objects.filter(pk=data["macro"], active=True).first()}
     if action == "resolve":
         return {"resolution": Resolution(root_cause=data["root_cause"], reply=data["reply"])}
     return {}
@@ -87,6 +93,7 @@ def run_bulk(request, form: BulkForm) -> None:
         "user": form.cleaned_data.get("assignee"),
         "priority": dict(Priority.choices).get(form.cleaned_data.get("priority"), ""),
         "incident": form.cleaned_data.get("incident"),
+        "macro": getattr(_options(form).get("macro"), "name", ""),
     }
     for outcome in outcomes:
         if outcome.done:

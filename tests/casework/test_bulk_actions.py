@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from cases.models import Case, CaseEvent, Message
 from casework.services import case_claim, case_transition, incident_link, incident_open
 from casework.services.bulk import Resolution, cases_bulk
+from tests.macros.factories import macro as make_macro
 from tests.support.factories import many_cases, open_case
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +228,60 @@ def test_a_failed_resolution_sends_no_reply(people):
     case.refresh_from_db()
     assert case.status == "new" and not Message.objects.filter(case=case).exists()
     assert not CaseEvent.objects.filter(case=case, type="reply").exists()
+
+
+def test_a_macro_applied_in_bulk_fills_and_resolves_each_case_within_scope(login, people):
+    """The list's bulk "apply a macro": each case gets the macro's text filled for it and the
+    status the macro sets, in its own transaction; a case outside the actor's queues is not found,
+    a closed one is refused with its reason, and neither gets a message."""
+    a, b, done_with = many_cases(3)
+    closed(done_with, people.agent2)
+    other = credit_case()
+    macro = make_macro(
+        "话费已到账",
+        text_zh="{customer_name}您好，{reference} 的话费已到账。",
+        text_en="Dear {customer_name}, the top-up of {reference} has arrived.",
+        set_status="resolved",
+        set_root_cause="carrier_fault",
+    )
+    client = login(people.agent)
+    page = client.get("/queues/recharge/")
+    assert "话费已到账" in page.content.decode()
+
+    response = client.post(
+        "/queues/recharge/",
+        {
+            "action": "macro",
+            "macro": str(macro.pk),
+            "cases": [a.reference, done_with.reference, other.reference, b.reference],
+        },
+    )
+
+    said = texts(response)
+    assert said[0] == "2 cases done; 2 refused:"
+    assert said[1] == f"{a.reference}: macro “话费已到账” applied."
+    assert said[2].startswith(f"{done_with.reference}: ")
+    assert said[3] == f"{other.reference}: no such case."
+    for case in (a, b):
+        case.refresh_from_db()
+        assert (case.status, case.root_cause) == ("resolved", "carrier_fault")
+        reply = Message.objects.get(case=case, kind="reply")
+        assert case.reference in reply.body and "{" not in reply.body
+    for case in (done_with, other):
+        assert not Message.objects.filter(case=case, kind="reply").exists()
+
+
+def test_bulk_macro_refuses_a_missing_or_inactive_macro_and_changes_nothing(login, people):
+    (case,) = many_cases(1)
+    asleep = make_macro("停用", active=False, set_status="resolved", set_root_cause="user_error")
+    client = login(people.agent)
+    for body in (
+        {"action": "macro", "cases": [case.reference]},
+        {"action": "macro", "macro": "abc", "cases": [case.reference]},
+        {"action": "macro", "macro": str(asleep.pk), "cases": [case.reference]},
+        {"action": "macro", "macro": "999999", "cases": [case.reference]},
+    ):
+        response = client.post("/queues/recharge/", body)
+        assert response.status_code == 302 and texts(response)
+    case.refresh_from_db()
+    assert case.status == "new" and not Message.objects.filter(case=case).exists()
