@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -145,9 +145,10 @@ class SavedViewShareView(StaffRequiredMixin, View):
         view = _view_for(request, pk)
         form = ShareForm(request.POST)
         if not form.is_valid():
-            return HttpResponseBadRequest(
-                _("Share with queue: %(error)s") % {"error": " ".join(form.errors.get("queue", []))}
-            )
+            error = " ".join(form.errors.get("queue", []))
+            messages.error(request, _("Share with queue: %(error)s") % {"error": error})
+            listing = SavedViewListView(request=request, args=(), kwargs={})
+            return listing.render_to_response(listing.get_context_data(), status=400)
         queue = form.cleaned_data["queue"]
         try:
             services.saved_view_share(actor=request.user, view=view, queue=queue)

@@ -1,6 +1,7 @@
 """The staff inbox: each kind of notification fires once per event, never for the actor, never to
 someone who may not see the case; the badge's count; the inbox's pages and marks."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -261,3 +262,29 @@ def test_the_inbox_pages_in_fixed_queries(login, people):
     assert page.count('class="inbox-item') == 5
     assert first == second
     assert client.get("/desk/inbox/?before=abc").status_code == 200
+
+
+def test_every_kind_reads_in_chinese_and_in_english(login, people):
+    case = open_case(received_at=datetime(2026, 9, 30, 9, 0, tzinfo=SH))
+    case_assign(actor=people.supervisor, case=case, assignee_username="agent")
+    case_reply(actor=people.supervisor, case=case, body="@agent 请看一下", internal=True)
+    sla_sweep(now=datetime(2026, 9, 30, 10, 31, tzinfo=SH))
+    paid = paid_case(customer_id="U5", order_id="R5")
+    refund_reject(
+        actor=people.supervisor, refund=request_refund(people.agent, paid), reason="不符合"
+    )
+    assert Notification.objects.filter(recipient=people.agent).count() == 4
+    client = login(people.agent)
+    zh = client.get("/desk/inbox/", headers={"accept-language": "zh-hans"}).content.decode()
+    for text in (
+        f"sup 将案件 {case.reference} 分派给了你。",
+        f"sup 在案件 {case.reference} 的内部备注中提到了你。",
+        f"案件 {case.reference} 即将超出时限：首次响应，已用时限的 75%。",
+        f"你在案件 {paid.reference} 上申请的 50.00 CNY 退款已被驳回。",
+    ):
+        assert text in zh
+    shown = re.sub(r"<[^>]+>", " ", zh.split("<main", 1)[1].split("</main>")[0])
+    for english in ("assigned", "mentioned", "refund", "breach", "Inbox", "unread", "Mark"):
+        assert english not in shown
+    en = client.get("/desk/inbox/", headers={"accept-language": "en"}).content.decode()
+    assert f"Case {case.reference} is about to breach its target: First response, 75%" in en

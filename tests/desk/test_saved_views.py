@@ -140,8 +140,13 @@ def test_a_supervisor_cannot_share_with_a_queue_they_do_not_belong_to(login, peo
     save(client, "x", "priority=p1")
     view = SavedView.objects.get()
     assert client.post(f"/desk/views/{view.pk}/share/", {"queue": "credit"}).status_code == 403
-    response = client.post(f"/desk/views/{view.pk}/share/", {"queue": "no-such-queue"})
+    response = client.post(
+        f"/desk/views/{view.pk}/share/",
+        {"queue": "no-such-queue"},
+        headers={"accept-language": "zh-hans"},
+    )
     assert response.status_code == 400
+    assert "共享给队列：" in response.content.decode()
     view.refresh_from_db()
     assert view.queue is None
 
@@ -157,3 +162,15 @@ def test_only_the_owner_deletes_and_strangers_do_not_see_a_private_view(login, p
     assert SavedView.objects.filter(pk=view.pk).exists()
     assert login(people.agent).post(f"/desk/views/{view.pk}/delete/").status_code == 302
     assert not SavedView.objects.exists()
+
+
+def test_a_refused_filter_is_named_in_chinese(login, people):
+    client = login(people.agent)
+    response = client.post(
+        "/desk/views/",
+        {"name": "x", "query": "evil=1", "path": "/cases/mine/"},
+        headers={"accept-language": "zh-hans"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "视图未保存。" in page and "筛选条件: 未知的筛选条件“evil”。" in page
