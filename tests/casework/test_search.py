@@ -4,6 +4,7 @@ spaces), only among the cases the user may see, on PostgreSQL's trigram indexes.
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
@@ -188,3 +189,22 @@ def test_a_name_many_customers_share_finds_the_same_cases(
     assert (
         set(found(client.get(URL, {"q": "张三"}))) == listed == {refund.reference, plain.reference}
     )
+
+
+def test_the_page_in_chinese_and_in_english(client, login, people, cases):
+    chinese = Client()  # no Accept-Language: Chinese, the default
+    chinese.force_login(people.agent)
+    html = chinese.get(URL, {"q": "13912345678"}).content.decode()
+    for text in (
+        "精确匹配：工单号、手机号码、订单号、客户编号",
+        "提到“13912345678”的工单",
+        "搜索工单",
+    ):
+        assert text in html
+    assert "Exact matches" not in html and "Cases mentioning" not in html
+    assert "文字搜索至少需要 3 个字母或一个汉字" in chinese.get(URL, {"q": "ab"}).content.decode()
+    login(people.agent)  # the English client
+    html = client.get(URL, {"q": "13912345678"}).content.decode()
+    assert "Exact matches: reference, phone number, order id, customer id" in html
+    assert "Cases mentioning “13912345678”" in html
+    assert "Words are searched from 3 letters" in client.get(URL, {"q": "ab"}).content.decode()
