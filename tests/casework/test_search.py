@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from cases.models import Case
 from cases.search import spaced
@@ -208,3 +209,57 @@ def test_the_page_in_chinese_and_in_english(client, login, people, cases):
     assert "Exact matches: reference, phone number, order id, customer id" in html
     assert "Cases mentioning “13912345678”" in html
     assert "Words are searched from 3 letters" in client.get(URL, {"q": "ab"}).content.decode()
+
+
+def api_for(user) -> APIClient:
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(user)
+    return api
+
+
+def test_the_api_finds_what_the_page_finds_in_the_callers_scope(people, cases):
+    refund, credit_case, plain = cases
+    api = api_for(people.agent)
+    body = api.post("/api/v1/search/", {"q": "+86 139 1234 5678"}, format="json").json()
+    assert {c["reference"] for c in body["exact"]} == {refund.reference, plain.reference}
+    assert body["exact"][0]["customer"]["phone"] == "+86 139****5678"
+    body = api.post("/api/v1/search/", {"q": "退款"}, format="json").json()
+    assert [c["reference"] for c in body["words"]] == [refund.reference]
+    assert body["words_searched"] is True and body["next"] is None
+    credit = api_for(people.credit_agent).post(
+        "/api/v1/search/", {"q": "secretword"}, format="json"
+    )
+    assert [c["reference"] for c in credit.json()["words"]] == [credit_case.reference]
+    assert api.post("/api/v1/search/", {"q": "secretword"}, format="json").json()["words"] == []
+
+
+def test_the_api_pages_with_next(people, cases):
+    for i in range(27):
+        open_case(customer_id=f"P{i}", order=None, subject=f"请退款 {i}")
+    api = api_for(people.agent)
+    first = api.post("/api/v1/search/", {"q": "退款"}, format="json").json()
+    second = api.post("/api/v1/search/", {"q": "退款", "after": first["next"]}, format="json")
+    refs = [c["reference"] for c in first["words"] + second.json()["words"]]
+    assert len(refs) == len(set(refs)) == 28 and second.json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "x" * 101}, "q"),
+        ({"q": 13912345678}, "q"),
+        ({"q": "退款", "after": "forged"}, "after"),
+        ({"q": "退款", "after": 5}, "after"),
+    ],
+)
+def test_the_api_names_the_bad_field(people, cases, body, field):
+    response = api_for(people.agent).post("/api/v1/search/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_intake_clients_cannot_search(people, cases):
+    response = api_for(people.intake).post("/api/v1/search/", {"q": "退款"}, format="json")
+    assert response.status_code == 403
