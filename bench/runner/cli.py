@@ -88,7 +88,9 @@ def main(argv=None) -> None:
         help="measure this database (one size: its case count) instead of bo_bench_<size>",
     )
     parser.add_argument(
-        "--only", help="time only the reads whose name starts with this (e.g. Search), nothing else"
+        "--only",
+        help="time only the reads whose name starts with one of these (comma-separated, e.g. "
+        "'Search,All cases'), nothing else",
     )
     parser.add_argument("--json", type=Path, default=RESULTS / "run.json")
     parser.add_argument("--md", type=Path, default=RESULTS / "run.md")

@@ -82,7 +82,8 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
             api, depth=opts["depth"], references=inproc.sample_references(opts["repeat"])
         ) + inproc.search_urls(opts["repeat"])
         if opts.get("only"):
-            scenarios = [s for s in scenarios if s[0].startswith(opts["only"])]
+            prefixes = tuple(opts["only"].split(","))
+            scenarios = [s for s in scenarios if s[0].startswith(prefixes)]
         print("  reads (in-process, then over HTTP)", flush=True)
         clients = {
             "html": creds["html"],

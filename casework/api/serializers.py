@@ -277,6 +277,24 @@ class CaseSearchInput(serializers.Serializer):
     )
 
 
+class WordSearchInput(serializers.Serializer):
+    """The top bar's search, in a body (a phone number stays out of URLs and access logs)."""
+
+    q = StrictCharField(
+        max_length=100,
+        help_text=(
+            "A reference, phone number (any format), order id or customer id (exact matches), "
+            "or words of subjects, descriptions, messages and customer names (Chinese without "
+            "spaces too; Latin words from 3 letters)"
+        ),
+    )
+    after = StrictCharField(
+        max_length=200,
+        required=False,
+        help_text="`next` of the previous page: the word matches after it",
+    )
+
+
 class ExtendInput(serializers.Serializer):
     reason = StrictCharField(max_length=policy.MAX_EXTEND_REASON)
 
@@ -547,3 +565,14 @@ class CaseDetailOutput(CaseOutput):
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_refunds(self, case):
         return detail_section("refunds", case, self.context)
+
+
+class WordSearchOutput(serializers.Serializer):
+    exact = CaseOutput(
+        many=True, help_text="Reference, phone, order id or customer id; page 1 only"
+    )
+    words = CaseOutput(many=True, help_text="Cases whose texts hold the words, newest first")
+    words_searched = serializers.BooleanField(
+        help_text="False when the term is too short for the word search (exact matches only)"
+    )
+    next = serializers.CharField(allow_null=True, help_text="Send as `after` for the next page")

@@ -36,6 +36,8 @@ from casework.api import examples
 from casework.api import serializers as s
 from casework.downloads import file_response
 from casework.filtersets import CaseFilterSet
+from casework.search import search_cases
+from casework.views.paging import decode, encode
 
 WORKERS = set(CASE_WORKERS)
 
@@ -503,3 +505,44 @@ class RechargeOrderView(APIView):
 
 
 __all__ = ["ERRORS", "CaseViewSet", "RechargeOrderView"]
+
+
+class WordSearchView(APIView):
+    """`POST /api/v1/search/`: the top bar's search (exact values, then words), in the caller's
+    scope; the list's `POST /api/v1/cases/search/` (filters) is unchanged."""
+
+    permission_classes = [RolePermission]
+    roles_by_action = {"post": WORKERS}
+
+    @extend_schema(
+        summary="Search everything a user may see: exact values first, then words",
+        description=(
+            "Exact matches (a case reference, a phone number in any format, an order id, a "
+            "customer id) on the first page, then the cases whose subject, description, "
+            "messages or customer name contain the term, newest first, 25 a page; follow "
+            "`next` by sending it as `after` with the same `q`."
+        ),
+        request=s.WordSearchInput,
+        responses={200: s.WordSearchOutput, **errors(400, 401, 403)},
+    )
+    def post(self, request):
+        body = s.WordSearchInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        after = None
+        if "after" in body.validated_data:
+            cursor = decode(body.validated_data["after"])
+            if cursor is None:
+                raise serializers.ValidationError(
+                    {"after": [_("Not a page of this search; send `next` as it came.")]}
+                )
+            after = cursor[:2]
+        results = search_cases(request.user, body.validated_data["q"], after=after)
+        context = _context(request)
+        return Response(
+            {
+                "exact": s.CaseOutput(results.exact, many=True, context=context).data,
+                "words": s.CaseOutput(results.words, many=True, context=context).data,
+                "words_searched": results.words_searched,
+                "next": encode(*results.next_after, "n") if results.next_after else None,
+            }
+        )

@@ -4,7 +4,9 @@ spaces), only among the cases the user may see, on PostgreSQL's trigram indexes.
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from cases.models import Case
 from cases.search import spaced
@@ -188,3 +190,76 @@ def test_a_name_many_customers_share_finds_the_same_cases(
     assert (
         set(found(client.get(URL, {"q": "张三"}))) == listed == {refund.reference, plain.reference}
     )
+
+
+def test_the_page_in_chinese_and_in_english(client, login, people, cases):
+    chinese = Client()  # no Accept-Language: Chinese, the default
+    chinese.force_login(people.agent)
+    html = chinese.get(URL, {"q": "13912345678"}).content.decode()
+    for text in (
+        "精确匹配：工单号、手机号码、订单号、客户编号",
+        "提到“13912345678”的工单",
+        "搜索工单",
+    ):
+        assert text in html
+    assert "Exact matches" not in html and "Cases mentioning" not in html
+    assert "文字搜索至少需要 3 个字母或一个汉字" in chinese.get(URL, {"q": "ab"}).content.decode()
+    login(people.agent)  # the English client
+    html = client.get(URL, {"q": "13912345678"}).content.decode()
+    assert "Exact matches: reference, phone number, order id, customer id" in html
+    assert "Cases mentioning “13912345678”" in html
+    assert "Words are searched from 3 letters" in client.get(URL, {"q": "ab"}).content.decode()
+
+
+def api_for(user) -> APIClient:
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(user)
+    return api
+
+
+def test_the_api_finds_what_the_page_finds_in_the_callers_scope(people, cases):
+    refund, credit_case, plain = cases
+    api = api_for(people.agent)
+    body = api.post("/api/v1/search/", {"q": "+86 139 1234 5678"}, format="json").json()
+    assert {c["reference"] for c in body["exact"]} == {refund.reference, plain.reference}
+    assert body["exact"][0]["customer"]["phone"] == "+86 139****5678"
+    body = api.post("/api/v1/search/", {"q": "退款"}, format="json").json()
+    assert [c["reference"] for c in body["words"]] == [refund.reference]
+    assert body["words_searched"] is True and body["next"] is None
+    credit = api_for(people.credit_agent).post(
+        "/api/v1/search/", {"q": "secretword"}, format="json"
+    )
+    assert [c["reference"] for c in credit.json()["words"]] == [credit_case.reference]
+    assert api.post("/api/v1/search/", {"q": "secretword"}, format="json").json()["words"] == []
+
+
+def test_the_api_pages_with_next(people, cases):
+    for i in range(27):
+        open_case(customer_id=f"P{i}", order=None, subject=f"请退款 {i}")
+    api = api_for(people.agent)
+    first = api.post("/api/v1/search/", {"q": "退款"}, format="json").json()
+    second = api.post("/api/v1/search/", {"q": "退款", "after": first["next"]}, format="json")
+    refs = [c["reference"] for c in first["words"] + second.json()["words"]]
+    assert len(refs) == len(set(refs)) == 28 and second.json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "x" * 101}, "q"),
+        ({"q": 13912345678}, "q"),
+        ({"q": "退款", "after": "forged"}, "after"),
+        ({"q": "退款", "after": 5}, "after"),
+    ],
+)
+def test_the_api_names_the_bad_field(people, cases, body, field):
+    response = api_for(people.agent).post("/api/v1/search/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_intake_clients_cannot_search(people, cases):
+    response = api_for(people.intake).post("/api/v1/search/", {"q": "退款"}, format="json")
+    assert response.status_code == 403

@@ -105,6 +105,8 @@ TABLE = [
     ("GET", "/cases/next/", None, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
     ("POST", "/cases/next/", {}, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
     ("POST", "/cases/mine/", BULK, (LOGIN, 200, NOOP, 200, NOOP, 403, 403, 403, 200)),
+    # The top bar's search: every staff role that reads cases (each finds its own scope's).
+    ("GET", "/search/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("GET", "/cases/{reference}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The case's actions: a GET (a reload) goes back to the workspace, which decides who sees it.
     *[
