@@ -41,6 +41,7 @@ from backoffice.audit.models import AuditEntry
 from cases.models import Case, CaseEvent, ContactChange, Incident, Message
 from casework.services import incident_link, incident_open
 from casework.services.contacts import hold_contact_change
+from macros.models import Macro
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -56,6 +57,7 @@ NOOP = "noop"  # 200, the page shows a refusal, nothing changes
 
 CASE, TWIN, CREDIT, REFUND, INCIDENT = "{case}", "{twin}", "{credit}", "{refund}", "{incident}"
 CHANGE = "{change}"
+MACRO = "{macro}"
 NEW_PHONE = "+8613800000001"
 INCIDENT_CODE = "cm-outage-1"
 
@@ -97,7 +99,7 @@ TABLE = [
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact")
+                       "checklist", "sub-cause", "refunds", "contact", "macro")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -121,6 +123,8 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/refunds/", REFUND_BODY,
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    ("POST", "/cases/{reference}/macro/", {"macro": MACRO, "step": "apply"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("GET", "/approvals/", None, (LOGIN, 200, 200, 200, 200, 200, 403, 403, 200)),
@@ -195,6 +199,7 @@ class World:
     refund: Refund
     incident: Incident
     change: ContactChange
+    macro: Macro
 
     @property
     def cases(self) -> list[Case]:
@@ -220,6 +225,7 @@ class World:
             CASE: self.case.reference,
             TWIN: self.twin.reference,
             CHANGE: str(self.change.pk),
+            MACRO: str(self.macro.pk),
         }.get(value, value)
 
     def untouchable(self, role: str) -> dict[str, tuple]:
@@ -306,6 +312,9 @@ def build_world() -> World:
         refund=refund,
         incident=incident,
         change=change,
+        macro=Macro.objects.create(
+            name="matrix", text_zh="您好，{reference} 已受理。", text_en="{reference}"
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from rest_framework.test import APIClient
 
 from backoffice.audit.models import AuditEntry
 from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
+from macros.models import Macro
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -55,7 +56,7 @@ ROLES = (
     "superuser",
 )
 
-REF, REFUND, IP = "{reference}", "{pk}", "{ip}"
+REF, REFUND, IP, MACRO = "{reference}", "{pk}", "{ip}", "{macro}"
 WATCHED_IP = "198.51.100.7"
 CASE_BODY = {
     "channel": "app",
@@ -99,6 +100,10 @@ TABLE = [
         {"body": "Still not credited.", "customer": {"external_id": "U1001"}},
         (401, 201, 404, 201, 404, 403, 403, 201, 201)),
     ("POST", f"/api/v1/cases/{REF}/transition/", {"to": "in_progress"},
+        (401, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("GET", f"/api/v1/cases/{REF}/macros/", None,
+        (401, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", f"/api/v1/cases/{REF}/macros/apply/", {"macro": MACRO},
         (401, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/extend/", {"reason": "Waiting for the carrier's records."},
         (401, 403, 403, 200, 404, 403, 403, 403, 200)),
@@ -240,6 +245,7 @@ def substitute(value, case: Case, refund: Refund):
             value.replace(REF, case.reference)
             .replace(REFUND, str(refund.pk))
             .replace(IP, WATCHED_IP)
+            .replace(MACRO, str(Macro.objects.get(name="matrix").pk))
         )
     return value
 
@@ -248,6 +254,7 @@ def substitute(value, case: Case, refund: Refund):
 def test_permission_matrix(call: Call):
     case, refund = a_case_with_a_pending_refund()
     watch(WATCHED_IP)
+    Macro.objects.create(name="matrix", text_zh="您好，{reference} 已受理。", text_en="{reference}")
     staff("agent", CASE_QUEUE, username="token-owner")
     client = client_for(make_user(call.role))
     path, body = substitute(call.path, case, refund), substitute(call.body, case, refund)
