@@ -1,6 +1,6 @@
-"""Macros in a real browser, in Chinese (and once in English): an operations admin writes one in the Django admin; an
-agent picks it in the reply box, previews it filled for the customer and applies it (the reply is
-sent and the status changes). The picker is the README's `macro.png`."""
+"""Macros in a real browser, in Chinese (and once in English): an operations admin writes one in
+the Django admin; an agent picks it in the reply box, previews it filled for the customer and
+applies it (the reply is sent and the status changes). The picker is the README's `macro.png`."""
 
 import pytest
 from playwright.sync_api import expect
