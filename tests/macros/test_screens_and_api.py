@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, Message
@@ -136,3 +138,17 @@ def test_the_api_applies_a_macro_all_or_nothing(case, people):
     assert outsider.get(f"/api/v1/cases/{case.reference}/macros/").status_code == 404
     assert outsider.post(url, {"macro": m.pk}, format="json").status_code == 404
     assert api_for(people.intake).post(url, {"macro": m.pk}, format="json").status_code == 403
+
+
+def test_the_api_list_costs_the_same_for_one_and_six_macros(case, people):
+    api = api_for(people.agent)
+    url = f"/api/v1/cases/{case.reference}/macros/"
+    macro("一")
+    api.get(url)  # the user's roles and queues are read once and kept on the user object
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(url).json()) == 1
+    for i in range(5):
+        macro(f"更多{i}", text_zh="{refund_amount} {category}", set_status="waiting_customer")
+    with CaptureQueriesContext(connection) as six:
+        assert len(api.get(url).json()) == 6
+    assert len(one) == len(six) == 5  # the case, its customer, clocks, refund, macros
