@@ -123,7 +123,7 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/refunds/", REFUND_BODY,
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
-    ("POST", "/cases/{reference}/macro/", {"macro": MACRO, "step": "apply"},
+    ("POST", "/cases/{reference}/macro/", {"macro": MACRO, "previewed": MACRO, "step": "apply"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
