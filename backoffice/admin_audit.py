@@ -11,7 +11,7 @@ recorded as the fact that it changed, without the values.
 
 The user admin also keeps an operations admin (model permissions, not superuser) within its own
 powers: it cannot tick "superuser", hand out single permissions, give a role outside the product's
-roles, or change or take over a superuser's account (`UserAdmin` below).
+roles, change its own roles, or change or take over a superuser's account (`UserAdmin` below).
 """
 
 from django.contrib.auth import get_user_model
@@ -114,6 +114,9 @@ class AuditedAdminMixin:
 # What only a superuser may set on an account (powers, and the account's own history): the rest of
 # the user admin is open to the operations admin's model permissions.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions", "last_login", "date_joined")
+# What nobody but a superuser changes on their own account: the roles (an operations admin giving
+# itself finance's approvals or a manager's reports), staff and active flags.
+OWN_ACCOUNT_FIELDS = ("groups", "is_staff", "is_active")
 
 
 class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
@@ -121,7 +124,10 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
             return fields
-        return fields + SUPERUSER_ONLY_FIELDS
+        fields += SUPERUSER_ONLY_FIELDS
+        if obj is not None and obj.pk == request.user.pk:
+            fields += OWN_ACCOUNT_FIELDS
+        return fields
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         """Roles only: a non-superuser cannot give a group made outside the product's roles."""

@@ -15,6 +15,7 @@ from casework import selectors, services
 from casework.api import serializers as s
 from macros.models import Macro
 from macros.selectors import macros_for_case
+from macros.values import values_for
 
 WORKERS = {Role.AGENT, Role.SUPERVISOR}
 
@@ -49,8 +50,10 @@ class AppliedOutput(serializers.Serializer):
     changed = Changes()
 
 
-def _macro_row(request, case, macro: Macro) -> dict:
-    text, changes, refusal = services.macro_preview(actor=request.user, case=case, macro=macro)
+def _macro_row(request, case, macro: Macro, values: dict) -> dict:
+    text, changes, refusal = services.macro_preview(
+        actor=request.user, case=case, macro=macro, values=values
+    )
     return {
         "id": macro.pk,
         "name": macro.name,
@@ -72,7 +75,8 @@ class CaseMacrosView(APIView):
     )
     def get(self, request, reference: str):
         case = selectors.case_for_update(request.user, reference.upper())
-        rows = [_macro_row(request, case, macro) for macro in macros_for_case(case)]
+        values = values_for(case, case.customer.language)  # once for all the case's macros
+        rows = [_macro_row(request, case, macro, values) for macro in macros_for_case(case)]
         return Response(MacroOutput(rows, many=True).data)
 
 

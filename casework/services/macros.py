@@ -36,9 +36,13 @@ class Applied(NamedTuple):
     changed: dict
 
 
-def macro_preview(*, actor, case: Case, macro: Macro) -> tuple[str, dict, tuple | None]:
-    """(the text as the customer would read it, the changes, the refusal or None). Writes nothing."""
-    values = values_for(case, case.customer.language)
+def macro_preview(
+    *, actor, case: Case, macro: Macro, values: dict | None = None
+) -> tuple[str, dict, tuple | None]:
+    """(the text as the customer would read it, the changes, the refusal or None). Writes nothing.
+    `values`: the case's variables (`macros.values.values_for`) when the caller has them."""
+    if values is None:
+        values = values_for(case, case.customer.language)
     text = fill(macro.text_for(case.customer.language), values)
     return text, policy.changes(case, macro), policy.refusal(actor, case, macro, values)
 

@@ -20,7 +20,9 @@ def change_labels(changes: dict) -> list[str]:
 
 
 class MacroView(CaseActionView):
-    """`step=preview` shows the filled text and the changes; `step=apply` sends and changes."""
+    """`step=preview` shows the filled text and the changes; `step=apply` sends and changes, but
+    only the macro that was previewed (`previewed`): another choice is previewed first, so what is
+    sent is what the agent read."""
 
     form_key = "macro"
 
@@ -28,7 +30,8 @@ class MacroView(CaseActionView):
         return macro_form(case, self.request.POST)
 
     def post(self, request, *args, **kwargs):
-        if request.POST.get("step") != "preview":
+        post = request.POST
+        if post.get("step") == "apply" and post.get("previewed", "") == post.get("macro"):
             return super().post(request, *args, **kwargs)
         case = self.get_case()
         form = self.make_form(case)

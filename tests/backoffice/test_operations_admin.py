@@ -120,11 +120,12 @@ def test_it_can_give_a_product_role_but_no_other_group(ops_client, ops):
     )
     assert response.status_code == 200  # the form refuses the choice
     assert not bob.groups.filter(name="everything").exists()
+    assert AuditEntry.objects.count() == before
     response = ops_client.post(
         f"/admin/auth/user/{ops.pk}/change/", user_form(ops, groups=[powerful.pk])
     )
-    assert response.status_code == 200
-    assert AuditEntry.objects.count() == before
+    assert response.status_code == 302  # its own roles are read-only: the choice is ignored
+    assert not ops.groups.filter(name="everything").exists()
     supervisor = Group.objects.get(name="supervisor")
     response = ops_client.post(
         f"/admin/auth/user/{bob.pk}/change/", user_form(bob, groups=[supervisor.pk])
@@ -287,3 +288,14 @@ def test_its_day_starts_in_the_admin_and_it_works_no_case(ops_client, case):
     response = ops_client.get("/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert ops_client.get(f"/cases/{case.reference}/").status_code in (403, 404)
+
+
+def test_it_cannot_give_itself_another_role(ops_client, ops):
+    finance = Group.objects.get(name="finance")
+    response = ops_client.post(
+        f"/admin/auth/user/{ops.pk}/change/", user_form(ops, groups=[finance.pk], is_staff="")
+    )
+    assert response.status_code == 302
+    ops.refresh_from_db()
+    assert list(ops.groups.values_list("name", flat=True)) == ["operations_admin"]
+    assert ops.is_staff

@@ -1,6 +1,6 @@
-"""Macros in a real browser, in Chinese: an operations admin writes one in the Django admin; an
-agent picks it in the reply box, previews it filled for the customer and applies it (the reply is
-sent and the status changes). The picker is the README's `macro.png`."""
+"""Macros in a real browser, in Chinese (and once in English): an operations admin writes one in
+the Django admin; an agent picks it in the reply box, previews it filled for the customer and
+applies it (the reply is sent and the status changes). The picker is the README's `macro.png`."""
 
 import pytest
 from playwright.sync_api import expect
@@ -66,4 +66,29 @@ def test_an_operations_admin_writes_a_macro_and_an_agent_applies_it(open_session
     expect(page.locator(".timeline")).to_contain_text(f"您的投诉 {case.reference} 已受理")
     [reply] = Message.objects.filter(case=case, kind="reply")
     assert reply.body.startswith(f"{case.customer.name}您好，您的投诉 {case.reference} 已受理")
+    assert Case.objects.get(pk=case.pk).status == "waiting_customer"
+
+
+def test_in_english_an_english_customer_gets_the_english_text(open_session):
+    team = Team()
+    case = seed_queue(team)[1]
+    case.customer.language = "en"
+    case.customer.save(update_fields=["language"])
+    Macro.objects.create(
+        name="Received",
+        text_zh="{customer_name}您好，{reference} 已受理。",
+        text_en="Dear {customer_name}, we received {reference} and answer by {deadline}.",
+        set_status="waiting_customer",
+    )
+    page = open_session("li.na", locale="en-US").goto(f"/cases/{case.reference}/")
+    picker = page.locator("#macro-picker")
+    expect(picker).to_contain_text("(the customer reads English)")
+    picker.locator("#macro-macro").select_option(label="Received")
+    picker.locator("button[name=step][value=preview]").click()
+    expect(page.locator("#macro-preview")).to_contain_text(f"we received {case.reference}")
+    expect(page.locator("#macro-preview")).to_contain_text("Status: Waiting for the customer")
+    page.locator("#macro-picker button[name=step][value=apply]").click()
+    expect(page.locator("#messages")).to_contain_text("Macro “Received” applied")
+    [reply] = Message.objects.filter(case=case, kind="reply")
+    assert reply.body.startswith(f"Dear {case.customer.name}, we received {case.reference}")
     assert Case.objects.get(pk=case.pk).status == "waiting_customer"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES, Category, Channel, EventType, Status
 from cases.models import Case, CaseEvent, Customer, Incident, Message, RechargeOrder
 from devtools.demo.cases import seed
+from macros.models import Macro
 from notifications.models import Notification, OutboxStatus
 from tests.support.workers import free_port
 
@@ -32,6 +33,7 @@ DEMO_ROLES = {
     "finance": "finance",
     "manager": "manager",
     "intake": "intake",
+    "ops": "operations_admin",
 }
 
 
@@ -109,6 +111,7 @@ def test_demo_command_creates_one_user_per_role_and_prints_the_logins():
         assert re.search(rf"^\s+{username}\s+{role}\s+demo-{username}-2026$", text, re.M)
     assert "local demo only" in text
     assert Case.objects.count() == 60
+    assert Macro.objects.count() == 3  # devtools/demo/macros.py, valid as the admin checks them
 
 
 @pytest.mark.django_db

@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, Message
@@ -60,7 +62,7 @@ def test_preview_writes_nothing_then_apply_sends_and_changes(case, people):
     assert f"张三您好，您的投诉 {case.reference} 已受理" in text
     assert "状态：等待客户" in text or "等待客户" in text
     assert counts(case) == before
-    done = client.post(url, {"macro": m.pk, "step": "apply"})
+    done = client.post(url, {"macro": m.pk, "previewed": m.pk, "step": "apply"})
     assert done.status_code == 302
     message = Message.objects.filter(case=case, kind="reply").get()
     assert message.body.startswith("张三您好")
@@ -76,7 +78,9 @@ def test_a_refused_macro_says_why_in_chinese_and_changes_nothing(case, people):
     preview = client.post(url, {"macro": m.pk, "step": "preview"}).content.decode()
     assert "只有本队列的主管" in preview
     assert "Apply" not in preview
-    response = client.post(url, {"macro": m.pk, "step": "apply"}, headers={"hx-request": "true"})
+    response = client.post(
+        url, {"macro": m.pk, "previewed": m.pk, "step": "apply"}, headers={"hx-request": "true"}
+    )
     assert response.status_code == 403
     assert "只有本队列的主管" in response.content.decode()
     assert counts(case) == before
@@ -87,11 +91,16 @@ def test_a_macro_of_another_queue_or_an_outsider_cannot_reach_the_case(login, ca
     mine = macro("全局")
     url = f"/cases/{case.reference}/macro/"
     before = counts(case)
-    response = login(people.agent).post(url, {"macro": foreign.pk, "step": "apply"})
+    response = login(people.agent).post(
+        url, {"macro": foreign.pk, "previewed": foreign.pk, "step": "apply"}
+    )
     assert response.status_code == 400
     outsider = Client()
     outsider.force_login(people.credit_agent)
-    assert outsider.post(url, {"macro": mine.pk, "step": "apply"}).status_code == 404
+    assert (
+        outsider.post(url, {"macro": mine.pk, "previewed": mine.pk, "step": "apply"}).status_code
+        == 404
+    )
     assert outsider.post(url, {"macro": "x", "step": "preview"}).status_code == 404
     assert counts(case) == before
 
@@ -136,3 +145,32 @@ def test_the_api_applies_a_macro_all_or_nothing(case, people):
     assert outsider.get(f"/api/v1/cases/{case.reference}/macros/").status_code == 404
     assert outsider.post(url, {"macro": m.pk}, format="json").status_code == 404
     assert api_for(people.intake).post(url, {"macro": m.pk}, format="json").status_code == 403
+
+
+def test_the_api_list_costs_the_same_for_one_and_six_macros(case, people):
+    api = api_for(people.agent)
+    url = f"/api/v1/cases/{case.reference}/macros/"
+    macro("一")
+    api.get(url)  # the user's roles and queues are read once and kept on the user object
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(url).json()) == 1
+    for i in range(5):
+        macro(f"更多{i}", text_zh="{refund_amount} {category}", set_status="waiting_customer")
+    with CaptureQueriesContext(connection) as six:
+        assert len(api.get(url).json()) == 6
+    assert len(one) == len(six) == 5  # the case, its customer, clocks, refund, macros
+
+
+def test_apply_sends_only_the_macro_that_was_previewed(case, people):
+    read = macro("读过的")
+    other = macro("另一个", text_zh="另一个 {reference}", set_status="waiting_customer")
+    client = zh_client(people.agent)
+    url = f"/cases/{case.reference}/macro/"
+    before = counts(case)
+    # previewed one, then chose another and pressed "apply": the other is shown, nothing is sent
+    response = client.post(url, {"macro": other.pk, "previewed": read.pk, "step": "apply"})
+    assert response.status_code == 200
+    assert f"另一个 {case.reference}" in response.content.decode()
+    assert counts(case) == before
+    response = client.post(url, {"macro": other.pk, "step": "apply"})  # never previewed
+    assert response.status_code == 200 and counts(case) == before

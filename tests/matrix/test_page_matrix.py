@@ -45,6 +45,7 @@ from casework.services import IncomingFile, attach, incident_link, incident_open
 from casework.services.contacts import hold_contact_change
 from desk.models import Notification as DeskNotification
 from desk.models import SavedView
+from macros.models import Macro
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -66,6 +67,7 @@ PNG = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xfc\xcf\xf0P\x0f\x00\x03\x86\x01\x80Z4}k\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
+MACRO = "{macro}"
 NEW_PHONE = "+8613800000001"
 INCIDENT_CODE = "cm-outage-1"
 
@@ -113,7 +115,7 @@ TABLE = [
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact", "files")
+                       "checklist", "sub-cause", "refunds", "contact", "files", "macro")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -137,6 +139,8 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/refunds/", REFUND_BODY,
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    ("POST", "/cases/{reference}/macro/", {"macro": MACRO, "previewed": MACRO, "step": "apply"},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     # Evidence: agents of the queue upload; whoever sees the case opens its files.
@@ -237,6 +241,7 @@ class World:
     attachment: Attachment
     note: DeskNotification
     view: SavedView
+    macro: Macro
 
     @property
     def cases(self) -> list[Case]:
@@ -268,6 +273,7 @@ class World:
                 CASE: self.case.reference,
                 TWIN: self.twin.reference,
                 CHANGE: str(self.change.pk),
+                MACRO: str(self.macro.pk),
             }.get(value, value)
             if value != UPLOAD
             else SimpleUploadedFile("截图.png", PNG)
@@ -380,6 +386,9 @@ def build_world() -> World:
         attachment=attachment,
         note=notes[-1],
         view=view,
+        macro=Macro.objects.create(
+            name="matrix", text_zh="您好，{reference} 已受理。", text_en="{reference}"
+        ),
     )
 
 

@@ -33,6 +33,7 @@ from backoffice.audit.models import AuditEntry
 from cases.choices import AttachmentSource
 from cases.models import Attachment, Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
 from casework.services import IncomingFile, attach
+from macros.models import Macro
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -58,7 +59,7 @@ ROLES = (
     "superuser",
 )
 
-REF, REFUND, IP, FILE = "{reference}", "{pk}", "{ip}", "{attachment_id}"
+REF, REFUND, IP, FILE, MACRO = "{reference}", "{pk}", "{ip}", "{attachment_id}", "{macro}"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -114,6 +115,10 @@ TABLE = [
     ("GET", f"/api/v1/cases/{REF}/attachments/{FILE}/", None,
         (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/transition/", {"to": "in_progress"},
+        (401, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("GET", f"/api/v1/cases/{REF}/macros/", None,
+        (401, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", f"/api/v1/cases/{REF}/macros/apply/", {"macro": MACRO},
         (401, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/extend/", {"reason": "Waiting for the carrier's records."},
         (401, 403, 403, 200, 404, 403, 403, 403, 200)),
@@ -263,6 +268,7 @@ def substitute(value, case: Case, refund: Refund):
             .replace(REFUND, str(refund.pk))
             .replace(IP, WATCHED_IP)
             .replace(FILE, str(case.attachments.get().pk))
+            .replace(MACRO, str(Macro.objects.get(name="matrix").pk))
         )
     return value
 
@@ -271,6 +277,7 @@ def substitute(value, case: Case, refund: Refund):
 def test_permission_matrix(call: Call):
     case, refund = a_case_with_a_pending_refund()
     watch(WATCHED_IP)
+    Macro.objects.create(name="matrix", text_zh="您好，{reference} 已受理。", text_en="{reference}")
     staff("agent", CASE_QUEUE, username="token-owner")
     client = client_for(make_user(call.role))
     path, body = substitute(call.path, case, refund), substitute(call.body, case, refund)

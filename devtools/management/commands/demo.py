@@ -36,6 +36,7 @@ DEMO_USERS = [
     ("finance", "finance", "demo-finance-2026"),
     ("manager", "manager", "demo-manager-2026"),
     ("intake", "intake", "demo-intake-2026"),
+    ("ops", "operations_admin", "demo-ops-2026"),
 ]
 ADMIN = ("admin", "demo-admin-2026")
 HEALTH_TIMEOUT = 60.0
@@ -170,10 +171,10 @@ class Command(BaseCommand):
         self.say(
             "Demo logins (well-known passwords: for a local demo only, never a shared server):"
         )
-        self.say(f"  {'username':<12}{'role':<12}password")
+        self.say(f"  {'username':<12}{'role':<18}password")
         for username, role, password in DEMO_USERS:
-            self.say(f"  {username:<12}{role:<12}{password}")
-        self.say(f"  {ADMIN[0]:<12}{'superuser':<12}{ADMIN[1]}  (Django admin)")
+            self.say(f"  {username:<12}{role:<18}{password}")
+        self.say(f"  {ADMIN[0]:<12}{'superuser':<18}{ADMIN[1]}  (Django admin)")
 
     # -- running -----------------------------------------------------------------------------------
     def provider_command(self) -> list[str]:
