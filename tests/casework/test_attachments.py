@@ -139,6 +139,8 @@ def test_the_storage_name_is_random_and_never_the_senders(case, agent):
         ("image.png", SVG, "file_type_not_allowed"),
         ("image.svg", SVG, "file_type_not_allowed"),
         ("setup.pdf", EXE, "file_type_not_allowed"),
+        ("log.txt", b"binary\x01in text", "file_type_not_allowed"),
+        ("page.txt", b"  \n <svg onload=alert(1)>", "file_type_not_allowed"),
         ("photo.jpg", PNG, "file_extension_mismatch"),
         ("report.png", PDF, "file_extension_mismatch"),
         ("notes.pdf", TEXT, "file_extension_mismatch"),
