@@ -66,14 +66,16 @@ def label(content_type: str) -> str:
     return LABELS.get(content_type, content_type)
 
 
+# Control characters other than tab, line feed, form feed and carriage return (C0, DEL, C1).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _is_text(data: bytes) -> bool:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
-    return not any(
-        unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text
-    ) and not _MARKUP.search(data[:1024])
+    return not _CONTROL.search(text) and not _MARKUP.search(data[:1024])
 
 
 def sniff(data: bytes) -> str:

@@ -109,11 +109,6 @@ def can_attach(user, case, message=None) -> bool:
     )
 
 
-def can_view_files(user, case) -> bool:
-    """Open a case's files: whoever may see the case (intake clients never)."""
-    return can_view_case(user, case)
-
-
 def can_resolve_case(user, case) -> bool:
     """Resolve (or reopen) the case: whoever may work it. `case_transition` asks this for one case
     and an incident asks it for each case it resolves, so a bulk path never reaches further."""

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,15 +42,15 @@ from casework.views.paging import decode, encode
 WORKERS = set(CASE_WORKERS)
 
 
-class PassthroughRenderer(BaseRenderer):
-    """Lets a client that asks for the file's own type (`Accept: image/png`) reach the file view;
-    an error on that path is still JSON."""
+class FileNegotiation(BaseContentNegotiation):
+    """The file view answers with the file whatever the client accepts (`Accept: image/png`
+    included), and with JSON for an error: no 406."""
 
-    media_type = "*/*"
-    format = "file"
+    def select_parser(self, request, parsers):
+        return parsers[0]
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return JSONRenderer().render(data) if not isinstance(data, bytes) else data
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 AGENTS = {Role.AGENT, Role.SUPERVISOR}
@@ -368,7 +368,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.AttachmentOutput, **errors(400, 401, 403, 404, 409, 413)},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def attachments(self, request, reference=None):
         case = selectors.case_for_update(request.user, reference)
         if request.method == "GET":
@@ -407,7 +407,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         detail=True,
         methods=["get"],
         url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})",
-        renderer_classes=[JSONRenderer, PassthroughRenderer],
+        content_negotiation_class=FileNegotiation,
     )
     def attachment(self, request, reference=None, attachment_id=None):
         found = selectors.case_file(request.user, reference, int(attachment_id))

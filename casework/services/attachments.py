@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from backoffice.errors import Forbidden, Invalid
+from backoffice.errors import Invalid
 from cases import files, permissions, policy
 from cases.choices import AttachmentSource, EventType
 from cases.events import audit_case, record_event
@@ -104,7 +104,7 @@ def _allow(*, actor, case: Case, message, source) -> None:
     if actor is None:
         # The system itself (a mail channel): only for what the customer sent.
         if source in STAFF_SOURCES:
-            raise Forbidden("An upload needs the agent who makes it.")
+            raise ValueError("an agent's upload needs the agent as actor")
         return
     permissions.require(permissions.can_attach(actor, case, message))
 
@@ -126,7 +126,7 @@ def attach(
     An agent's upload needs a case that still takes replies (409 `case_closed` otherwise)."""
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     if message is not None and message.case_id != case.pk:
-        raise Invalid({field: ["The message belongs to another case."]})
+        raise ValueError("the message belongs to another case")
     _allow(actor=actor, case=case, message=message, source=source)
     if source in STAFF_SOURCES and message is None:
         policy.ensure_accepts_replies(case)

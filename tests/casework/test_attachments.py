@@ -139,6 +139,8 @@ def test_the_storage_name_is_random_and_never_the_senders(case, agent):
         ("image.png", SVG, "file_type_not_allowed"),
         ("image.svg", SVG, "file_type_not_allowed"),
         ("setup.pdf", EXE, "file_type_not_allowed"),
+        ("log.txt", b"binary\x01in text", "file_type_not_allowed"),
+        ("page.txt", b"  \n <svg onload=alert(1)>", "file_type_not_allowed"),
         ("photo.jpg", PNG, "file_extension_mismatch"),
         ("report.png", PDF, "file_extension_mismatch"),
         ("notes.pdf", TEXT, "file_extension_mismatch"),
@@ -467,3 +469,27 @@ def test_a_body_over_the_request_limit_is_a_413(case, agent):
     )
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def test_the_system_may_attach_only_what_the_customer_sent(case, intake):
+    message = case_customer_message(actor=intake, case=case, body="邮件附件")
+    stored = attach(
+        case=case,
+        file=IncomingFile("a.png", PNG),
+        source=AttachmentSource.INTAKE,
+        actor=None,
+        message=message,
+    )
+    assert stored.uploaded_by is None
+    with pytest.raises(ValueError):
+        upload(case, None)
+    other = open_case(customer_id="U2", order=None, category="other")
+    with pytest.raises(ValueError):
+        attach(
+            case=other,
+            file=IncomingFile("a.png", PNG),
+            source="intake",
+            actor=None,
+            message=message,
+        )
+    assert Attachment.objects.count() == 1

@@ -26,6 +26,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 from backoffice.wsgi import application
+from casework.services import IncomingFile, attach
 from refunds.services import refund_request
 from risk.models import FlaggedIp
 from tests.support.factories import UserFactory, open_case, staff
@@ -93,8 +94,8 @@ def headers(db) -> dict:
 
 @pytest.fixture
 def path_values(db) -> dict:
-    """A real case, a real pending refund on it and an IP on the watch list, for the `{reference}`,
-    `{id}` and `{ip}` parameters."""
+    """A real case, a real pending refund and a file on it, and an IP on the watch list, for the
+    `{reference}`, `{id}`, `{attachment_id}` and `{ip}` parameters."""
     case = open_case()
     requester = staff("agent", "recharge", username="requester")
     refund = refund_request(
@@ -104,7 +105,18 @@ def path_values(db) -> dict:
     watched = FlaggedIp.objects.create(
         ip="198.51.100.7", first_seen=now, last_seen=now, failures=12, burst_from=now, burst_to=now
     )
-    return {"reference": case.reference, "id": refund.pk, "ip": watched.ip}
+    attachment = attach(
+        case=case,
+        file=IncomingFile(name="notes.txt", data="付款截图见附件".encode()),
+        source="api",
+        actor=requester,
+    )
+    return {
+        "reference": case.reference,
+        "id": refund.pk,
+        "ip": watched.ip,
+        "attachment_id": str(attachment.pk),  # the path parameter is a string of digits
+    }
 
 
 def aim(case, path_values: dict) -> None:
