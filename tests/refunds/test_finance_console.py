@@ -244,7 +244,7 @@ def test_the_list_takes_a_fixed_number_of_queries(people, django_assert_max_num_
     assert len(many.captured_queries) == len(one.captured_queries)
 
 
-QUERIES = 7  # session, user, roles, the page of refunds, their approvals, their attempts, one more
+QUERIES = 8  # session, user, roles, the page, its refunds, their approvals, attempts, tiers (nav)
 
 
 # --- retry --------------------------------------------------------------------------------------
