@@ -62,6 +62,17 @@ def refunds_of_case(case) -> QuerySet[Refund]:
 
 def finance_console(user) -> QuerySet[Refund]:
     """The refunds of the finance console the user may see (the console's FilterSet narrows them
-    to those needing finance), each with its case, customer, queue, order, requester, approvals
-    and attempts in a fixed number of queries."""
-    return with_details(refunds_visible_to(user)).select_related("case__customer", "case__queue")
+    to those needing finance). Bare rows: a page is found on the refunds alone (joining the cases
+    and orders first made PostgreSQL join every candidate before sorting), then
+    `finance_console_rows` reads the page's details."""
+    return refunds_visible_to(user)
+
+
+def finance_console_rows(pks: list[int]) -> list[Refund]:
+    """The refunds `pks`, in that order, each with its case, customer, queue, order, requester,
+    approvals and attempts: a fixed number of queries however many there are."""
+    found = with_details(Refund.objects.filter(pk__in=pks)).select_related(
+        "case__customer", "case__queue"
+    )
+    by_pk = {refund.pk: refund for refund in found}
+    return [by_pk[pk] for pk in pks if pk in by_pk]

@@ -375,14 +375,6 @@ def _console_row(refund: Refund, user, forms: dict) -> dict:
     own_review = review and has_role(user, Role.FINANCE) and user.pk == refund.requester_id
     this_round = [a for a in refund.approvals.all() if a.round == refund.approval_round]
 
-    def form(action, initial=None):
-        return forms.get((action, refund.pk)) or _FORMS[action](
-            initial=initial, auto_id=f"{action}-{refund.pk}-%s"
-        )
-
-    can_retry = failed and policy.may_retry(user, refund)
-    can_settle = review and policy.may_settle(user, refund)
-    can_cancel = failed and policy.may_cancel(user, refund)
     last_reference = next(
         (a.provider_reference for a, _answer in reversed(attempts) if a.provider_reference), ""
     )
@@ -393,11 +385,13 @@ def _console_row(refund: Refund, user, forms: dict) -> dict:
         "settled_note": settled_note,
         "attempts": attempts,
         "approvals": sum(1 for a in this_round if a.decision == Decision.APPROVE),
-        "retry_form": form("retry", {"seen_attempts": refund.attempt_count}) if can_retry else None,
-        "settle_form": form("settle", {"provider_reference": last_reference})
-        if can_settle
-        else None,
-        "cancel_form": form("cancel") if can_cancel else None,
+        # which actions the user may take here; their blank fields are written in the template
+        # (Django's widget templates took most of a page's time), a refused form is rendered
+        "retry": failed and policy.may_retry(user, refund),
+        "settle": review and policy.may_settle(user, refund),
+        "cancel": failed and policy.may_cancel(user, refund),
+        "bound": {action: form for (action, pk), form in forms.items() if pk == refund.pk},
+        "settle_reference": last_reference,
         "blocked": _("You asked for this refund; another finance colleague must settle it.")
         if own_review
         else "",
@@ -414,9 +408,11 @@ def console_context(request, forms: dict | None = None) -> tuple[dict, int]:
     filterset.form.label_suffix = ""
     status = 200
     if filterset.is_valid():
-        page = keyset_page(filterset.qs, ordering="created_at", cursor=cursor, size=CONSOLE_PAGE)
+        rows = filterset.qs.only("id", "created_at")
+        page = keyset_page(rows, ordering="created_at", cursor=cursor, size=CONSOLE_PAGE)
         if cursor and not page.items:  # its refunds all dealt with since: the first page
-            page = keyset_page(filterset.qs, ordering="created_at", cursor=None, size=CONSOLE_PAGE)
+            page = keyset_page(rows, ordering="created_at", cursor=None, size=CONSOLE_PAGE)
+        page.items = selectors.finance_console_rows([r.pk for r in page.items])
     else:
         page, status = keyset_page(Refund.objects.none(), ordering="created_at", cursor=None), 400
     return {

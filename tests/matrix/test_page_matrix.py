@@ -155,6 +155,20 @@ TABLE = [
     ("GET", "/approvals/{pk}/reject/", None, (LOGIN, 302, 302, 302, 302, 302, 403, 403, 302)),
     ("POST", "/approvals/{pk}/reject/", {"reason": "非平台责任"},
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
+    # The finance console: finance, managers and supervisors; each action as its service rules
+    # (the world's refund waits for approval: nothing to retry or settle, its supervisor cancels).
+    ("GET", "/finance/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
+    *[
+        ("GET", f"/finance/{{pk}}/{action}/", None,
+            (LOGIN, 403, 403, 302, 302, 302, 302, 403, 302))
+        for action in ("retry", "settle", "cancel")
+    ],
+    ("POST", "/finance/{pk}/retry/", {"seen_attempts": "0"},
+        (LOGIN, 403, 403, 409, 404, 409, 403, 403, 409)),
+    ("POST", "/finance/{pk}/settle/", {"outcome": "failed", "note": "ledger checked"},
+        (LOGIN, 403, 403, 403, 404, 409, 403, 403, 409)),
+    ("POST", "/finance/{pk}/cancel/", {"reason": "customer withdrew"},
+        (LOGIN, 403, 403, 200, 404, 403, 403, 403, 200)),
     ("GET", "/incidents/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
     ("GET", "/incidents/new/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
     ("POST", "/incidents/new/", {"code": "cm-outage-2", "title": "China Mobile top-ups fail"},

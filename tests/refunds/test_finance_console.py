@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from backoffice.audit.models import AuditEntry
-from refunds import provider_answers
+from refunds import processing, provider_answers
 from refunds.choices import AttemptStatus, RefundStatus
 from refunds.models import Refund, RefundAttempt
 from refunds.services import refund_approve
@@ -244,7 +244,7 @@ def test_the_list_takes_a_fixed_number_of_queries(people, django_assert_max_num_
     assert len(many.captured_queries) == len(one.captured_queries)
 
 
-QUERIES = 8  # session, user, roles, queues, refunds, approvals, attempts, and one spare
+QUERIES = 8  # session, user, roles, the page, its refunds, their approvals, attempts, tiers (nav)
 
 
 # --- retry --------------------------------------------------------------------------------------
@@ -418,7 +418,10 @@ def test_cancel_asks_why(people):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_retries_racing_send_it_once(people, finance2):
+def test_two_retries_racing_send_it_once_and_it_is_paid_once(
+    people, finance2, start_provider_sandbox
+):
+    sandbox = start_provider_sandbox()
     failed = make_refund(people, RefundStatus.FAILED, reason="insufficient_funds")
     users = [people.finance, finance2, people.finance, finance2]
 
@@ -431,6 +434,15 @@ def test_two_retries_racing_send_it_once(people, finance2):
     assert len(sent) == 1, messages
     assert AuditEntry.objects.filter(action="refund.retry").count() == 1
     assert Refund.objects.get(pk=failed.pk).status == RefundStatus.APPROVED
+    # whatever delivered the submit (its task, the reconciler) and however often: one payout
+    run_concurrently(3, lambda i: processing.submit(failed.pk))
+    refund = Refund.objects.get(pk=failed.pk)
+    assert (refund.status, refund.attempt_count) == (RefundStatus.SUCCEEDED, 2)
+    ledger = sandbox.ledger(reference=f"refund:{failed.pk}")
+    assert [r["status"] for r in ledger] == ["succeeded"]
+    # and a retry from the page as it was is refused now
+    response = client_for(people.finance).post(f"/finance/{failed.pk}/retry/", {"seen_attempts": 1})
+    assert "no longer failed" in texts(response)[0]
 
 
 @pytest.mark.postgres

@@ -113,14 +113,15 @@ def test_navigation_follows_the_role(login, people):
                 "all": 'href="/cases/"',
                 "approvals": 'href="/approvals/"',
                 "incidents": 'href="/incidents/"',
+                "finance": 'href="/finance/"',
             }.items()
             if url in html
         }
 
     assert nav("agent") == {"mine", "approvals"}
-    assert nav("supervisor") == {"mine", "all", "approvals", "incidents"}
-    assert nav("finance") == {"all", "approvals"}
-    assert nav("manager") == {"all", "incidents"}
+    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance"}
+    assert nav("finance") == {"all", "approvals", "finance"}
+    assert nav("manager") == {"all", "incidents", "finance"}
 
 
 def test_full_phone_numbers_only_on_the_detail_for_case_workers(login, people, case):
