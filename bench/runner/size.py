@@ -87,8 +87,9 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
         http_reads = web.reads(server.port, scenarios, creds, repeat=opts["http_repeat"])
         for row in result["reads"]:
             row["http_median_ms"] = http_reads[row["scenario"]]
-        print("  SLA sweep, reports", flush=True)
+        print("  SLA sweep, next case, reports", flush=True)
         section(result, "sweep", lambda: inproc.sweep(repeat=opts["sweep_repeat"]))
+        section(result, "next_case", lambda: inproc.next_case(repeat=opts["repeat"]))
         section(result, "reports", inproc.reports)
         print("  intake (in-process, APIClient)", flush=True)
         section(
