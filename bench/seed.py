@@ -913,10 +913,14 @@ def seed(url: str, args) -> None:
             s.rows = cur.rowcount
         with Step("case next due (temp)") as s:
             cur.execute(
-                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT case_id, "
-                "min(due) FILTER (WHERE state = 'active') AS due, "
-                "bool_or(state = 'breached') AS breached "
-                "FROM seed_clock_f WHERE metric <> 'refund_approval' GROUP BY case_id"
+                # as sla.services.refresh_next_due: running clocks, and breached ones while the
+                # case is open (every seeded case is in its first cycle)
+                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT f.case_id, "
+                "min(f.due) FILTER (WHERE f.state = 'active' "
+                "OR (f.state = 'breached' AND c.is_open)) AS due, "
+                "bool_or(f.state = 'breached') AS breached "
+                "FROM seed_clock_f f JOIN seed_case c ON c.i = f.case_id "
+                "WHERE f.metric <> 'refund_approval' GROUP BY f.case_id"
             )
             s.rows = cur.rowcount
         with Step("cases") as s:

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from bench.runner.common import Timer, ms, ok_status, summary
 
 MANAGER = "bench_manager_1"  # made by bench/seed.py
+AGENT = "bench_general_02"  # made by bench/seed.py: an agent of the general queue
 INTAKE = "bench_intake"
 FINANCE = "bench_finance"
 AGENT = "bench_recharge_02"  # made by bench/seed.py: an agent of one queue (the search's scope)
@@ -261,6 +262,27 @@ def sweep(*, repeat: int) -> dict:
         "queries": queries[0],
         **summary(samples),
     }
+
+
+def next_case(*, repeat: int) -> dict:
+    """ "Next case" (`POST /cases/next/`) by an agent of the general queue, each press inside a
+    transaction rolled back afterwards (so every press finds and claims the same most urgent case):
+    the locking walk of `case_unassigned_due`, the claim, its events and audit row, the redirect.
+    Queries counted on every press: the count must not move."""
+    agent = get_user_model().objects.get(username=AGENT)
+    client = Client()
+    client.force_login(agent)
+    samples, queries, claimed = [], set(), set()
+    for _ in range(repeat + 1):
+        with transaction.atomic():
+            with counting() as captured, Timer() as t:
+                response = client.post("/cases/next/")
+            transaction.set_rollback(True)
+        assert response.status_code == 302, response.status_code
+        claimed.add(response["Location"])
+        queries.add(len(captured.captured_queries))
+        samples.append(t.seconds)
+    return {"claimed": sorted(claimed), "queries": sorted(queries), **summary(samples[1:])}
 
 
 def last_month(today: date | None = None):

@@ -100,8 +100,9 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
             result["load_samples"] = server.loads
             result["load_end"] = load()
             return
-        print("  SLA sweep, reports", flush=True)
+        print("  SLA sweep, next case, reports", flush=True)
         section(result, "sweep", lambda: inproc.sweep(repeat=opts["sweep_repeat"]))
+        section(result, "next_case", lambda: inproc.next_case(repeat=opts["repeat"]))
         section(result, "reports", inproc.reports)
         print("  intake (in-process, APIClient)", flush=True)
         section(

@@ -72,6 +72,7 @@ def per_size(runs: list[dict]) -> list[str]:
     row("intake HTTP, baseline median / p95 ms", lambda r: _lat(r["intake_http"]["baseline"]))
     row("intake HTTP errors", lambda r: _errors(r["intake_http"]))
     row("SLA sweep ms (clocks due → thresholds fired)", _sweep)
+    row("next case (POST, rolled back) median / p95 ms · queries", _next_case)
     for i, name in enumerate(["SLA report, month, by queue", "Root causes, month"]):
         row(f"{name} ms · queries", lambda r, i=i: _report(r["reports"][i]))
     row("gunicorn worker max RSS MB (2 workers)", lambda r: r["memory"]["max_worker_rss_mb"])
@@ -91,6 +92,11 @@ def _errors(intake: dict) -> str:
 def _sweep(run: dict) -> str:
     s = run["sweep"]
     return f"{s['median_ms']:,.0f} ({s['due']:,} → {s['fired']:,}; {s['running_clocks']:,} running)"
+
+
+def _next_case(run: dict) -> str:
+    n = run["next_case"]
+    return f"{_lat(n)} · {_queries(n['queries'])}"
 
 
 def _report(rep: dict) -> str:
