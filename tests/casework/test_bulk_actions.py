@@ -8,8 +8,8 @@ from django.contrib.messages import get_messages
 from cases.models import Case, CaseEvent, Message
 from casework.services import case_claim, case_transition, incident_link, incident_open
 from casework.services.bulk import Resolution, cases_bulk
-from tests.macros.factories import macro as make_macro
 from tests.support.factories import many_cases, open_case
+from tests.support.macro_factories import macro as make_macro
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from cases.models import Case, CaseEvent, Message
 from casework.services import apply_macro, case_claim
 from macros.rendering import fill, unknown_variables
 from macros.selectors import macros_for_case
-from tests.macros.factories import macro
 from tests.support.factories import open_case
+from tests.support.macro_factories import macro
 from tests.support.refund_factories import request_refund
 
 pytestmark = pytest.mark.django_db

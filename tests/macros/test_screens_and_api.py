@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, Message
-from tests.macros.factories import macro
+from tests.support.macro_factories import macro
 
 pytestmark = pytest.mark.django_db
 
