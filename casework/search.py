@@ -38,11 +38,8 @@ class SearchResults:
     next_after: tuple[datetime, int] | None = None
     words_searched: bool = False
 
-    @property
-    def reference_hit(self) -> Case | None:
-        """The case whose reference the term is, if it is one the user may see."""
-        ref = self.term.strip().upper()
-        return next((c for c in self.exact if c.reference == ref), None)
+    # the reference the term is, of a case the user may see (the page opens that case)
+    reference_hit: str | None = None
 
 
 def _newest_first(cases: QuerySet[Case], after: tuple[datetime, int] | None) -> QuerySet:
@@ -92,20 +89,29 @@ def word_matches(user, term: str, *, after=None, limit: int = PAGE_SIZE) -> list
     return list(union.order_by("-created_at", "-id")[:limit])
 
 
-def search_cases(user, term: str, *, after=None, page_size: int = PAGE_SIZE) -> SearchResults:
-    """The search page: exact matches (first page only), then the word matches, newest first."""
+def search_cases(
+    user, term: str, *, after=None, page_size: int = PAGE_SIZE, opens_reference: bool = False
+) -> SearchResults:
+    """The search page: exact matches (first page only), then the word matches, newest first.
+
+    With `opens_reference` (the page, which then opens the case) a term that is the reference of
+    a case the user may see ends the search there: no word search, no rows loaded."""
     term = term.strip()
     results = SearchResults(term=term)
     if not term:
         return results
     exact_ids: list[int] = []
     if after is None:
-        exact_ids = list(
+        exact = list(
             cases_visible_to(user)
             .filter(search_condition(term))
             .order_by("-created_at", "-id")
-            .values_list("id", flat=True)[:EXACT_LIMIT]
+            .values_list("id", "reference")[:EXACT_LIMIT]
         )
+        exact_ids = [pk for pk, _reference in exact]
+        results.reference_hit = next((r for _pk, r in exact if r == term.upper()), None)
+        if opens_reference and results.reference_hit is not None:
+            return results
     rows: list[tuple] = []
     if searchable(term):
         results.words_searched = True
