@@ -113,3 +113,21 @@ class Finds(Lookup):
             f" AND {lhs} ILIKE {spaced_term})",
             [*raw_params, *lhs_params],
         )
+
+
+@SearchTextField.register_lookup
+class Holds(Lookup):
+    """`SearchText(...)__holds=term`: the raw text contains the term, ignoring case, with no index
+    (for a term so common that walking the newest rows finds a page soonest)."""
+
+    lookup_name = "holds"
+
+    def as_sql(self, compiler, connection):
+        _rhs, rhs_params = self.process_rhs(compiler, connection)
+        term = like_escape(str(rhs_params[0]))
+        raw, raw_params = self.lhs.as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" || ' ' || "
+        )
+        if connection.vendor != "postgresql":
+            return f"{raw} LIKE %s ESCAPE '\\'", [*raw_params, f"%{term}%"]
+        return f"{raw} ILIKE {literal(connection, f'%{term}%')}", raw_params

@@ -306,3 +306,19 @@ def test_the_api_names_the_bad_field(people, cases, body, field):
 def test_intake_clients_cannot_search(people, cases):
     response = api_for(people.intake).post("/api/v1/search/", {"q": "退款"}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("term", ["退款", "要求退款", "没到账", "款退"])
+def test_a_common_chinese_word_finds_the_same_cases_by_walking(
+    client, login, people, cases, monkeypatch, term
+):
+    # past WORDS_LISTED rows the cases are walked newest first with a plain ILIKE
+    login(people.manager)
+    for i in range(3):
+        case = open_case(customer_id=f"W{i}", order=None, subject=f"请退款 {i}")
+        case_customer_message(actor=people.intake, case=case, body="钱一直没到账，要求退款")
+    listed = found(client.get(URL, {"q": term}))
+    monkeypatch.setattr("casework.search.WORDS_LISTED", 1)
+    walked = found(client.get(URL, {"q": term}))
+    assert walked == listed
+    assert (term == "款退") == (walked == [])
