@@ -13,6 +13,7 @@ word (退款 is in a seventh of the subjects) walks the `(created_at, id)` index
 stops at the page's end; a rare one reads its few rows from the trigram index (migration 0021).
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +28,11 @@ PAGE_SIZE = 25
 EXACT_LIMIT = 50
 MAX_TERM_LENGTH = 100
 NAMES_LISTED = 1000
-WORDS_LISTED = 1000
+WORDS_LISTED = 5000
+# a term whose every CJK pair is in this share of the rows or more is found by walking the newest
+COMMON_SHARE = 0.01
+STATS_SECONDS = 600
+_frequencies: dict[str, tuple[float, dict[str, float]]] = {}
 
 
 @dataclass
@@ -65,36 +70,64 @@ def _named(term: str) -> Q | None:
     return Q(customer_id__in=ids)
 
 
-def _listed(term: str) -> tuple[list[int] | None, list[int] | None]:
-    """For a term found by its CJK pairs: the ids of the cases whose texts hold it and of those
-    whose messages hold it, each list `None` when more than `WORDS_LISTED` rows hold it (one
-    statement, on the pairs' indexes, whose bitmaps need no recheck).
+def _pair_frequencies(index: str) -> dict[str, float]:
+    """The share of rows holding each of the commonest CJK pairs of a pairs' index (0023), from
+    PostgreSQL's own statistics (`pg_stats`, refreshed by `ANALYZE`), read at most every
+    `STATS_SECONDS` in a process."""
+    now = time.monotonic()
+    cached = _frequencies.get(index)
+    if cached is not None and now - cached[0] < STATS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            " WHERE schemaname = current_schema() AND tablename = %s",
+            [index],
+        )
+        row = cursor.fetchone()
+    frequencies = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _frequencies[index] = (now, frequencies)
+    return frequencies
 
-    A term few rows hold is then read by those ids; only a common one is left to the statement's
-    walk through the newest cases. PostgreSQL estimates a pair its statistics do not list at up
-    to 0.5% of the rows, so left to itself it walked the newest cases for a rare or absent one:
-    发票, in no subject, read all 1,000,000 cases (1.5–2.3 s); 王伟 5.9 s."""
-    texts = (
-        Case.objects.alias(text=SearchText("subject", "description"))
-        .filter(text__finds=term)
-        .annotate(branch=Value(0))
-        .order_by()
-        .values_list("branch", "pk")[: WORDS_LISTED + 1]
-    )
-    messages = (
-        Message.objects.alias(text=SearchText("body"))
-        .filter(text__finds=term)
-        .annotate(branch=Value(1))
-        .order_by()
-        .values_list("branch", "case_id")[: WORDS_LISTED + 1]
-    )
+
+def _common(term: str, index: str) -> bool:
+    """Whether every pair of the term is in at least `COMMON_SHARE` of the index's rows: then the
+    newest rows, walked, soon fill a page; otherwise the rows holding the term are few enough
+    to read by the index (a pair the statistics do not list is rare)."""
+    frequencies = _pair_frequencies(index)
+    return min(frequencies.get(pair, 0.0) for pair in bigrams(term)) >= COMMON_SHARE
+
+
+def _listed(term: str, *, texts: bool, messages: bool) -> tuple[list | None, list | None]:
+    """For a rare term found by its CJK pairs: the ids of the cases whose texts hold it and of
+    those whose messages hold it, one statement on the pairs' indexes, whose bitmaps need no
+    recheck; `None` for a list of more than `WORDS_LISTED` (the statistics were wrong: walk)."""
+    parts = []
+    if texts:
+        parts.append(
+            Case.objects.alias(text=SearchText("subject", "description"))
+            .filter(text__finds=term)
+            .annotate(branch=Value(0))
+            .order_by()
+            .values_list("branch", "pk")[: WORDS_LISTED + 1]
+        )
+    if messages:
+        parts.append(
+            Message.objects.alias(text=SearchText("body"))
+            .filter(text__finds=term)
+            .annotate(branch=Value(1))
+            .order_by()
+            .values_list("branch", "case_id")[: WORDS_LISTED + 1]
+        )
+    if not parts:
+        return None, None
     found: tuple[list[int], list[int]] = ([], [])
-    for kind, pk in texts.union(messages, all=True):
-        found[kind].append(pk)
+    for branch, pk in parts[0].union(*parts[1:], all=True):
+        found[branch].append(pk)
     in_texts, in_messages = found
     return (
-        in_texts if len(in_texts) <= WORDS_LISTED else None,
-        sorted(set(in_messages)) if len(in_messages) <= WORDS_LISTED else None,
+        in_texts if texts and len(in_texts) <= WORDS_LISTED else None,
+        sorted(set(in_messages)) if messages and len(in_messages) <= WORDS_LISTED else None,
     )
 
 
@@ -115,19 +148,23 @@ def word_matches(user, term: str, *, after=None, limit: int = PAGE_SIZE) -> list
         cases = _newest_first(visible.filter(condition), after)
         return list(cases.values_list("id", "created_at")[:limit])
     if bigrams(term):
-        # A few rows: read by their ids. More: the newest cases walked, each tested with a plain
-        # `ILIKE` (no index for the planner to pick on an estimate: for 扣了两次 it multiplied the
-        # frequencies of its three pairs, which go together, and read 116,227 messages, 1.5 s).
-        in_cases, in_case_messages = _listed(term)
-        in_texts = Q(pk__in=in_cases) if in_cases is not None else Q(text__holds=term)
+        # PostgreSQL estimates a pair its statistics do not list at up to 0.5% of the rows, and a
+        # term of several pairs at the product of theirs, so left to itself it walked all
+        # 1,000,000 cases for 发票, in no subject (1.5–2.3 s), and read 116,227 messages for
+        # 扣了两次 (1.5 s). Here a common term walks the newest cases, each tested by a plain
+        # `ILIKE` (no index to pick); a rare one is read by the ids its index gives.
+        walk_texts = _common(term, "case_search_grams")
+        walk_messages = _common(term, "message_search_grams")
+        in_cases, in_case_messages = _listed(term, texts=not walk_texts, messages=not walk_messages)
+        in_texts = Q(text__holds=term) if in_cases is None else Q(pk__in=in_cases)
         in_messages = (
-            Q(pk__in=in_case_messages)
-            if in_case_messages is not None
-            else Exists(
+            Exists(
                 Message.objects.alias(text=SearchText("body")).filter(
                     case_id=OuterRef("pk"), text__holds=term
                 )
             )
+            if in_case_messages is None
+            else Q(pk__in=in_case_messages)
         )
     branches = [
         _newest_first(visible.filter(condition), after).values_list("id", "created_at")[:limit]

@@ -309,16 +309,28 @@ def test_intake_clients_cannot_search(people, cases):
 
 
 @pytest.mark.parametrize("term", ["退款", "要求退款", "没到账", "款退"])
+@pytest.mark.parametrize(
+    "setting",
+    [("WORDS_LISTED", 1), ("COMMON_SHARE", 0.0)],
+    ids=["more-rows-than-listed", "common-by-the-statistics"],
+)
 def test_a_common_chinese_word_finds_the_same_cases_by_walking(
-    client, login, people, cases, monkeypatch, term
+    client, login, people, cases, monkeypatch, term, setting
 ):
-    # past WORDS_LISTED rows the cases are walked newest first with a plain ILIKE
+    # a term common by PostgreSQL's statistics, or holding more rows than are listed, is found
+    # by walking the newest cases with a plain ILIKE instead of by the ids the pairs' index gives
     login(people.manager)
     for i in range(3):
         case = open_case(customer_id=f"W{i}", order=None, subject=f"请退款 {i}")
         case_customer_message(actor=people.intake, case=case, body="钱一直没到账，要求退款")
     listed = found(client.get(URL, {"q": term}))
-    monkeypatch.setattr("casework.search.WORDS_LISTED", 1)
-    walked = found(client.get(URL, {"q": term}))
+    monkeypatch.setattr(f"casework.search.{setting[0]}", setting[1])
+    with CaptureQueriesContext(connection) as walking:
+        walked = found(client.get(URL, {"q": term}))
     assert walked == listed
     assert (term == "款退") == (walked == [])
+    walked_by_ilike = any(
+        "ILIKE" in q["sql"] and "@@" not in q["sql"] for q in walking.captured_queries
+    )
+    # a term no row holds lists no row: nothing to walk unless the statistics call it common
+    assert walked_by_ilike == (term != "款退" or setting[0] == "COMMON_SHARE")
