@@ -2,15 +2,19 @@
 (reference, phone in any format, order id, customer id) or whose words contain it (subject,
 description, messages, customer name).
 
-A fixed number of statements whatever the term: the customers and the orders it names (two
-index lookups, `selectors.search_condition`), the exact matches, the customers whose name holds
-the words, one statement for the cases with the words, and the rows with what a list row shows
-(three statements, `selectors.with_list_related`).
+A fixed number of statements for each kind of term: the customers and the orders it names (two
+index lookups, `selectors.search_condition`), the exact matches (where the page opens a
+reference, the search ends there), the customers whose name holds the words, for a rare Chinese
+term the ids its pairs' index gives (`_listed`), one statement for the cases with the words, and
+the rows with what a list row shows (three statements, `selectors.with_list_related`); once every
+`STATS_SECONDS` a process also reads the pairs' statistics.
 
 The words are one `UNION` of three branches (the case's texts, its messages, its customer's name),
-each ordered by creation and limited to the page, so PostgreSQL plans each on its own: a common
-word (退款 is in a seventh of the subjects) walks the `(created_at, id)` index newest first and
-stops at the page's end; a rare one reads its few rows from the trigram index (migration 0021).
+each ordered by creation and limited to the page. A common word (退款 is in a seventh of the
+subjects) walks the `(created_at, id)` index newest first and stops at the page's end; a rare
+Chinese one is read by the ids of its rows (migration 0023's pairs' index); a Latin word is left
+to PostgreSQL's plan on the trigram index (migration 0021). The term is in the statement as
+literals, so each term has its own plan (see `cases.search`).
 """
 
 import time
