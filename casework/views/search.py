@@ -42,10 +42,9 @@ class SearchView(StaffRequiredMixin, View):
         term = form.cleaned_data["q"]
         cursor = decode(request.GET.get("after"))
         after = (cursor[0], cursor[1]) if cursor else None
-        results = search_cases(request.user, term, after=after)
-        hit = results.reference_hit
-        if hit is not None and after is None:
-            return redirect("cases:case_detail", reference=hit.reference)
+        results = search_cases(request.user, term, after=after, opens_reference=True)
+        if results.reference_hit is not None and after is None:
+            return redirect("cases:case_detail", reference=results.reference_hit)
         now = timezone.now()
         for case in (*results.exact, *results.words):
             case.sla_view = case_sla(case, now)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from cases.search import spaced
+from cases.search import bigrams, spaced
 from casework.services.conversation import case_customer_message, case_reply
 from tests.support.factories import open_case, order_data
 
@@ -50,7 +50,33 @@ def test_the_index_expression_and_the_query_space_chinese_alike():
             assert cursor.fetchone()[0] == spaced(text)
 
 
-@pytest.mark.parametrize("term", ["退款", "退", "要求退款", "没到账"])
+def test_the_pairs_index_expression_and_the_query_agree():
+    with connection.cursor() as cursor:
+        for text in [
+            "申请退款没有到账",
+            "Refund 退款 abc 王 x 到账了",
+            "㐀豈x豈㐀",
+            "no chinese",
+            "",
+        ]:
+            cursor.execute("SELECT tsvector_to_array(cases_search_grams(%s))", [text])
+            assert sorted(cursor.fetchone()[0]) == bigrams(text), text
+        cursor.execute("SELECT tsvector_to_array(cases_search_grams('申请', '退款'))")
+        assert sorted(cursor.fetchone()[0]) == ["申请", "退款"]  # no pair across the two texts
+
+
+@pytest.mark.parametrize("term", ["款退", "要退款", "没账", "退款没"])
+def test_chinese_characters_found_only_adjacent_and_in_order(client, login, people, cases, term):
+    # every character of these terms is in the refund case's message, never in this order
+    refund, _credit, _plain = cases
+    login(people.manager)
+    response = client.get(URL, {"q": term})
+    assert response.status_code == 200
+    assert response.context["results"].words_searched is True
+    assert refund.reference not in found(response)
+
+
+@pytest.mark.parametrize("term", ["退款", "退", "要求退款", "没到账", "钱一直没到账", "充值50元"])
 def test_chinese_words_of_a_message_find_the_case(client, login, people, cases, term):
     refund, _credit, plain = cases
     login(people.agent)
@@ -105,6 +131,9 @@ def test_an_exact_reference_opens_the_case(client, login, people, cases):
     response = client.get(URL, {"q": refund.reference.lower()})
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{refund.reference}/"
+    with CaptureQueriesContext(connection) as opened:  # no word search, no rows loaded
+        assert client.get(URL, {"q": refund.reference}).status_code == 302
+    assert not any("cases_message" in q["sql"] for q in opened.captured_queries)
     # another queue's reference is not revealed: no redirect, no row
     response = client.get(URL, {"q": credit_case.reference})
     assert response.status_code == 200
@@ -159,7 +188,9 @@ def test_short_latin_terms_search_only_exact_values(client, login, people, cases
     assert response.context["results"].words_searched is False
 
 
-@pytest.mark.parametrize("term", ["x" * 101, "%", "_", "\\", "a\x00b"])
+@pytest.mark.parametrize(
+    "term", ["x" * 101, "%", "_", "\\", "a\x00b", "x' OR '1'='1", "退款' --", "%s %%", "E'\\'"]
+)
 def test_bad_input_is_no_500(client, login, people, cases, term):
     login(people.agent)
     response = client.get(URL, {"q": term})
@@ -168,6 +199,18 @@ def test_bad_input_is_no_500(client, login, people, cases, term):
         assert "q" in response.context["form"].errors
     elif term in ("%", "_", "\\"):
         assert found(response) == []
+
+
+def test_quotes_percent_and_backslash_are_searched_as_typed(client, login, people, cases):
+    # the terms are written into the statement as literals (cases.search.literal)
+    refund, _credit, _plain = cases
+    case_customer_message(actor=people.intake, case=refund, body="it's 100% 退款'了 C:\\dir")
+    login(people.agent)
+    for term in ["it's", "100%", "退款'了", "C:\\dir", "'了"]:
+        response = client.get(URL, {"q": term})
+        assert response.status_code == 200, term
+        assert found(response) == [refund.reference], term
+    assert found(client.get(URL, {"q": "it''s"})) == []
 
 
 def test_who_gets_the_box(client, login, people, cases):
@@ -263,3 +306,31 @@ def test_the_api_names_the_bad_field(people, cases, body, field):
 def test_intake_clients_cannot_search(people, cases):
     response = api_for(people.intake).post("/api/v1/search/", {"q": "退款"}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("term", ["退款", "要求退款", "没到账", "款退"])
+@pytest.mark.parametrize(
+    "setting",
+    [("WORDS_LISTED", 1), ("COMMON_SHARE", 0.0)],
+    ids=["more-rows-than-listed", "common-by-the-statistics"],
+)
+def test_a_common_chinese_word_finds_the_same_cases_by_walking(
+    client, login, people, cases, monkeypatch, term, setting
+):
+    # a term common by PostgreSQL's statistics, or holding more rows than are listed, is found
+    # by walking the newest cases with a plain ILIKE instead of by the ids the pairs' index gives
+    login(people.manager)
+    for i in range(3):
+        case = open_case(customer_id=f"W{i}", order=None, subject=f"请退款 {i}")
+        case_customer_message(actor=people.intake, case=case, body="钱一直没到账，要求退款")
+    listed = found(client.get(URL, {"q": term}))
+    monkeypatch.setattr(f"casework.search.{setting[0]}", setting[1])
+    with CaptureQueriesContext(connection) as walking:
+        walked = found(client.get(URL, {"q": term}))
+    assert walked == listed
+    assert (term == "款退") == (walked == [])
+    walked_by_ilike = any(
+        "ILIKE" in q["sql"] and "@@" not in q["sql"] for q in walking.captured_queries
+    )
+    # a term no row holds lists no row: nothing to walk unless the statistics call it common
+    assert walked_by_ilike == (term != "款退" or setting[0] == "COMMON_SHARE")
