@@ -143,6 +143,10 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    # The workspace's presence heartbeat: kept in the cache, never in the database (so an
+    # accepted beat is a NOOP here); a case outside the caller's scope is a 404.
+    ("POST", "/cases/{reference}/presence/", {"writing": "1"},
+        (LOGIN, NOOP, 404, NOOP, 404, NOOP, NOOP, 403, NOOP)),
     # Evidence: agents of the queue upload; whoever sees the case opens its files.
     ("POST", "/cases/{reference}/files/", {"file": UPLOAD},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
