@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
@@ -40,11 +41,11 @@ def _clean_amount(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError) as exc:
-        raise Invalid({"amount": ["Give an amount like 50.00."]}) from exc
+        raise Invalid({"amount": [_("Give an amount like 50.00.")]}) from exc
     if not value.is_finite() or value <= 0:
-        raise Invalid({"amount": ["The amount must be more than 0.00."]})
+        raise Invalid({"amount": [_("The amount must be more than 0.00.")]})
     if value != value.quantize(Decimal("0.01")):
-        raise Invalid({"amount": ["At most two decimal places."]})
+        raise Invalid({"amount": [_("At most two decimal places.")]})
     return value
 
 
@@ -96,16 +97,27 @@ def refund_request(
     if errors:
         raise Invalid(errors)
     if not policy.case_takes_refunds(case):
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
+        raise Conflict(
+            _("Case %(reference)s is %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display()},
+            code="case_closed",
+        )
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
     if order.currency != currency:  # sums and tiers are per currency: never mix them
-        raise Invalid({"currency": [f"The order was paid in {order.currency}."]})
+        raise Invalid(
+            {"currency": [_("The order was paid in %(currency)s.") % {"currency": order.currency}]}
+        )
     refundable = policy.refundable(order)
     if amount > refundable:
         raise Invalid(
             {
                 "amount": [
-                    f"Only {refundable:.2f} {order.currency} of {order.amount_paid:.2f} paid is still refundable."
+                    _("Only %(refundable)s %(currency)s of %(paid)s paid is still refundable.")
+                    % {
+                        "refundable": f"{refundable:.2f}",
+                        "currency": order.currency,
+                        "paid": f"{order.amount_paid:.2f}",
+                    }
                 ]
             }
         )
@@ -113,7 +125,12 @@ def refund_request(
     tier = policy.tier_for(cumulative, currency)
     if tier is None:
         raise Invalid(
-            {"amount": [f"No approval tier covers a cumulative {cumulative:.2f} {currency}."]}
+            {
+                "amount": [
+                    _("No approval tier covers a cumulative %(amount)s %(currency)s.")
+                    % {"amount": f"{cumulative:.2f}", "currency": currency}
+                ]
+            }
         )
     refund = Refund.objects.create(
         case=case,
@@ -141,7 +158,9 @@ def refund_request(
 def _pending(refund: Refund) -> None:
     if refund.status != RefundStatus.PENDING_APPROVAL:
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status} already.", code="already_decided"
+            _("Refund %(reference)s is %(status)s already.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
+            code="already_decided",
         )
 
 
@@ -153,7 +172,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     _pending(refund)
     limit = policy.require_approver(actor, refund)
     if not policy.payload_unchanged(refund):
-        raise Conflict("The refund changed since it was requested.", code="payload_changed")
+        raise Conflict(_("The refund changed since it was requested."), code="payload_changed")
     policy.require_first_decision(actor, refund)
     try:
         with transaction.atomic():
@@ -169,7 +188,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
             )
     except IntegrityError as exc:
         raise Conflict(
-            "This decision was refused by the database.", code="already_decided"
+            _("This decision was refused by the database."), code="already_decided"
         ) from exc
     approvals = policy.approvals_in_round(refund)
     refund_event(
@@ -199,7 +218,7 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     _pending(refund)
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": ["Say why the refund is rejected."]})
+        raise Invalid({"reason": [_("Say why the refund is rejected.")]})
     limit = policy.require_approver(actor, refund)
     policy.require_first_decision(actor, refund)
     RefundApproval.objects.create(
@@ -230,11 +249,14 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
     stops counting toward the cumulative amounts and can never be paid."""
     refund = _locked(refund)
     if not policy.may_cancel(actor, refund):
-        raise Forbidden("Only the requester or a supervisor can cancel this refund.")
+        raise Forbidden(_("Only the requester or a supervisor can cancel this refund."))
     if not policy.cancellable(refund):
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status}; only a refund waiting for approval "
-            "or a failed one can be cancelled.",
+            _(
+                "Refund %(reference)s is %(status)s; only a refund waiting for approval or a "
+                "failed one can be cancelled."
+            )
+            % {"reference": refund.reference, "status": refund.get_status_display()},
             code="already_decided",
         )
     was = refund.status
@@ -269,19 +291,22 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     cover that tier (too few, or an approver's limit below the new cumulative amount), it goes back
     to `pending_approval` in a new round and nothing is paid until fresh approvals arrive."""
     case_permissions.require(
-        policy.may_retry(actor, refund), "Only finance or a supervisor can retry a refund."
+        policy.may_retry(actor, refund), _("Only finance or a supervisor can retry a refund.")
     )
     refund = _locked(refund)
     if refund.status != RefundStatus.FAILED:
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status}; only failed refunds are retried.",
+            _("Refund %(reference)s is %(status)s; only failed refunds are retried.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
             code="not_failed",
         )
     order = _lock_tier_scope(customer_id=refund.case.customer_id, order_id=refund.order_id)
     refundable = policy.refundable(order, exclude_pk=refund.pk)
     if refund.amount > refundable:
         raise Conflict(
-            f"Only {refundable:.2f} is still refundable on the order.", code="over_refundable"
+            _("Only %(refundable)s is still refundable on the order.")
+            % {"refundable": f"{refundable:.2f}"},
+            code="over_refundable",
         )
     cumulative = policy.cumulative_amount(
         order=order, customer_id=refund.case.customer_id, amount=refund.amount, exclude_pk=refund.pk
@@ -289,7 +314,8 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
     tier = policy.tier_for(cumulative, refund.currency)
     if tier is None:
         raise Conflict(
-            f"No approval tier covers a cumulative {cumulative:.2f} {refund.currency}.",
+            _("No approval tier covers a cumulative %(amount)s %(currency)s.")
+            % {"amount": f"{cumulative:.2f}", "currency": refund.currency},
             code="no_tier",
         )
     held = policy.approvals_covering(refund, cumulative)
@@ -339,15 +365,21 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
 @transaction.atomic
 def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     """Finance settles a refund in `needs_review` after checking the provider's ledger."""
-    case_permissions.require(policy.may_settle(actor), "Only finance settles refunds under review.")
+    case_permissions.require(
+        policy.may_settle(actor), _("Only finance settles refunds under review.")
+    )
     refund = _locked(refund)
     if refund.status != RefundStatus.NEEDS_REVIEW:
-        raise Conflict(f"Refund {refund.reference} is {refund.status}.", code="not_under_review")
+        raise Conflict(
+            _("Refund %(reference)s is %(status)s.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
+            code="not_under_review",
+        )
     if outcome not in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
-        raise Invalid({"outcome": ["succeeded or failed"]})
+        raise Invalid({"outcome": [_("Choose paid or failed.")]})
     note = (note or "").strip()
     if not note:
-        raise Invalid({"note": ["Say what the provider's ledger shows."]})
+        raise Invalid({"note": [_("Say what the provider's ledger shows.")]})
     move(
         refund,
         to=outcome,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
@@ -43,11 +44,18 @@ def sniff_content_type(data: bytes) -> str | None:
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise Invalid({"body": ["Write something."]})
+        raise Invalid({"body": [_("Write something.")]})
     if len(body) > MAX_BODY:
-        raise Invalid({"body": [f"At most {MAX_BODY} characters (this has {len(body)})."]})
+        raise Invalid(
+            {
+                "body": [
+                    _("At most %(max)d characters (this has %(n)d).")
+                    % {"max": MAX_BODY, "n": len(body)}
+                ]
+            }
+        )
     if "\x00" in body:
-        raise Invalid({"body": ["The text contains a NUL character."]})
+        raise Invalid({"body": [_("The text contains a NUL character.")]})
     return body
 
 
@@ -106,20 +114,24 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
     case = _locked(case)
     permissions.require(
         permissions.can_relay_customer_message(actor, case),
-        "Only intake clients and the case's agents can add customer messages.",
+        _("Only intake clients and the case's agents can add customer messages."),
     )
     body = _clean_body(body)
     if case.status == Status.CLOSED:
         raise Conflict(
-            f"Case {case.reference} is closed; open a new case for a new complaint.",
+            _("Case %(reference)s is closed; open a new case for a new complaint.")
+            % {"reference": case.reference},
             code="case_closed",
         )
     if case.status == Status.RESOLVED and not customer_may_reopen(
         status=case.status, resolved_at=case.resolved_at, at=timezone.now()
     ):
         raise Conflict(
-            f"Case {case.reference} was resolved more than {reopen_window().days} days ago; "
-            "open a new case for a new complaint.",
+            _(
+                "Case %(reference)s was resolved more than %(days)d days ago; open a new case "
+                "for a new complaint."
+            )
+            % {"reference": case.reference, "days": reopen_window().days},
             code="reopen_window_passed",
         )
     message = Message.objects.create(case=case, kind=MessageKind.CUSTOMER, body=body, author=None)
@@ -160,13 +172,18 @@ def attachment_add(*, actor, message: Message, name: str, data: bytes) -> Attach
     limit = settings.ATTACHMENT_MAX_BYTES
     if len(data) > limit:
         raise Invalid(
-            {"file": [f"At most {limit // (1024 * 1024)} MB (this is {len(data)} bytes)."]}
+            {
+                "file": [
+                    _("At most %(mb)d MB (this is %(size)d bytes).")
+                    % {"mb": limit // (1024 * 1024), "size": len(data)}
+                ]
+            }
         )
     if not data:
-        raise Invalid({"file": ["The file is empty."]})
+        raise Invalid({"file": [_("The file is empty.")]})
     content_type = sniff_content_type(data)
     if content_type is None:
-        raise Invalid({"file": ["Only PNG, JPEG, GIF, PDF and plain-text files are accepted."]})
+        raise Invalid({"file": [_("Only PNG, JPEG, GIF, PDF and plain-text files are accepted.")]})
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     safe_name = "".join(c for c in base if c.isalnum() or c in "._-").lstrip(".")[-100:] or "file"
     digest = hashlib.sha256(data).hexdigest()

@@ -202,7 +202,7 @@ class QueueCasesView(CaseListView):
         if request.user.is_authenticated:
             self.queue = visible_queues(request.user).filter(code=kwargs["code"]).first()
             if self.queue is None and self.allowed(request.user):
-                raise Http404("No such queue.")
+                raise Http404(_("No such queue."))
         return super().dispatch(request, *args, **kwargs)
 
     @property
