@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 import backoffice.audit.admin  # noqa: F401 - registers the audit trail's admin
-from backoffice.admin_audit import audit_auth_admin
+from backoffice.admin_audit import AuditedAdminMixin, audit_auth_admin
 from backoffice.auth_views import ThrottledAdminLoginForm
 from backoffice.calendars.models import BusinessCalendar, CalendarDay
 
@@ -61,7 +61,7 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -111,7 +111,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name", "calendar")
     list_filter = ("calendar", "kind")
     date_hierarchy = "date"

@@ -5,7 +5,13 @@ or deleted which object, and for a change the fields that changed with their old
 (many-to-many fields, such as a user's roles, as sorted names; secrets never: a password change is
 recorded as the fact that it happened). Inline rows (a queue's memberships) are recorded the same
 way. The users, groups and the money and scope configuration (approval tiers, queues, memberships,
-routing rules) are audited; docs/security.md lists them.
+routing rules, SLA policies, calendars, templates, macros) are audited; docs/security.md lists
+them. Personal data never enters the audit trail: a change of a person's name or e-mail address is
+recorded as the fact that it changed, without the values.
+
+The user admin also keeps an operations admin (model permissions, not superuser) within its own
+powers: it cannot tick "superuser", hand out single permissions, give a role outside the product's
+roles, or change or take over a superuser's account (`UserAdmin` below).
 """
 
 from django.contrib.auth import get_user_model
@@ -15,8 +21,12 @@ from django.db import models, transaction
 
 from backoffice.api.authentication import revoke_tokens
 from backoffice.audit.services import audit_record
+from backoffice.roles import Role
 
 SECRET_FIELDS = frozenset({"password"})
+# Recorded as changed, never with their values: no personal data in the audit trail.
+PERSONAL_FIELDS = frozenset({"first_name", "last_name", "email"})
+CHANGED = "(changed, not recorded)"
 
 
 def _value(obj, field: models.Field):
@@ -52,6 +62,10 @@ def _changes(before: dict, after: dict) -> dict:
     return {name: [before.get(name), new] for name, new in after.items() if before.get(name) != new}
 
 
+def _without_personal(fields: dict) -> dict:
+    return {name: CHANGED if name in PERSONAL_FIELDS else v for name, v in fields.items()}
+
+
 class AuditedAdminMixin:
     def save_model(self, request, obj, form, change):
         fields = _fields(obj, form.changed_data)
@@ -67,7 +81,7 @@ class AuditedAdminMixin:
         obj = form.instance
         fields, before = getattr(request, "_audit_admin", ([], {}))
         after = _snapshot(obj, fields)
-        changes = _changes(before, after) if change else after
+        changes = _without_personal(_changes(before, after) if change else after)
         if changes or not change:
             _record(request, "admin.change" if change else "admin.add", obj, {"fields": changes})
         for formset in formsets:
@@ -77,10 +91,11 @@ class AuditedAdminMixin:
         via = {"via": f"{parent._meta.label_lower}:{parent.pk}"}
         for row in getattr(formset, "new_objects", []):
             fields = _fields(row, [f.name for f in row._meta.concrete_fields])
-            _record(request, "admin.add", row, {**via, "fields": _snapshot(row, fields)})
+            snapshot = _without_personal(_snapshot(row, fields))
+            _record(request, "admin.add", row, {**via, "fields": snapshot})
         for row, changed in getattr(formset, "changed_objects", []):
-            fields = _fields(row, changed)
-            _record(request, "admin.change", row, {**via, "fields": _snapshot(row, fields)})
+            snapshot = _without_personal(_snapshot(row, _fields(row, changed)))
+            _record(request, "admin.change", row, {**via, "fields": snapshot})
         for row in getattr(formset, "deleted_objects", []):
             _record(request, "admin.delete", row, via)
 
@@ -96,7 +111,34 @@ class AuditedAdminMixin:
             super().delete_queryset(request, queryset)
 
 
+# What only a superuser may set on an account (powers, and the account's own history): the rest of
+# the user admin is open to the operations admin's model permissions.
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions", "last_login", "date_joined")
+
+
 class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return fields + SUPERUSER_ONLY_FIELDS
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """Roles only: a non-superuser cannot give a group made outside the product's roles."""
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=Role.values).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # no taking over a superuser's account (its password, its roles)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def user_change_password(self, request, id, form_url=""):
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)

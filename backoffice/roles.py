@@ -10,6 +10,11 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("Finance")
     MANAGER = "manager", _("Manager")
     INTAKE = "intake", _("Intake client")
+    # Configures the product in the Django admin (queues, routing, SLA, calendars, approval tiers,
+    # templates, macros, users and their roles) with model permissions only, never superuser; it
+    # works no case. Its group's permissions are a fixed set (migration 0009_h6_operations_admin),
+    # and the user admin keeps it from granting more (backoffice/admin_audit.py).
+    OPERATIONS_ADMIN = "operations_admin", _("Operations admin")
 
 
 # Roles that work cases (read them, reply, transition); higher roles include the lower.
@@ -45,7 +50,14 @@ def primary_role(user) -> str | None:
     if user.is_superuser:
         return "admin"
     mine = roles_of(user)
-    for role in (Role.MANAGER, Role.FINANCE, Role.SUPERVISOR, Role.AGENT, Role.INTAKE):
+    for role in (
+        Role.MANAGER,
+        Role.FINANCE,
+        Role.SUPERVISOR,
+        Role.AGENT,
+        Role.OPERATIONS_ADMIN,
+        Role.INTAKE,
+    ):
         if role in mine:
             return role.value
     return None

@@ -75,8 +75,10 @@ INSTALLED_APPS = [
     "sla",
     "risk",
     "notifications",
+    "macros",
     "casework",
     "refunds",
+    "desk",
     "reports",
     "web",
 ]
@@ -209,8 +211,19 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Evidence attachments (cases.files): the largest file, the types accepted (recognised by their
+# content; SVG and HTML are never accepted) and how many files one customer message may carry.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+ATTACHMENT_TYPES = env.list(
+    "ATTACHMENT_TYPES",
+    default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
+)
+ATTACHMENT_MAX_PER_MESSAGE = env.int("ATTACHMENT_MAX_PER_MESSAGE", default=5)
+# The API carries files as base64 in JSON (4/3 of their size): a body holds one file of the largest
+# size plus 1 MiB of the rest. nginx's client_max_body_size (deploy/nginx) sits just above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * -(-ATTACHMENT_MAX_BYTES // 3) + 1024 * 1024
+)
 # A customer message reopens a case resolved at most this many days ago (cases.transitions).
 CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
 
@@ -455,8 +468,13 @@ CASE_DETAIL_SECTIONS = {
 }
 # The case workspace's panels owned by other apps.
 CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
+# How often the live screens ask the server again, in seconds: the case lists, the queue overview
+# and the workspace's presence heartbeat (who else has the case open; casework.presence).
+LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}
 # Who may lock an order's amount paid (`casework.services.orders`): `guard(order_pks) -> locked pks`.
 ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
+# What other apps add to a macro's variables (`macros.values`): `provider(case) -> {name: text}`.
+MACRO_VALUE_PROVIDERS = ["refunds.macro_values.refund_amount"]
 # Who reacts to a domain event (backoffice.domain_events; the events: cases.domain_events): called
 # when it is published, in this order, inside the publisher's transaction.
 DOMAIN_EVENT_SUBSCRIBERS = {
@@ -465,15 +483,22 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "case.resolved": ["sla.reactions.case_status_changed", "notifications.reactions.case_resolved"],
     "case.priority_changed": ["sla.reactions.case_priority_changed"],
     "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
+    "case.assigned": ["desk.reactions.case_assigned"],
+    "case.note_added": ["desk.reactions.note_added"],
     "case.customer_messaged": ["sla.reactions.customer_messaged"],
     "case.deadline_extended": ["notifications.reactions.deadline_extended"],
     "orders.received": ["risk.reactions.orders_received"],
     "refund.approval_asked": ["sla.reactions.refund_approval_asked"],
-    "refund.approved": ["sla.reactions.refund_decided", "notifications.reactions.refund_approved"],
-    "refund.rejected": ["sla.reactions.refund_decided"],
+    "refund.approved": [
+        "sla.reactions.refund_decided",
+        "notifications.reactions.refund_approved",
+        "desk.reactions.refund_decided",
+    ],
+    "refund.rejected": ["sla.reactions.refund_decided", "desk.reactions.refund_decided"],
     "refund.cancelled": ["sla.reactions.refund_cancelled"],
     "refund.paid": ["notifications.reactions.refund_paid"],
     "refund.failed": ["notifications.reactions.refund_failed"],
+    "sla.thresholds_fired": ["desk.reactions.thresholds_fired"],
 }
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -44,6 +44,7 @@ LOADED_TABLES = [
     "cases_slaclock",
     "cases_slaclockstop",
     "cases_caseevent",
+    "cases_message",
     "refunds_refund",
     "refunds_refundapproval",
     "refunds_refundattempt",
@@ -52,7 +53,6 @@ RESET_TABLES = [
     *LOADED_TABLES,
     "cases_caseflag",
     "cases_creditaccountsnapshot",
-    "cases_message",
     "cases_attachment",
     "cases_incident",
     "cases_referencecounter",
@@ -708,6 +708,39 @@ CROSS JOIN LATERAL (SELECT
   END AS causes) x
 """
 
+# The conversation the top bar's search reads (issue 24): one message from the customer per case
+# (in English for English-speaking customers; one in a thousand asks for an invoice, 发票, the
+# rare word the benchmark searches) and the assignee's reply on cases past `new`.
+SQL_MESSAGES = """
+INSERT INTO cases_message (case_id, kind, body, author_id, created_at)
+SELECT c.id, 'customer',
+  CASE WHEN cu.language = 'en' THEN
+    (ARRAY['I topped up ' || (10 * (1 + c.id %% 20)) || ' CNY but the credit never arrived',
+           'I was charged twice for the same order, please give the money back',
+           'Wrong number topped up by mistake, please refund me',
+           'My credit limit shows as available but I cannot use it',
+           'Nobody answers the hotline, please call me back'])[1 + (c.id %% 5)::int]
+  ELSE
+    (ARRAY['我充了' || (10 * (1 + c.id %% 20)) || '元话费一直没到账，请帮忙查一下',
+           '钱已经扣了但是手机没有收到充值短信',
+           '充错号码了，能不能帮我撤回或者退款',
+           '同一笔订单扣了两次钱，要求退还多扣的部分',
+           '额度显示还有但是用不了，一直提示风控',
+           '运营商选错了，充到别的号码上了',
+           '请问什么时候能处理好？已经等了很久',
+           '客服电话一直打不通，只能在这里留言'])[1 + (c.id %% 8)::int]
+  END || CASE WHEN c.id %% 1000 = 7 THEN '，另外需要开具发票' ELSE '' END,
+  NULL, c.created_at + interval '1 minute'
+FROM cases_case c JOIN cases_customer cu ON cu.id = c.customer_id
+UNION ALL
+SELECT c.id, 'reply',
+  (ARRAY['您好，已收到您的反馈，正在核实处理。',
+         '您好，我们已联系运营商核查，请耐心等待。',
+         '您好，退款申请已提交，预计1-3个工作日到账。'])[1 + (c.id %% 3)::int],
+  c.assignee_id, c.created_at + interval '30 minutes'
+FROM cases_case c WHERE c.assignee_id IS NOT NULL
+"""
+
 SQL_CLOCKS = """
 INSERT INTO cases_slaclock (case_id, metric, cycle, subject, policy_id, calendar_id, amount, unit,
   extension_level, started_at, due_at, original_due_at, paused_at, paused_seconds, state,
@@ -909,6 +942,9 @@ def seed(url: str, args) -> None:
             s.rows = cur.rowcount
             cur.execute(SQL_REFUND_EVENTS, params)
             s.rows += cur.rowcount
+        with Step("messages (customer's, assignee's reply)") as s:
+            cur.execute(SQL_MESSAGES, params)
+            s.rows = cur.rowcount
         with Step("reference counters") as s:
             cur.execute(
                 "INSERT INTO cases_referencecounter (day, last) "
@@ -927,6 +963,7 @@ def seed(url: str, args) -> None:
                     ).format(t=sql.Literal(table), i=sql.Identifier(table))
                 )
         with Step("rebuild indexes and unique constraints") as s:
+            cur.execute("SET maintenance_work_mem = '512MB'")  # the trigram (GIN) indexes
             for ddl in rebuild:
                 cur.execute(ddl)
             s.rows = len(rebuild)

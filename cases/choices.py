@@ -89,6 +89,14 @@ class MessageKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer message")
 
 
+class AttachmentSource(models.TextChoices):
+    """Where a file came in (a later channel, e-mail, adds its own value)."""
+
+    WORKSPACE = "workspace", _("Uploaded in the workspace")
+    API = "api", _("Uploaded through the API")
+    INTAKE = "intake", _("Sent by the customer")
+
+
 class AssignmentMode(models.TextChoices):
     MANUAL = "manual", _("Manual claim")
     ROUND_ROBIN = "round_robin", _("Round-robin on intake")

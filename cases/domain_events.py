@@ -64,6 +64,35 @@ class CasePriorityChanged(_OfCase, DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CaseAssigned(_OfCase, DomainEvent):
+    """`case` was assigned to `assignee` by `actor` (a supervisor, or the assignee taking it
+    through the assign form); `timeline` is the `assigned` timeline event the change wrote. A
+    claim publishes nothing: the claimer is the actor."""
+
+    name = "case.assigned"
+    assignee: Any
+    timeline: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(_OfCase, DomainEvent):
+    """An internal note (never shown to the customer) was added to `case`."""
+
+    name = "case.note_added"
+    message: Message
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdsFired(DomainEvent):
+    """The SLA sweep fired warning or breach thresholds on a batch of clocks: `fired` holds
+    (`sla.models.SlaClock`, threshold code) pairs, the clocks read with their case, queue and
+    assignee. One event per batch, so that a reaction writes the batch in one statement."""
+
+    name = "sla.thresholds_fired"
+    fired: tuple[tuple[Any, str], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgentReplied(_OfCase, DomainEvent):
     """A public reply to the customer (not an internal note) was added to `case`."""
 

@@ -80,6 +80,11 @@ def assignable_users(queue_ids):
     )
 
 
+def can_search_cases(user) -> bool:
+    """The top bar's search box: staff who read cases (its results are still each one's scope)."""
+    return has_role(user, *CASE_WORKERS)
+
+
 def sees_full_phones(user) -> bool:
     """Staff who work cases see phone numbers whole; everyone else (intake clients) masked."""
     return has_role(user, *CASE_WORKERS)
@@ -96,11 +101,17 @@ def can_relay_customer_message(user, case) -> bool:
     return has_role(user, Role.INTAKE) or can_work_case(user, case)
 
 
-def can_attach(user, case, message) -> bool:
-    """The case's agents on any message; intake clients on the customer's messages only."""
+def can_attach(user, case, message=None) -> bool:
+    """The case's agents, on the case or any of its messages; intake clients on the customer's
+    messages only (the files the customer sent with them)."""
     return can_work_case(user, case) or (
-        has_role(user, Role.INTAKE) and message.kind == MessageKind.CUSTOMER
+        has_role(user, Role.INTAKE) and message is not None and message.kind == MessageKind.CUSTOMER
     )
+
+
+def can_view_files(user, case) -> bool:
+    """Open a case's files: whoever may see the case (intake clients never)."""
+    return can_view_case(user, case)
 
 
 def can_resolve_case(user, case) -> bool:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.errors import Conflict
 from cases import permissions
-from cases.choices import Category, IncidentStatus, Status
+from cases.choices import Category, EventType, IncidentStatus, Status
 from cases.transitions import allowed_targets
 
 # The limits of what staff write (forms, API serializers and services use the same numbers).
@@ -21,6 +21,18 @@ MAX_NOTE = 5_000  # the internal note of a status change or an incident's resolu
 MAX_CUSTOMER_SUMMARY = 1_000  # what the customer is told about the resolution
 MAX_EXTEND_REASON = 1_000  # why a regulatory deadline is extended (the customer is told)
 MAX_SUBJECT = 200  # a case's or an incident's subject / title
+
+
+# What makes a page stale: a write carries the version of the case its page showed (the id of the
+# case's latest timeline event; every change writes one) and is refused when the case changed since.
+# Events that only follow from a change or from the clock (an SLA clock's step, a notification to
+# the customer) do not make a page stale on their own.
+NOT_A_CHANGE = frozenset({EventType.SLA, EventType.NOTIFICATION})
+
+
+def changes_the_case(event_type: str) -> bool:
+    """Does an event of this type make a page rendered before it stale?"""
+    return event_type not in NOT_A_CHANGE
 
 
 # --- the case's state -----------------------------------------------------------------------------
@@ -114,6 +126,11 @@ def may_assign_others(user, case) -> bool:
 
 def may_reply(user, case) -> bool:
     return permissions.can_work_case(user, case) and accepts_replies(case)
+
+
+def may_attach(user, case) -> bool:
+    """Upload a file to the case (evidence): its agents, while it still takes replies."""
+    return permissions.can_attach(user, case) and accepts_replies(case)
 
 
 def may_change_status(user, case) -> bool:

@@ -586,7 +586,8 @@ class CreditAccountSnapshotAdmin(
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ("original_name", "content_type", "size", "sha256", "created_at", "file")
+    fk_name = "message"
+    fields = ("original_name", "content_type", "size", "sha256", "source", "created_at")
 
 
 @admin.register(Message)
@@ -607,21 +608,31 @@ class MessageAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, adm
 
 @admin.register(Attachment)
 class AttachmentAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("original_name", "content_type", "size", "case_reference", "created_at")
-    list_filter = ("content_type",)
-    list_select_related = ("message__case",)
-    search_fields = ("message__case__reference", "sha256")
+    list_display = (
+        "original_name",
+        "content_type",
+        "size",
+        "source",
+        "case_reference",
+        "created_at",
+    )
+    list_filter = ("content_type", "source")
+    list_select_related = ("case",)
+    search_fields = ("case__reference", "sha256")
     search_help_text = _("A case reference or a file's SHA-256.")
-    raw_id_fields = ("message",)
+    raw_id_fields = ("case", "message", "uploaded_by")
+    # The file itself is opened from the case's workspace (scoped, with safe headers), never
+    # through a storage link here.
+    exclude = ("file",)
     ordering = ("-id",)
     sortable_by = ()
 
     def search_condition(self, term: str) -> Q:
-        return Q(message__case__reference=term.upper()) | Q(sha256=term.lower())
+        return Q(case__reference=term.upper()) | Q(sha256=term.lower())
 
     @admin.display(description=_("case"))
     def case_reference(self, obj: Attachment) -> str:
-        return obj.message.case.reference
+        return obj.case.reference
 
 
 @admin.register(ReferenceCounter)

@@ -1,7 +1,8 @@
 """The one FilterSet of the case list, shared by the API and the staff screens."""
 
 import django_filters as filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +12,9 @@ from backoffice.api.timefields import BoundedIsoDateTimeFilter, StrictBooleanFil
 from cases.choices import Category, Channel, FlagCode, Priority, Status
 from cases.models import Case, CaseFlag, Queue
 from casework.selectors import search_condition
+from sla.policy import case_at_risk_q
+
+SLA_STATES = [("breached", _("Breached")), ("at_risk", _("At risk"))]
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -45,6 +49,9 @@ class CaseFilterSet(FilterSet):
         choices=FlagCode.choices, method="filter_flag", label=_("Risk flag"), distinct=False
     )
     breached = StrictBooleanFilter(method="filter_breached", label=_("SLA breached"))
+    sla_state = filters.MultipleChoiceFilter(
+        choices=SLA_STATES, method="filter_sla_state", label=_("SLA now"), distinct=False
+    )
     due_before = BoundedIsoDateTimeFilter(
         field_name="next_due_at", method="filter_due_before", label=_("SLA due before")
     )
@@ -82,6 +89,21 @@ class CaseFilterSet(FilterSet):
 
     def filter_breached(self, queryset, name, value):
         return queryset.filter(breached=value)  # maintained by the SLA services
+
+    def filter_sla_state(self, queryset, name, values):
+        """Open cases breached now, or at risk now and not breached: the queue overview's counts
+        (`sla.counts`). An open case is breached now exactly when its `next_due_at` has passed
+        (`sla.services.refresh_next_due`), a range of the due-time indexes; resolved and closed
+        cases have no due time and match neither."""
+        if not values:
+            return queryset
+        now = timezone.now()
+        wanted = Q(pk__in=[])
+        if "breached" in values:
+            wanted |= Q(next_due_at__lte=now)
+        if "at_risk" in values:
+            wanted |= Q(next_due_at__gt=now) & case_at_risk_q(now)
+        return queryset.filter(wanted)
 
     def filter_search(self, queryset, name, value):
         if not value.strip():

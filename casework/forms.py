@@ -3,11 +3,12 @@
 import re
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import policy
-from cases.choices import RootCause, Status, SubCause
+from cases import files, policy
+from cases.choices import Priority, RootCause, Status, SubCause
 from cases.transitions import ROOT_CAUSE_REQUIRED, allowed_targets, is_reopen, needs_root_cause
 
 REFERENCE_SPLIT = re.compile(r"[\s,;，；]+")
@@ -46,6 +47,21 @@ class ReplyForm(PrefixedForm, forms.Form):
     @property
     def internal(self) -> bool:
         return self.cleaned_data.get("kind") == "note"
+
+
+class AttachmentForm(PrefixedForm, forms.Form):
+    """One file for the case; `cases.files` (through the service) decides what it may be."""
+
+    id_prefix = "attach"
+    file = forms.FileField(label=_("File"), max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = files.accept_attribute()
+        self.fields["file"].help_text = gettext("Accepted: %(types)s; at most %(max)s.") % {
+            "types": ", ".join(files.label(t) for t in files.allowed_types()),
+            "max": filesizeformat(files.max_bytes()),
+        }
 
 
 class AssignForm(PrefixedForm, forms.Form):
@@ -214,13 +230,36 @@ class IncidentResolveForm(PrefixedForm, forms.Form):
 
 
 class BulkForm(forms.Form):
-    """Bulk claim or assign of the ticked cases of a list."""
+    """A bulk action on the ticked cases of a list: claim, assign, change the priority, link to an
+    incident, resolve with a reply. The shape only; the service decides per case."""
 
-    action = forms.ChoiceField(choices=[("claim", _("Claim")), ("assign", _("Assign"))])
+    action = forms.ChoiceField(
+        choices=[
+            ("claim", _("Claim")),
+            ("assign", _("Assign")),
+            ("priority", _("Change priority")),
+            ("incident", _("Link to incident")),
+            ("resolve", _("Resolve")),
+            ("macro", _("Apply a macro")),
+        ]
+    )
     assignee = forms.CharField(required=False, max_length=150)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", "—"), *Priority.choices]
+    )
+    incident = forms.CharField(label=_("Incident"), required=False, max_length=40)
+    reply = forms.CharField(
+        label=_("Reply to each customer"),
+        required=False,
+        max_length=policy.MAX_MESSAGE,
+        widget=_textarea(2),
+    )
+    root_cause = forms.ChoiceField(label=_("Root cause"), required=False)
+    macro = forms.IntegerField(label=_("Macro"), required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["root_cause"].choices = root_cause_choices()
         self.references = [
             r.strip().upper() for r in (self.data.getlist("cases") if self.data else []) if r
         ][:MAX_BULK]
@@ -229,6 +268,15 @@ class BulkForm(forms.Form):
         data = super().clean()
         if not self.references:
             raise forms.ValidationError(_("Tick at least one case."))
-        if data.get("action") == "assign" and not data.get("assignee"):
+        action = data.get("action")
+        if action == "assign" and not data.get("assignee"):
             self.add_error("assignee", _("Choose who gets the cases."))
+        if action == "priority" and not data.get("priority"):
+            self.add_error("priority", _("Choose the new priority."))
+        if action == "incident" and not data.get("incident"):
+            self.add_error("incident", _("Choose an open incident."))
+        if action == "resolve" and not data.get("root_cause"):
+            self.add_error("root_cause", gettext(ROOT_CAUSE_REQUIRED))
+        if action == "macro" and not data.get("macro"):
+            self.add_error("macro", _("Choose a macro."))
         return data

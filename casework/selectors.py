@@ -4,8 +4,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backoffice.errors import NotFound
-from cases import permissions
+from cases import permissions, policy
 from cases.models import (
+    Attachment,
     Case,
     CaseEvent,
     CaseFlag,
@@ -40,6 +41,26 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
         CaseEvent.objects.filter(case_id__in=cases)
         .select_related("actor", "case")
         .order_by("created_at", "id")
+    )
+
+
+def case_version(case: Case) -> int:
+    """The case's version: the id of its latest timeline event (0 before any)."""
+    latest = CaseEvent.objects.filter(case_id=case.pk).order_by("-id").values_list("pk", flat=True)
+    return latest.first() or 0
+
+
+def case_changes_since(case: Case, version: int) -> list[CaseEvent]:
+    """The changes of the case after timeline event `version` (its page's version), oldest first.
+
+    The case row is locked first (inside the caller's transaction): every service locks it before
+    it records its events, so a change either shows here or waits for the caller's write to end."""
+    list(Case.objects.select_for_update(no_key=True).filter(pk=case.pk).values_list("pk"))
+    return list(
+        CaseEvent.objects.filter(case_id=case.pk, pk__gt=version)
+        .exclude(type__in=list(policy.NOT_A_CHANGE))
+        .select_related("actor", "case")
+        .order_by("id")
     )
 
 
@@ -138,3 +159,22 @@ def pending_contact_changes(customer_id: int) -> list[ContactChange]:
 def is_customer_of(case: Case, external_id: str) -> bool:
     """Whether the customer an intake names is the case's (one indexed lookup)."""
     return Customer.objects.filter(pk=case.customer_id, external_id=external_id.strip()).exists()
+
+
+def case_files(case: Case) -> list[Attachment]:
+    """The case's files, oldest first, with who uploaded each (one query)."""
+    return list(
+        Attachment.objects.filter(case_id=case.pk)
+        .select_related("uploaded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def case_file(user, reference: str, pk: int) -> Attachment:
+    """One file of a case the user may see, or NotFound (as for a case outside their scope)."""
+    case = case_for_update(user, reference)
+    attachment = Attachment.objects.filter(case_id=case.pk, pk=pk).first()
+    if attachment is None:
+        raise NotFound(_("No such file on case %(reference)s.") % {"reference": reference})
+    attachment.case = case
+    return attachment

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from casework.views import actions, incidents, queues, workspace
+from casework.views import (
+    actions,
+    files,
+    incidents,
+    live,
+    macros,
+    next_case,
+    queues,
+    search,
+    workspace,
+)
 
 app_name = "cases"
 
@@ -13,17 +23,23 @@ urlpatterns = [
     path("queues/<slug:code>/", queues.QueueCasesView.as_view(), name="queue_cases"),
     path("cases/", queues.AllCasesView.as_view(), name="case_list"),
     path("cases/mine/", queues.MyCasesView.as_view(), name="my_cases"),
+    path("search/", search.SearchView.as_view(), name="search"),
+    path("cases/next/", next_case.NextCaseView.as_view(), name="next_case"),
     path(REF, workspace.CaseDetailView.as_view(), name="case_detail"),
     path(REF + "claim/", actions.ClaimView.as_view(), name="case_claim"),
     path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),
     path(REF + "reply/", actions.ReplyView.as_view(), name="case_reply"),
     path(REF + "status/", actions.StatusView.as_view(), name="case_status"),
+    path(REF + "macro/", macros.MacroView.as_view(), name="case_macro"),
     path(REF + "extend/", actions.ExtendView.as_view(), name="case_extend"),
     path(REF + "incident/", actions.LinkIncidentView.as_view(), name="case_incident"),
     path(REF + "merge/", actions.MergeView.as_view(), name="case_merge"),
     path(REF + "checklist/", actions.ChecklistTickView.as_view(), name="case_checklist"),
     path(REF + "sub-cause/", actions.SubCauseView.as_view(), name="case_sub_cause"),
     path(REF + "contact/", actions.ContactChangeView.as_view(), name="case_contact"),
+    path(REF + "files/", files.CaseFileUploadView.as_view(), name="case_file_upload"),
+    path(REF + "files/<int:pk>/", files.CaseFileView.as_view(), name="case_file"),
+    path(REF + "presence/", live.PresenceView.as_view(), name="case_presence"),
     path("incidents/", incidents.IncidentListView.as_view(), name="incident_list"),
     path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_create"),
     path("incidents/<slug:code>/", incidents.IncidentDetailView.as_view(), name="incident_detail"),

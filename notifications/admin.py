@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
 from cases.phones import mask_phone
@@ -9,7 +10,7 @@ from notifications.models import CannedSummary, Notification, NotificationTempla
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("purpose", "language", "channel", "subject", "has_error", "updated_at")
     list_filter = ("purpose", "language", "channel")
     readonly_fields = ("render_error", "updated_at")
@@ -35,7 +36,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedSummary)
-class CannedSummaryAdmin(admin.ModelAdmin):
+class CannedSummaryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "category", "language", "active")
     list_filter = ("category", "language", "active")
     fields = ("title", "category", "language", "text", "active")

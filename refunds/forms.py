@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import PrefixedForm
-from refunds.choices import Liability
+from refunds.choices import Liability, RefundStatus
 
 
 class RefundRequestForm(PrefixedForm, forms.Form):
@@ -38,3 +38,42 @@ class ApproveForm(PrefixedForm, forms.Form):
 
 class RejectForm(PrefixedForm, forms.Form):
     reason = forms.CharField(label=_("Reason for rejecting"), max_length=2_000)
+
+
+class RetryForm(forms.Form):
+    """Send a failed refund again. `seen_attempts`: the attempts shown when the button was
+    pressed; another attempt since (a double submit, a colleague) is refused, not sent again."""
+
+    seen_attempts = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class SettleForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What the provider's ledger shows"),
+        choices=[
+            (RefundStatus.SUCCEEDED, _("Paid: mark it paid")),
+            (RefundStatus.FAILED, _("Not paid: mark it failed")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    provider_reference = forms.CharField(
+        label=_("Provider's reference of the payment"), max_length=100, required=False
+    )
+    note = forms.CharField(
+        label=_("What you checked"), max_length=2_000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == RefundStatus.SUCCEEDED and not data.get("provider_reference"):
+            self.add_error(
+                "provider_reference",
+                _("Give the reference of the payment found in the provider's ledger."),
+            )
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is given up"), max_length=2_000, widget=forms.Textarea(attrs={"rows": 2})
+    )

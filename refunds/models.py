@@ -105,6 +105,13 @@ class Refund(models.Model):
             ),
             # Lets an approval carry the refund's requester with a composite foreign key (PostgreSQL).
             models.UniqueConstraint(fields=["id", "requester"], name="refund_id_requester"),
+            # One payment at the provider pays one refund: a reference finance settles a refund
+            # with can never mark a second one paid.
+            models.UniqueConstraint(
+                fields=["provider_reference"],
+                condition=Q(status=RefundStatus.SUCCEEDED) & ~Q(provider_reference=""),
+                name="refund_paid_provider_ref_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="refund_status_time"),
@@ -115,6 +122,20 @@ class Refund(models.Model):
                 fields=["created_at", "id"],
                 condition=Q(status=RefundStatus.PENDING_APPROVAL),
                 name="refund_pending_oldest",
+            ),
+            # the finance console: the refunds that may need finance, oldest request first
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(
+                    status__in=[
+                        RefundStatus.FAILED,
+                        RefundStatus.NEEDS_REVIEW,
+                        RefundStatus.APPROVED,
+                        RefundStatus.PROCESSING,
+                        RefundStatus.OUTCOME_UNKNOWN,
+                    ]
+                ),
+                name="refund_attention_oldest",
             ),
         ]
 

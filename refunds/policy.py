@@ -292,6 +292,41 @@ def may_retry(user, refund: Refund) -> bool:
     return has_role(user, Role.FINANCE) or case_permissions.can_supervise_case(user, refund.case)
 
 
-def may_settle(user) -> bool:
-    """Finance settles a refund under review."""
+def may_settle(user, refund: Refund | None = None) -> bool:
+    """Finance settles a refund under review, but never one they asked for themselves: marking a
+    refund paid is a money decision and keeps its four eyes (`refund`: None asks about the role)."""
+    if refund is not None and user.pk == refund.requester_id:
+        return False
     return has_role(user, Role.FINANCE)
+
+
+# The finance console: the refunds someone must act on.
+
+# A refund sent to the provider (or approved and not yet sent) for longer than this has been waiting
+# too long: the worker or the provider may be stuck, and finance should know.
+STUCK_AFTER = timedelta(minutes=30)
+RECENT = timedelta(hours=24)
+STUCK_STATUSES = (RefundStatus.APPROVED, RefundStatus.PROCESSING, RefundStatus.OUTCOME_UNKNOWN)
+
+
+def may_use_finance_console(user) -> bool:
+    """Finance (who retry, settle and cancel), managers (who watch the money) and supervisors (who
+    may retry and cancel their queues' failed refunds)."""
+    return has_role(user, Role.FINANCE, Role.MANAGER, Role.SUPERVISOR)
+
+
+def stuck_q(now) -> models.Q:
+    return models.Q(status__in=STUCK_STATUSES, updated_at__lt=now - STUCK_AFTER)
+
+
+def needs_finance_q(now) -> models.Q:
+    """Refunds a person must act on or look at: failed (retry or cancel), under review (settle),
+    and those waiting on the provider for too long."""
+    return models.Q(status__in=[RefundStatus.FAILED, RefundStatus.NEEDS_REVIEW]) | stuck_q(now)
+
+
+def recently_finished_q(now) -> models.Q:
+    """Paid or given up in the last day: where a refund finance acted on ends up."""
+    return models.Q(
+        status__in=[RefundStatus.SUCCEEDED, RefundStatus.CANCELLED], finished_at__gte=now - RECENT
+    )

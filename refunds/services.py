@@ -283,13 +283,17 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
 
 
 @transaction.atomic
-def refund_retry(*, actor, refund: Refund) -> Refund:
+def refund_retry(*, actor, refund: Refund, seen_attempts: int | None = None) -> Refund:
     """Finance sends a failed refund again: a new attempt with a new key, if it still fits.
 
     The tier is decided again, under the customer's and the order's locks, on everything paid or in
     flight now (failed refunds not cancelled included). If the approvals the refund holds no longer
     cover that tier (too few, or an approver's limit below the new cumulative amount), it goes back
-    to `pending_approval` in a new round and nothing is paid until fresh approvals arrive."""
+    to `pending_approval` in a new round and nothing is paid until fresh approvals arrive.
+
+    `seen_attempts`: the attempts the person saw when they chose to retry (a screen's form). If
+    another attempt ran since (someone retried it and it failed again), nothing is sent: they
+    decide again on what happened since, and a double submit never sends a refund twice."""
     case_permissions.require(
         policy.may_retry(actor, refund), _("Only finance or a supervisor can retry a refund.")
     )
@@ -299,6 +303,12 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
             _("Refund %(reference)s is %(status)s; only failed refunds are retried.")
             % {"reference": refund.reference, "status": refund.get_status_display()},
             code="not_failed",
+        )
+    if seen_attempts is not None and seen_attempts != refund.attempt_count:
+        raise Conflict(
+            _("Refund %(reference)s had another attempt since it was shown.")
+            % {"reference": refund.reference},
+            code="refund_changed",
         )
     order = _lock_tier_scope(customer_id=refund.case.customer_id, order_id=refund.order_id)
     refundable = policy.refundable(order, exclude_pk=refund.pk)
@@ -363,12 +373,21 @@ def refund_retry(*, actor, refund: Refund) -> Refund:
 
 
 @transaction.atomic
-def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
-    """Finance settles a refund in `needs_review` after checking the provider's ledger."""
+def refund_settle(
+    *, actor, refund: Refund, outcome: str, note: str, provider_reference: str = ""
+) -> Refund:
+    """Finance settles a refund in `needs_review` after checking the provider's ledger; a refund
+    settled as paid may carry the provider's reference of the payment found there. Nobody settles
+    a refund they asked for, and a provider reference pays one refund only."""
     case_permissions.require(
         policy.may_settle(actor), _("Only finance settles refunds under review.")
     )
     refund = _locked(refund)
+    if not policy.may_settle(actor, refund):
+        raise Forbidden(
+            _("You asked for this refund; another finance user must settle it."),
+            code="cannot_settle_own_refund",
+        )
     if refund.status != RefundStatus.NEEDS_REVIEW:
         raise Conflict(
             _("Refund %(reference)s is %(status)s.")
@@ -380,14 +399,44 @@ def refund_settle(*, actor, refund: Refund, outcome: str, note: str) -> Refund:
     note = (note or "").strip()
     if not note:
         raise Invalid({"note": [_("Say what the provider's ledger shows.")]})
-    move(
-        refund,
-        to=outcome,
-        finished_at=timezone.now(),
-        status_reason=f"{refund.status_reason}\nsettled by finance: {note}".strip(),
+    provider_reference = (provider_reference or "").strip()
+    if len(provider_reference) > 100:
+        raise Invalid({"provider_reference": [_("At most 100 characters.")]})
+    fields = {}
+    taken = Conflict(
+        _("Provider reference %(reference)s belongs to another refund.")
+        % {"reference": provider_reference},
+        code="provider_reference_taken",
     )
-    refund_event(refund, RefundEvent.SETTLED, actor, outcome=outcome)
-    refund_audit(refund, RefundAudit.SETTLE, actor, outcome=outcome)
+    if provider_reference and outcome == RefundStatus.SUCCEEDED:
+        # Friendly first; the partial unique index `refund_paid_provider_ref_once` decides when
+        # two settles of different refunds race with the same reference.
+        if (
+            Refund.objects.filter(provider_reference=provider_reference)
+            .exclude(pk=refund.pk)
+            .exists()
+        ):
+            raise taken
+        fields["provider_reference"] = provider_reference
+    try:
+        with transaction.atomic():
+            move(
+                refund,
+                to=outcome,
+                finished_at=timezone.now(),
+                status_reason=f"{refund.status_reason}\nsettled by finance: {note}".strip(),
+                **fields,
+            )
+    except IntegrityError as exc:
+        raise taken from exc
+    refund_event(
+        refund,
+        RefundEvent.SETTLED,
+        actor,
+        outcome=outcome,
+        **({"provider_reference": provider_reference} if fields else {}),
+    )
+    refund_audit(refund, RefundAudit.SETTLE, actor, outcome=outcome, **fields)
     outcome_event = events.Paid if outcome == RefundStatus.SUCCEEDED else events.Failed
     publish(
         outcome_event(

@@ -22,4 +22,20 @@ urlpatterns = [
         views.RefundDecisionView.as_view(decision=Decision.REJECT),
         name="reject",
     ),
+    path("finance/", views.FinanceConsoleView.as_view(), name="finance_console"),
+    path(
+        "finance/<int:pk>/retry/",
+        views.FinanceActionView.as_view(action="retry"),
+        name="finance_retry",
+    ),
+    path(
+        "finance/<int:pk>/settle/",
+        views.FinanceActionView.as_view(action="settle"),
+        name="finance_settle",
+    ),
+    path(
+        "finance/<int:pk>/cancel/",
+        views.FinanceActionView.as_view(action="cancel"),
+        name="finance_cancel",
+    ),
 ]

@@ -19,19 +19,29 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import TemplateView
 
 from backoffice.errors import DomainError, Invalid
-from backoffice.templatetags.ui import format_money
+from backoffice.roles import Role, has_role
+from backoffice.templatetags.ui import format_money, format_when
 from casework.views.actions import CaseActionView
-from casework.views.base import apply_invalid, is_partial, report
+from casework.views.base import apply_invalid, error_text, is_partial, report
 from casework.views.paging import keyset_page
 from casework.views.sla import single_clock
-from refunds import policy, selectors, services
-from refunds.choices import COUNTED_STATUSES, Decision
+from refunds import policy, provider_answers, selectors, services
+from refunds.choices import COUNTED_STATUSES, AttemptStatus, Decision, RefundStatus
 from refunds.events import clock_subject
-from refunds.forms import ApproveForm, RefundRequestForm, RejectForm
+from refunds.filtersets import FinanceConsoleFilterSet
+from refunds.forms import (
+    ApproveForm,
+    CancelForm,
+    RefundRequestForm,
+    RejectForm,
+    RetryForm,
+    SettleForm,
+)
 from refunds.models import Refund
 
 # A page of the inbox, oldest request first (the approval clock runs from the request). The
@@ -261,3 +271,238 @@ class RefundDecisionView(ApproverRequiredMixin, View):
         if is_partial(self.request):
             return render_inbox(self.request, status=status)
         return redirect(reverse("refunds:approvals") + _here(self.request.GET.get("cursor")))
+
+
+# --- The finance console (`/finance/`) ----------------------------------------------------------
+# Failed, under-review and stuck refunds with the provider's answer in words, their case, amounts
+# and attempts, and per refund what the person may do: retry, settle, cancel, each through
+# `refunds.services` (which asks `refunds.policy`).
+
+CONSOLE_PAGE = 25
+
+# The refusals the console's actions meet, by the service's code, in the user's language.
+CONSOLE_ERROR_TEXT = {
+    "not_failed": gettext_noop(
+        "This refund is no longer failed: someone retried or cancelled it in the meantime."
+    ),
+    "refund_changed": gettext_noop(
+        "This refund had another attempt since the page was shown; look at it again first."
+    ),
+    "over_refundable": gettext_noop("The order no longer has enough left to refund this amount."),
+    "no_tier": gettext_noop("No approval tier covers the cumulative amount any more."),
+    "not_under_review": gettext_noop(
+        "This refund is no longer under review: it was settled in the meantime."
+    ),
+    "already_decided": gettext_noop(
+        "Only a failed refund can be cancelled here; this one has moved on."
+    ),
+    "cannot_settle_own_refund": gettext_noop(
+        "You asked for this refund; another finance colleague must settle it."
+    ),
+    "provider_reference_taken": gettext_noop(
+        "This provider reference already belongs to another refund."
+    ),
+}
+# Who may do what, when the policy refuses (the services' generic code "permission_denied").
+CONSOLE_REFUSED = {
+    "retry": gettext_noop("Only finance or a supervisor of the case can retry a refund."),
+    "settle": gettext_noop("Only finance settles refunds under review."),
+    "cancel": gettext_noop("Only finance or a supervisor of the case can give up a failed refund."),
+}
+# The services' field messages the console can meet, so they show translated too.
+CONSOLE_FIELD_TEXT = [
+    gettext_noop("Say what the provider's ledger shows."),
+    gettext_noop("succeeded or failed"),
+    gettext_noop("At most 100 characters."),
+]
+_FORMS = {"retry": RetryForm, "settle": SettleForm, "cancel": CancelForm}
+
+
+def console_error_text(exc: DomainError, action: str) -> str:
+    if exc.code == "permission_denied":
+        return _(CONSOLE_REFUSED[action])
+    if exc.code in CONSOLE_ERROR_TEXT:
+        return _(CONSOLE_ERROR_TEXT[exc.code])
+    return error_text(exc)
+
+
+class FinanceConsoleMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not policy.may_use_finance_console(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _waiting_text(refund: Refund) -> str:
+    if refund.status == RefundStatus.APPROVED:
+        return _("Approved since %(since)s but not yet sent to the provider.") % {
+            "since": format_when(refund.updated_at)
+        }
+    return _(
+        "Waiting for the provider's final answer since %(since)s. The same request is asked "
+        "again (it cannot be paid twice); without an answer it comes to finance to settle."
+    ) % {"since": format_when(refund.updated_at)}
+
+
+def failed_attempt(attempts: list) -> bool:
+    """The last attempt was refused without an error of its own (the provider answered `failed`:
+    its reason is on the refund)."""
+    return bool(attempts) and attempts[-1][0].status == AttemptStatus.FAILED and not attempts[-1][1]
+
+
+def _console_row(refund: Refund, user, forms: dict) -> dict:
+    said, settled_note = provider_answers.split_settled_note(refund.status_reason)
+    attempts = [(a, provider_answers.explain(a.error)) for a in refund.attempts.all()]
+    if refund.status in (RefundStatus.FAILED, RefundStatus.NEEDS_REVIEW):
+        answer = provider_answers.explain(said)
+        if answer is None and attempts and attempts[-1][1] is not None:
+            answer = attempts[-1][1]
+        elif failed_attempt(attempts) and answer is not None:
+            # a refusal the provider answered with (200, failed) is kept on the refund only
+            attempts[-1] = (attempts[-1][0], answer)
+        waiting = ""
+    elif refund.status in policy.STUCK_STATUSES:
+        answer = attempts[-1][1] if attempts else None
+        waiting = _waiting_text(refund)
+    else:  # paid or cancelled recently: what finance (or the canceller) wrote is shown as theirs
+        answer, waiting = None, ""
+        if refund.status == RefundStatus.CANCELLED:
+            settled_note = said
+    failed = refund.status == RefundStatus.FAILED
+    review = refund.status == RefundStatus.NEEDS_REVIEW
+    own_review = review and has_role(user, Role.FINANCE) and user.pk == refund.requester_id
+    this_round = [a for a in refund.approvals.all() if a.round == refund.approval_round]
+
+    def form(action, initial=None):
+        return forms.get((action, refund.pk)) or _FORMS[action](
+            initial=initial, auto_id=f"{action}-{refund.pk}-%s"
+        )
+
+    can_retry = failed and policy.may_retry(user, refund)
+    can_settle = review and policy.may_settle(user, refund)
+    can_cancel = failed and policy.may_cancel(user, refund)
+    last_reference = next(
+        (a.provider_reference for a, _answer in reversed(attempts) if a.provider_reference), ""
+    )
+    return {
+        "refund": refund,
+        "answer": answer,
+        "waiting": waiting,
+        "settled_note": settled_note,
+        "attempts": attempts,
+        "approvals": sum(1 for a in this_round if a.decision == Decision.APPROVE),
+        "retry_form": form("retry", {"seen_attempts": refund.attempt_count}) if can_retry else None,
+        "settle_form": form("settle", {"provider_reference": last_reference})
+        if can_settle
+        else None,
+        "cancel_form": form("cancel") if can_cancel else None,
+        "blocked": _("You asked for this refund; another finance colleague must settle it.")
+        if own_review
+        else "",
+    }
+
+
+def console_context(request, forms: dict | None = None) -> tuple[dict, int]:
+    user = request.user
+    data = request.GET.copy()
+    cursor = data.pop("cursor", [None])[-1] or None
+    filterset = FinanceConsoleFilterSet(
+        data, queryset=selectors.finance_console(user), request=request
+    )
+    filterset.form.label_suffix = ""
+    status = 200
+    if filterset.is_valid():
+        page = keyset_page(filterset.qs, ordering="created_at", cursor=cursor, size=CONSOLE_PAGE)
+        if cursor and not page.items:  # its refunds all dealt with since: the first page
+            page = keyset_page(filterset.qs, ordering="created_at", cursor=None, size=CONSOLE_PAGE)
+    else:
+        page, status = keyset_page(Refund.objects.none(), ordering="created_at", cursor=None), 400
+    return {
+        "filter_form": filterset.form,
+        "rows": [_console_row(r, user, forms or {}) for r in page.items],
+        "page": page,
+        "here": f"?{request.GET.urlencode()}" if request.GET else "",
+        "query": data.urlencode(),
+    }, status
+
+
+def render_console(request, *, forms=None, status: int = 200):
+    context, shown = console_context(request, forms)
+    template = (
+        "refunds/partials/console.html" if is_partial(request) else "refunds/finance_console.html"
+    )
+    response = render(request, template, context, status=max(status, shown))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class FinanceConsoleView(FinanceConsoleMixin, View):
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        return render_console(request)
+
+
+class FinanceActionView(FinanceConsoleMixin, View):
+    """Retry, settle or cancel one refund of the console; the answer is the console again."""
+
+    http_method_names = ["get", "post"]
+    action = "retry"
+
+    def get(self, request, *args, **kwargs):
+        return redirect(reverse("refunds:finance_console") + self._here())
+
+    def _here(self) -> str:
+        return f"?{self.request.GET.urlencode()}" if self.request.GET else ""
+
+    def post(self, request, pk: int):
+        refund = selectors.finance_console(request.user).filter(pk=pk).first()
+        if refund is None:
+            raise Http404(_("No such refund."))
+        form = _FORMS[self.action](request.POST, auto_id=f"{self.action}-{pk}-%s")
+        if form.is_valid():
+            try:
+                text = self.perform(refund, form.cleaned_data)
+                messages.success(request, text % {"ref": refund.reference})
+            except Invalid as exc:
+                apply_invalid(form, exc)
+            except DomainError as exc:
+                messages.error(request, console_error_text(exc, self.action))
+                return self.finish(exc.status)
+        if form.errors:
+            messages.error(request, _("Check the highlighted fields."))
+            return render_console(request, forms={(self.action, pk): form}, status=400)
+        return self.finish()
+
+    def perform(self, refund: Refund, data: dict) -> str:
+        actor = self.request.user
+        if self.action == "retry":
+            done = services.refund_retry(
+                actor=actor, refund=refund, seen_attempts=data["seen_attempts"]
+            )
+            if done.status == RefundStatus.PENDING_APPROVAL:
+                return _(
+                    "Refund %(ref)s needs fresh approval first: the amounts refunded on its order "
+                    "or to its customer rose since it was approved."
+                )
+            return _("Refund %(ref)s is sent to the provider again.")
+        if self.action == "settle":
+            done = services.refund_settle(
+                actor=actor,
+                refund=refund,
+                outcome=data["outcome"],
+                note=data["note"],
+                provider_reference=data["provider_reference"],
+            )
+            if done.status == RefundStatus.SUCCEEDED:
+                return _("Refund %(ref)s is marked paid.")
+            return _("Refund %(ref)s is marked failed; retry or cancel it.")
+        services.refund_cancel(actor=actor, refund=refund, reason=data["reason"])
+        return _("Refund %(ref)s is cancelled; it no longer counts against its order.")
+
+    def finish(self, status: int = 200):
+        if is_partial(self.request):
+            return render_console(self.request, status=status)
+        return redirect(reverse("refunds:finance_console") + self._here())

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
 from sla.models import EscalationRule, SlaClock, SlaPolicy, SlaTarget
@@ -15,7 +16,7 @@ class SlaTargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "kind",
@@ -38,7 +39,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "threshold", "metric", "action", "queue", "enabled")
     list_editable = ("enabled",)
     list_filter = ("threshold", "action", "enabled")

@@ -15,7 +15,7 @@ from backoffice.cache import cached
 from backoffice.calendars.models import BusinessCalendar
 from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import past_verified
-from cases.choices import Channel, EventType, FlagCode, Status
+from cases.choices import OPEN_STATUSES, Channel, EventType, FlagCode, Status
 from cases.events import record_event
 from cases.models import Case
 from cases.models.cases import NO_DUE
@@ -35,14 +35,27 @@ CASE_METRICS_STOPPED_BY_RESOLVE = frozenset(
 )
 
 
-def _counting_for_next_due():
-    """The clocks whose due time `Case.next_due_at` follows: running ones, not a refund's."""
-    return SlaClock.objects.filter(state=ClockState.ACTIVE).exclude(metric=Metric.REFUND_APPROVAL)
+def _counting_for_next_due(cycle):
+    """The clocks whose due time `Case.next_due_at` follows: running ones and those breached in the
+    case's current cycle (`cycle`: a number, or `OuterRef("cycle")`), not a refund's.
+
+    A breached clock keeps its (past) due time in the key, so the list's "SLA due, soonest first"
+    puts breached cases first, the longest overdue first: an open case is breached now
+    (`sla.policy.case_breached_q`) exactly when `next_due_at <= now` (a breached clock's due time
+    is never after its breach; a running one past due is breached by definition). Before, the
+    breach left the key and the case sank to its next running clock's due time or to the end."""
+    return SlaClock.objects.filter(
+        Q(state=ClockState.ACTIVE) | Q(state=ClockState.BREACHED, cycle=cycle)
+    ).exclude(metric=Metric.REFUND_APPROVAL)
 
 
 def refresh_next_due(case) -> None:
-    """Keep `Case.next_due_at` (the list's SLA ordering) equal to its earliest running due time."""
-    due = _counting_for_next_due().filter(case=case).aggregate(due=Min("due_at"))["due"] or NO_DUE
+    """Keep `Case.next_due_at` (the list's SLA ordering) equal to the earliest due time of its
+    running or breached clocks while it is open; no due time once resolved or closed."""
+    due = NO_DUE
+    if case.status in OPEN_STATUSES:
+        clocks = _counting_for_next_due(case.cycle).filter(case=case)
+        due = clocks.aggregate(due=Min("due_at"))["due"] or NO_DUE
     if case.next_due_at != due:
         Case.objects.filter(pk=case.pk).update(next_due_at=due)
         case.next_due_at = due
@@ -54,20 +67,26 @@ def cases_mark_breached(case_ids) -> None:
         Case.objects.filter(pk__in=case_ids, breached=False).update(breached=True)
 
 
-def cases_next_due_refresh(case_ids) -> None:
-    """`refresh_next_due` for many cases in one statement (the in-memory cases are not updated)."""
-    if not case_ids:
-        return
+def next_due_expression():
+    """`refresh_next_due`'s due time as an expression over the `Case` rows of an `UPDATE`."""
     earliest = (
-        _counting_for_next_due()
+        _counting_for_next_due(OuterRef("cycle"))
         .filter(case=OuterRef("pk"))
         .order_by()
         .values("case")
         .annotate(due=Min("due_at"))
         .values("due")
     )
-    Case.objects.filter(pk__in=case_ids).update(
-        next_due_at=Coalesce(Subquery(earliest), Value(NO_DUE))
+    return Coalesce(Subquery(earliest), Value(NO_DUE))
+
+
+def cases_next_due_refresh(case_ids) -> None:
+    """`refresh_next_due` for many open cases in one statement (the in-memory cases are not
+    updated)."""
+    if not case_ids:
+        return
+    Case.objects.filter(pk__in=case_ids, status__in=OPEN_STATUSES).update(
+        next_due_at=next_due_expression()
     )
 
 

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.bulk import rows_update
+from backoffice.domain_events import publish
+from cases.domain_events import ThresholdsFired
 from cases.events import events_batched
 from sla import escalation
 from sla.choices import Threshold
@@ -84,6 +86,9 @@ def _sweep_batch(ids: list[int], now: datetime, rules: escalation.Rules) -> int:
             for code in codes:
                 escalation.run(clock=clock, threshold=code, rules=rules, moves=moves)
         moves.apply()
+    pairs = tuple((clock, code) for clock, codes in fired for code in codes)
+    if pairs:
+        publish(ThresholdsFired(fired=pairs))
     return sum(len(codes) for _, codes in fired)
 
 

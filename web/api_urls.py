@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("macros.api_urls")),
     path("", include("casework.api.urls")),
     path("", include("refunds.api.urls")),
     path("reports/", include("reports.api_urls")),

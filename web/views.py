@@ -15,7 +15,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from backoffice.roles import Role, has_role
-from refunds.policy import may_approve_at_all
+from refunds.policy import may_approve_at_all, may_use_finance_console
 
 REPORTS_PATH = "/reports/"
 
@@ -47,6 +47,8 @@ def nav_items(request) -> list[NavItem]:
         items.append((reverse("cases:case_list"), _("All queues")))
     if may_approve_at_all(user):
         items.append((reverse("refunds:approvals"), _("Approvals")))
+    if may_use_finance_console(user):
+        items.append((reverse("refunds:finance_console"), _("Finance console")))
     if has_role(user, Role.SUPERVISOR, Role.MANAGER):
         items.append((reverse("cases:incident_list"), _("Incidents")))
     if has_role(user, Role.MANAGER):
@@ -72,6 +74,8 @@ def start_page(user) -> str | None:
             return reverse("cases:queue_overview")
         if has_role(user, Role.AGENT):
             return reverse("cases:my_cases")
+        if has_role(user, Role.OPERATIONS_ADMIN):
+            return reverse("admin:index")
     except NoReverseMatch:
         return None
     return None

@@ -1,4 +1,5 @@
-"""`bench/run [--sizes 10000,100000,1000000] [--quick] [--seed] [--refunds N]`
+"""`bench/run [--sizes 10000,100000,1000000] [--quick] [--seed] [--refunds N]
+[--database-url URL] [--only Search]`
 
 For each size, against `bo_bench_<size>` (seeded by bench/seed.py; `--seed` seeds a missing or
 smaller one): a child process measures reads, the SLA sweep, the reports and intake, with gunicorn
@@ -82,11 +83,22 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter HTTP phases")
     parser.add_argument("--seed", action="store_true", help="seed missing or smaller databases")
     parser.add_argument("--refunds", type=int, default=0, help="also run bench_refunds.py (N)")
+    parser.add_argument(
+        "--database-url",
+        help="measure this database (one size: its case count) instead of bo_bench_<size>",
+    )
+    parser.add_argument(
+        "--only",
+        help="time only the reads whose name starts with one of these (comma-separated, e.g. "
+        "'Search,All cases'), nothing else",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "run.json")
     parser.add_argument("--md", type=Path, default=RESULTS / "run.md")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    opts = QUICK if args.quick else FULL
+    if args.database_url and len(sizes) != 1:
+        parser.error("--database-url measures one size: give one --sizes")
+    opts = {**(QUICK if args.quick else FULL), "only": args.only or ""}
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     result = {
         "started": started,
@@ -97,7 +109,7 @@ def main(argv=None) -> None:
         "runs": [],
     }
     for size in sizes:
-        url = database_url(size)
+        url = args.database_url or database_url(size)
         assert url.rsplit("/", 1)[-1] not in FORBIDDEN_DATABASES
         ensure_seeded(size, url, args.seed)
         print(f"size {size:,}: {url}", flush=True)

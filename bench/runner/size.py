@@ -80,13 +80,26 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
         api = inproc.api_client(creds["manager_token"])
         scenarios = inproc.read_urls(
             api, depth=opts["depth"], references=inproc.sample_references(opts["repeat"])
-        )
+        ) + inproc.search_urls(opts["repeat"])
+        if opts.get("only"):
+            prefixes = tuple(opts["only"].split(","))
+            scenarios = [s for s in scenarios if s[0].startswith(prefixes)]
         print("  reads (in-process, then over HTTP)", flush=True)
-        clients = {"html": creds["html"], "finance": creds["finance"], "api": api}
+        clients = {
+            "html": creds["html"],
+            "finance": creds["finance"],
+            "agent": creds["agent"],
+            "api": api,
+        }
         result["reads"] = inproc.time_reads(clients, scenarios, repeat=opts["repeat"], warmup=3)
         http_reads = web.reads(server.port, scenarios, creds, repeat=opts["http_repeat"])
         for row in result["reads"]:
             row["http_median_ms"] = http_reads[row["scenario"]]
+        if opts.get("only"):  # the reads named, nothing else
+            result["memory"] = server.memory()
+            result["load_samples"] = server.loads
+            result["load_end"] = load()
+            return
         print("  SLA sweep, reports", flush=True)
         section(result, "sweep", lambda: inproc.sweep(repeat=opts["sweep_repeat"]))
         section(result, "reports", inproc.reports)

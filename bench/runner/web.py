@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.runner.common import PYTHON, ROOT, Timer, load, summary
+from bench.runner.common import PYTHON, ROOT, Timer, load, ok_status, summary
 
 
 def free_port() -> int:
@@ -203,13 +203,14 @@ def reads(port: int, scenarios, creds: dict, *, repeat: int) -> dict:
         headers = {
             "html": {"Cookie": f"sessionid={creds['session']}"},
             "finance": {"Cookie": f"sessionid={creds['finance_session']}"},
+            "agent": {"Cookie": f"sessionid={creds['agent_session']}"},
             "api": {"Authorization": f"Token {creds['manager_token']}"},
         }[kind]
         samples = []
         for i in range(repeat + 1):
             with Timer() as t:
                 status, _ = request(port, "GET", urls[i % len(urls)], headers=headers)
-            if status != 200:
+            if status != ok_status(urls[i % len(urls)]):
                 samples = None
                 break
             if i:

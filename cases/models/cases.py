@@ -100,7 +100,9 @@ class Case(models.Model):
         _("next SLA due time"),
         default=NO_DUE,
         db_default=NO_DUE,
-        help_text=_("The earliest due time of the case's running SLA clocks (maintained)"),
+        help_text=_(
+            "The earliest due time of the open case's running or breached SLA clocks (maintained)"
+        ),
     )
     breached = models.BooleanField(
         _("SLA breached"),
@@ -130,6 +132,13 @@ class Case(models.Model):
                 name="case_open_queue_due",
             ),
             models.Index(fields=["next_due_at", "id"], name="case_due"),
+            # "Next case": the unassigned open cases, breached first (their due time is past),
+            # then due soonest, the higher priority first among those due at the same time.
+            models.Index(
+                fields=["next_due_at", "priority", "id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES), assignee__isnull=True),
+                name="case_unassigned_due",
+            ),
             models.Index(fields=["customer", "created_at"], name="case_customer_time"),
             models.Index(fields=["created_at", "id"], name="case_created"),
             # Newest first among cases done with, or among breached ones: both lie far down the

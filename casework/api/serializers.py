@@ -1,9 +1,13 @@
 """Input serializers validate shapes; output serializers render what selectors loaded. No workflow."""
 
+import base64
+import binascii
 from datetime import timedelta
 from functools import cached_property
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,7 +15,8 @@ from rest_framework import serializers
 from backoffice.api.fields import DateTimeField, StrictBooleanField, StrictCharField
 from backoffice.api.serializers import ModelOutput
 from backoffice.api.timefields import OFFSET_MESSAGE, offset_in_range, parse_datetime_or_none
-from cases import policy
+from backoffice.errors import Invalid
+from cases import files, policy
 from cases.choices import (
     Carrier,
     Category,
@@ -23,10 +28,11 @@ from cases.choices import (
     RootCause,
     Status,
 )
-from cases.models import NO_DUE, Case, CaseEvent, Message, RechargeOrder
+from cases.models import NO_DUE, Attachment, Case, CaseEvent, Message, RechargeOrder
 from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
-from casework.services import CreditAccountData, CustomerData, OrderData
+from casework.filtersets import SLA_STATES
+from casework.services import CreditAccountData, CustomerData, IncomingFile, OrderData
 from risk.texts import detail_text
 from sla import policy as sla_policy
 
@@ -157,8 +163,48 @@ class CustomerRefInput(serializers.Serializer):
     external_id = StrictCharField(max_length=64)
 
 
+class AttachmentInput(serializers.Serializer):
+    """A file in a JSON body: its name and its bytes as base64. What it is, is read from the bytes
+    (`cases.files`): the name only has to agree with it."""
+
+    name = StrictCharField(
+        max_length=1000,
+        help_text="The file's name as the sender had it; shown and offered on download, never "
+        "used to store the file. Its extension, if any, must agree with the content.",
+    )
+    content = StrictCharField(
+        trim_whitespace=False,
+        allow_blank=True,
+        help_text="The file's bytes in base64 (RFC 4648). Accepted: PNG, JPEG, GIF, WebP, PDF, "
+        "plain text (UTF-8), as the content shows, up to ATTACHMENT_MAX_BYTES (5 MiB).",
+    )
+
+    def validate(self, attrs):
+        encoded = "".join(attrs["content"].split())
+        if len(encoded) > 4 * -(-files.max_bytes() // 3) + 4:
+            raise serializers.ValidationError({"content": [files.too_big_text()]})
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError(
+                {"content": [gettext("Give the file's bytes in base64.")]}
+            ) from exc
+        try:
+            files.check(name=attrs["name"], data=data, field="content")
+        except Invalid as exc:
+            raise serializers.ValidationError(exc.errors) from exc
+        return IncomingFile(name=attrs["name"], data=data)
+
+
 class CustomerMessageInput(serializers.Serializer):
     body = StrictCharField(max_length=policy.MAX_MESSAGE)
+    attachments = AttachmentInput(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Files the customer sent with the message (at most ATTACHMENT_MAX_PER_MESSAGE, "
+        "5); each is checked, and one refused refuses the message.",
+    )
     customer = CustomerRefInput(
         required=False,
         help_text=(
@@ -166,6 +212,11 @@ class CustomerMessageInput(serializers.Serializer):
             "case's customer, or the answer is 404 as for a case that does not exist."
         ),
     )
+
+    def validate_attachments(self, value):
+        if len(value) > files.max_per_message():
+            raise serializers.ValidationError(files.too_many_text())
+        return value
 
 
 class TransitionInput(serializers.Serializer):
@@ -214,6 +265,11 @@ class CaseSearchInput(serializers.Serializer):
     )
     flag = serializers.ListField(child=serializers.ChoiceField(FlagCode.choices), required=False)
     breached = StrictBooleanField(required=False, allow_null=True)
+    sla_state = serializers.ListField(
+        child=serializers.ChoiceField(SLA_STATES),
+        required=False,
+        help_text="Open cases breached now, or at risk now (and not breached)",
+    )
     due_before = serializers.DateTimeField(required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
@@ -222,6 +278,24 @@ class CaseSearchInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text="Search: reference, customer id, phone or order id",
+    )
+
+
+class WordSearchInput(serializers.Serializer):
+    """The top bar's search, in a body (a phone number stays out of URLs and access logs)."""
+
+    q = StrictCharField(
+        max_length=100,
+        help_text=(
+            "A reference, phone number (any format), order id or customer id (exact matches), "
+            "or words of subjects, descriptions, messages and customer names (Chinese without "
+            "spaces too; Latin words from 3 letters)"
+        ),
+    )
+    after = StrictCharField(
+        max_length=200,
+        required=False,
+        help_text="`next` of the previous page: the word matches after it",
     )
 
 
@@ -407,6 +481,44 @@ class MessageOutput(ModelOutput):
         fields = ["id", "kind", "body", "author", "created_at"]
 
 
+class AttachmentOutput(ModelOutput):
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField(help_text="What the content was recognised as.")
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="null: the system (e.g. a mail channel)",
+    )
+    message = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The message it came with, if any."
+    )
+    url = serializers.SerializerMethodField(help_text="GET it for the file itself.")
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "source",
+            "uploaded_by",
+            "message",
+            "created_at",
+            "url",
+        ]
+
+    def get_url(self, attachment) -> str:
+        path = reverse(
+            "case-attachment",
+            kwargs={"reference": attachment.case.reference, "attachment_id": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
 class CaseDetailOutput(CaseOutput):
     description = serializers.CharField()
     resolution = serializers.CharField(help_text="The internal resolution note.")
@@ -419,6 +531,7 @@ class CaseDetailOutput(CaseOutput):
     incident = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     messages = MessageOutput(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
     notifications = serializers.SerializerMethodField()
     refunds = serializers.SerializerMethodField()
 
@@ -434,6 +547,7 @@ class CaseDetailOutput(CaseOutput):
             "incident",
             "messages",
             "timeline",
+            "attachments",
             "notifications",
             "refunds",
         ]
@@ -447,6 +561,10 @@ class CaseDetailOutput(CaseOutput):
     def get_timeline(self, case):
         return EventOutput(self.context["timeline"], many=True).data
 
+    @extend_schema_field(AttachmentOutput(many=True))
+    def get_attachments(self, case):
+        return AttachmentOutput(self.context.get("files", []), many=True, context=self.context).data
+
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_notifications(self, case):
         return detail_section("notifications", case, self.context)
@@ -454,3 +572,14 @@ class CaseDetailOutput(CaseOutput):
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_refunds(self, case):
         return detail_section("refunds", case, self.context)
+
+
+class WordSearchOutput(serializers.Serializer):
+    exact = CaseOutput(
+        many=True, help_text="Reference, phone, order id or customer id; page 1 only"
+    )
+    words = CaseOutput(many=True, help_text="Cases whose texts hold the words, newest first")
+    words_searched = serializers.BooleanField(
+        help_text="False when the term is too short for the word search (exact matches only)"
+    )
+    next = serializers.CharField(allow_null=True, help_text="Send as `after` for the next page")

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from casework.api.views import CaseViewSet, RechargeOrderView
+from casework.api.views import CaseViewSet, RechargeOrderView, WordSearchView
 from risk.api import FlaggedIpViewSet
 
 router = SimpleRouter(trailing_slash=True)
@@ -10,5 +10,6 @@ router.register("risk/flagged-ips", FlaggedIpViewSet, basename="flagged-ip")
 
 urlpatterns = [
     path("recharge-orders/", RechargeOrderView.as_view(), name="recharge-orders"),
+    path("search/", WordSearchView.as_view(), name="search"),
     *router.urls,
 ]

@@ -1,7 +1,8 @@
 """Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
 
+from casework.services.attachments import IncomingFile, attach
 from casework.services.contacts import contact_change_decide
-from casework.services.conversation import attachment_add, case_customer_message, case_reply
+from casework.services.conversation import case_customer_message, case_reply
 from casework.services.incidents import incident_link, incident_open, incident_resolve
 from casework.services.intake import (
     CreditAccountData,
@@ -10,7 +11,9 @@ from casework.services.intake import (
     case_open,
     customer_upsert,
 )
+from casework.services.macros import apply_macro, macro_preview
 from casework.services.merge import case_merge
+from casework.services.next_case import case_claim_next
 from casework.services.orders import OrderData, recharge_order_upsert, recharge_orders_upsert
 from casework.services.workflow import (
     case_assign,
@@ -25,10 +28,13 @@ from casework.services.workflow import (
 __all__ = [
     "CreditAccountData",
     "CustomerData",
+    "IncomingFile",
     "OrderData",
-    "attachment_add",
+    "apply_macro",
+    "attach",
     "case_assign",
     "case_claim",
+    "case_claim_next",
     "case_customer_message",
     "case_extend_deadline",
     "case_intake",
@@ -44,6 +50,7 @@ __all__ = [
     "incident_link",
     "incident_open",
     "incident_resolve",
+    "macro_preview",
     "recharge_order_upsert",
     "recharge_orders_upsert",
 ]

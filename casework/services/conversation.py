@@ -1,9 +1,5 @@
-"""Replies, internal notes, customer messages and their attachments."""
+"""Replies, internal notes, customer messages (with the files the customer sent)."""
 
-import hashlib
-
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,34 +7,15 @@ from django.utils.translation import gettext as _
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from cases import permissions, policy
-from cases.choices import EventType, MessageKind, Status
-from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged
+from cases.choices import AttachmentSource, EventType, MessageKind, Status
+from cases.domain_events import AgentReplied, CaseStatusChanged, CustomerMessaged, NoteAdded
 from cases.events import audit_case, record_event
-from cases.models import Attachment, Case, Message
+from cases.models import Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
+from casework.services.attachments import attach_to_message, check_files, read_upload
 from casework.services.workflow import start_new_cycle
 
 MAX_BODY = policy.MAX_MESSAGE
-
-# Accepted attachment types, recognised by their first bytes (the declared type is not trusted).
-_SIGNATURES = [
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-]
-
-
-def sniff_content_type(data: bytes) -> str | None:
-    for signature, content_type in _SIGNATURES:
-        if data.startswith(signature):
-            return content_type
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text/plain" if "\x00" not in text else None
 
 
 def _clean_body(body: str) -> str:
@@ -92,7 +69,9 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
             payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
         )
     case.save(update_fields=fields)
-    if not internal:
+    if internal:
+        publish(NoteAdded(case=case, message=message, actor=actor))
+    else:
         publish(AgentReplied(case=case, message=message, actor=actor))
     audit_case(
         actor=actor,
@@ -104,7 +83,7 @@ def case_reply(*, actor, case: Case, body: str, internal: bool = False) -> Messa
 
 
 @transaction.atomic
-def case_customer_message(*, actor, case: Case, body: str) -> Message:
+def case_customer_message(*, actor, case: Case, body: str, files=(), source=None) -> Message:
     """A message from the customer (intake clients and staff relaying it).
 
     It resumes a case waiting for the customer, and reopens a case resolved within the reopen
@@ -117,6 +96,8 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
         _("Only intake clients and the case's agents can add customer messages."),
     )
     body = _clean_body(body)
+    incoming = [read_upload(f, field=f"attachments.{i}") for i, f in enumerate(files)]
+    check_files(incoming, field="attachments")
     if case.status == Status.CLOSED:
         raise Conflict(
             _("Case %(reference)s is closed; open a new case for a new complaint.")
@@ -138,6 +119,13 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
     record_event(
         case=case, type=EventType.CUSTOMER_MESSAGE, actor=actor, payload={"message_id": message.pk}
     )
+    if incoming:
+        attach_to_message(
+            message=message,
+            items=incoming,
+            source=source or AttachmentSource.INTAKE,
+            actor=actor,
+        )
     previous = case.status
     if previous in (Status.WAITING_CUSTOMER, Status.RESOLVED):
         case.status = Status.IN_PROGRESS
@@ -162,50 +150,3 @@ def case_customer_message(*, actor, case: Case, body: str) -> Message:
         actor=actor, action="case.customer_message", case=case, payload={"message_id": message.pk}
     )
     return message
-
-
-@transaction.atomic
-def attachment_add(*, actor, message: Message, name: str, data: bytes) -> Attachment:
-    """Store a file on a message through Django's storage, after size and content checks."""
-    case = _locked(message.case)
-    permissions.require(permissions.can_attach(actor, case, message))
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if len(data) > limit:
-        raise Invalid(
-            {
-                "file": [
-                    _("At most %(mb)d MB (this is %(size)d bytes).")
-                    % {"mb": limit // (1024 * 1024), "size": len(data)}
-                ]
-            }
-        )
-    if not data:
-        raise Invalid({"file": [_("The file is empty.")]})
-    content_type = sniff_content_type(data)
-    if content_type is None:
-        raise Invalid({"file": [_("Only PNG, JPEG, GIF, PDF and plain-text files are accepted.")]})
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    safe_name = "".join(c for c in base if c.isalnum() or c in "._-").lstrip(".")[-100:] or "file"
-    digest = hashlib.sha256(data).hexdigest()
-    attachment = Attachment(
-        message=message,
-        original_name=name[:255],
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        created_at=timezone.now(),
-    )
-    attachment.file.save(safe_name, ContentFile(data), save=False)
-    attachment.save()
-    record_event(
-        case=case,
-        type=EventType.ATTACHMENT_ADDED,
-        actor=actor,
-        payload={
-            "attachment_id": attachment.pk,
-            "name": attachment.original_name,
-            "size": len(data),
-        },
-    )
-    audit_case(actor=actor, action="case.attachment", case=case, payload={"sha256": digest})
-    return attachment

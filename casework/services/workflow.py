@@ -12,6 +12,7 @@ from backoffice.errors import Conflict, Invalid
 from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status, not_one_of
 from cases.domain_events import (
+    CaseAssigned,
     CasePriorityChanged,
     CaseResolved,
     CaseStatusChanged,
@@ -105,7 +106,7 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
         case.status = Status.IN_PROGRESS
         fields.append("status")
     case.save(update_fields=fields)
-    record_event(
+    timeline = record_event(
         case=case,
         type=EventType.ASSIGNED,
         actor=actor,
@@ -118,6 +119,7 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
             actor=actor,
             payload={"from": Status.NEW, "to": Status.IN_PROGRESS},
         )
+    publish(CaseAssigned(case=case, assignee=user, timeline=timeline, actor=actor))
     audit_case(
         actor=actor, action="case.assign", case=case, payload={"assignee": user.get_username()}
     )

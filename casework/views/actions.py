@@ -1,11 +1,17 @@
 """The workspace's actions. Each is a POST that calls one service.
 
+Each form carries the version of the case its page showed (`version`, the id of the case's latest
+timeline event). When the case changed since, nothing is done: the workspace comes back (409) with
+what changed, the form as the user filled it and the new version, so sending again is a decision
+made on the current case. A POST without a version (an older page, a script) is not checked.
+
 Without JavaScript: success or a refusal redirects back to the workspace with a message; invalid
 input re-renders the page with the errors next to the fields (400). With htmx the workspace
 fragment comes back instead, with the same messages and errors and the same status codes.
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,6 +33,7 @@ from casework.forms import (
     SubCauseForm,
 )
 from casework.views.base import StaffRequiredMixin, apply_invalid, is_partial, report
+from casework.views.timeline import change_entries
 from casework.views.workspace import _assignable, render_workspace
 from notifications.selectors import canned_summaries
 from risk.triage import case_checklist_tick, case_set_sub_cause
@@ -60,7 +67,10 @@ class CaseActionView(StaffRequiredMixin, View):
         if form is not None and not form.is_valid():
             return self.invalid(case, form)
         try:
-            text = self.perform(case, form)
+            seen = seen_version(request.POST)
+            with transaction.atomic():
+                changes = [] if seen is None else selectors.case_changes_since(case, seen)
+                text = None if changes else self.perform(case, form)
         except Invalid as exc:
             if form is None:
                 report(request, exc)
@@ -70,8 +80,23 @@ class CaseActionView(StaffRequiredMixin, View):
         except DomainError as exc:
             report(request, exc)
             return self.finish(case, status=exc.status)
+        if changes:
+            return self.stale(case, form, changes)
         messages.success(request, text)
         return self.finish(case)
+
+    def stale(self, case: Case, form, changes: list):
+        """The case changed since the page was rendered: nothing done, say what changed, ask again."""
+        messages.error(
+            self.request,
+            _(
+                "This case changed since you opened it, so nothing was done. Check the changes and send again."
+            ),
+        )
+        forms = {self.form_key: form} if self.form_key and form is not None else {}
+        return render_workspace(
+            self.request, case, forms=forms, status=409, stale=change_entries(case, changes)
+        )
 
     def success_url(self, case: Case) -> str:
         return reverse("cases:case_detail", args=[case.reference])
@@ -84,6 +109,20 @@ class CaseActionView(StaffRequiredMixin, View):
     def invalid(self, case: Case, form):
         messages.error(self.request, _("Check the highlighted fields."))
         return render_workspace(self.request, case, forms={self.form_key: form}, status=400)
+
+
+def seen_version(data) -> int | None:
+    """The case version the form was rendered from; None when the form sent none."""
+    raw = data.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise Invalid({"version": [_("The page's case version is not valid; reload the case.")]})
+    return value
 
 
 class ClaimView(CaseActionView):

@@ -2,6 +2,7 @@
 `CaseFilterSet`, sorted by SLA due time or creation, keyset-paginated; bulk claim and assign."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -11,21 +12,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from backoffice.errors import DomainError
-from backoffice.roles import Role
+from backoffice.roles import Role, has_role
 from backoffice.widgets import InlineCheckboxSelectMultiple
 from cases import permissions
 from cases.choices import OPEN_STATUSES
 from cases.models import Queue
-from casework import selectors, services
+from casework import presence, selectors
 from casework.filtersets import CaseFilterSet
 from casework.forms import BulkForm
-from casework.views.base import StaffRequiredMixin, error_text, is_partial
+from casework.views.base import StaffRequiredMixin, is_partial
+from casework.views.bulk import bulk_choices, run_bulk
 from casework.views.paging import ORDERINGS, keyset_page
 from casework.views.sla import case_sla
 from sla.counts import overview_counts
 
-CHECKBOX_FILTERS = ("status", "priority", "category", "flag", "channel", "queue")
+CHECKBOX_FILTERS = ("status", "sla_state", "priority", "category", "flag", "channel", "queue")
 SORTS = [
     ("next_due_at", gettext_lazy("SLA due: soonest first")),
     ("-next_due_at", gettext_lazy("SLA due: latest first")),
@@ -41,7 +42,19 @@ def visible_queues(user):
 
 
 class QueueOverviewView(StaffRequiredMixin, TemplateView):
+    """The overview; its counts poll the same URL for the htmx fragment (`#overview`)."""
+
     template_name = "cases/queue_list.html"
+
+    def get_template_names(self):
+        if is_partial(self.request):
+            return ["cases/partials/overview_table.html"]
+        return [self.template_name]
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -52,6 +65,9 @@ class QueueOverviewView(StaffRequiredMixin, TemplateView):
         context["totals"] = {
             key: sum(counts.get(q.pk, empty)[key] for q in queues) for key in empty
         }
+        context["sees_all_queues"] = has_role(self.request.user, *AllCasesView.roles)
+        context["can_take_next"] = permissions.is_case_worker(self.request.user)
+        context["live"] = settings.LIVE_POLL_SECONDS
         return context
 
 
@@ -123,9 +139,11 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         ordering = self.ordering()
         page = keyset_page(filterset.qs, ordering=ordering, cursor=self.request.GET.get("cursor"))
         now = timezone.now()
+        user = self.request.user
+        present = presence.others_in_many([c.pk for c in page.items], user=user)
         for case in page.items:
             case.sla_view = case_sla(case, now)
-        user = self.request.user
+            case.others = present.get(case.pk, [])
         can_claim = permissions.is_case_worker(user)
         bulk_assignees = self.bulk_assignees()
         context.update(
@@ -137,9 +155,12 @@ class CaseListView(StaffRequiredMixin, TemplateView):
             query=self.query_without("cursor"),
             query_unsorted=self.query_without("cursor", "ordering"),
             can_claim=can_claim,
+            can_take_next=can_claim,
             bulk_assignees=bulk_assignees,
             bulk=can_claim or bool(bulk_assignees),
+            **bulk_choices(user, bulk_assignees),
             show_queue=True,
+            live=settings.LIVE_POLL_SECONDS,
         )
         return context
 
@@ -165,27 +186,7 @@ class CaseListView(StaffRequiredMixin, TemplateView):
         return redirect(request.get_full_path())
 
     def bulk(self, form: BulkForm) -> None:
-        """Each case on its own: a conflict on one does not stop the others."""
-        user = self.request.user
-        action, assignee = form.cleaned_data["action"], form.cleaned_data["assignee"]
-        visible = selectors.cases_visible_to(user).select_related("queue")
-        found = {c.reference: c for c in visible.filter(reference__in=form.references)}
-        for ref in form.references:
-            case = found.get(ref)
-            if case is None:
-                messages.error(self.request, _("%(ref)s: no such case.") % {"ref": ref})
-                continue
-            try:
-                if action == "claim":
-                    services.case_claim(actor=user, case=case)
-                    text = _("%(ref)s: claimed.")
-                else:
-                    services.case_assign(actor=user, case=case, assignee_username=assignee)
-                    text = _("%(ref)s: assigned to %(user)s.")
-            except DomainError as exc:
-                messages.error(self.request, f"{ref}: {error_text(exc)}")
-                continue
-            messages.success(self.request, text % {"ref": ref, "user": assignee})
+        run_bulk(self.request, form)
 
 
 class MyCasesView(CaseListView):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import FieldDoesNotExist
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -79,6 +80,8 @@ class Entry:
     lines: list[str] = field(default_factory=list)
     body: str = ""
     from_case: str = ""
+    event_id: int = 0
+    sentence: str = ""
 
 
 def _label(choices, value) -> str:
@@ -191,6 +194,8 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [_label(SubCause, code), *(evidence_text(e) for e in p.get("evidence", []))]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
+    if event_type == EventType.ATTACHMENT_ADDED and p.get("size") is not None:
+        return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}
         return [
             f"{_field_label(Customer, name)}: {c.get('from')} → {c.get('to')}"
@@ -225,6 +230,7 @@ def _entry(event, messages: dict[int, Message], case: Case) -> Entry:
         title=event.get_type_display(),
         actor=event.actor.get_username() if event.actor_id else "",
         from_case=event.case.reference if event.case_id != case.pk else "",
+        event_id=event.pk,
     )
     if event.type in (EventType.REPLY, EventType.NOTE, EventType.CUSTOMER_MESSAGE):
         message = messages.get(p.get("message_id"))
@@ -244,7 +250,53 @@ def _entry(event, messages: dict[int, Message], case: Case) -> Entry:
 
 def timeline_entries(case: Case) -> list[Entry]:
     """Two queries: the events (with actors) and the messages they point at."""
-    events = list(case_timeline(case))
+    return _entries(list(case_timeline(case)), case)
+
+
+def page_version(case: Case, entries: list[Entry]) -> int:
+    """The version of the case a page shows: its latest own timeline event (0 before any)."""
+    return max((e.event_id for e in entries if not e.from_case), default=0)
+
+
+def _sentence(event, entry: Entry) -> str:
+    """What a change since the page was opened did, said in one sentence."""
+    p = event.payload or {}
+    who = entry.actor or _("the system")
+    if event.type == EventType.STATUS_CHANGED:
+        return _("%(actor)s changed the status to “%(status)s”.") % {
+            "actor": who,
+            "status": _label(Status, p.get("to")),
+        }
+    if event.type == EventType.REOPENED:
+        return _("%(actor)s reopened the case.") % {"actor": who}
+    if event.type in (EventType.CLAIMED, EventType.ASSIGNED):
+        return _("%(actor)s assigned the case to %(assignee)s.") % {
+            "actor": who,
+            "assignee": p.get("assignee", ""),
+        }
+    if event.type == EventType.PRIORITY_CHANGED:
+        return _("%(actor)s changed the priority to “%(priority)s”.") % {
+            "actor": who,
+            "priority": _label(Priority, p.get("to")),
+        }
+    if event.type == EventType.REPLY:
+        return _("%(actor)s replied to the customer.") % {"actor": who}
+    if event.type == EventType.NOTE:
+        return _("%(actor)s added an internal note.") % {"actor": who}
+    if event.type == EventType.CUSTOMER_MESSAGE:
+        return _("The customer wrote a new message.")
+    return _("%(what)s (%(actor)s).") % {"what": entry.title, "actor": who}
+
+
+def change_entries(case: Case, events: list) -> list[Entry]:
+    """The timeline entries of changes since a page's version, each with its sentence."""
+    entries = _entries(events, case)
+    for event, entry in zip(events, entries, strict=True):
+        entry.sentence = _sentence(event, entry)
+    return entries
+
+
+def _entries(events: list, case: Case) -> list[Entry]:
     ids = {
         e.payload.get("message_id")
         for e in events

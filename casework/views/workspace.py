@@ -1,6 +1,7 @@
 """The case workspace (`/cases/<reference>/`): every panel, the timeline and the actions the user's
 role allows. Actions re-render it whole (htmx swaps `#workspace`) or redirect back to it."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,9 +13,10 @@ from backoffice.wiring import plugged
 from cases import permissions, policy
 from cases.choices import IncidentStatus
 from cases.models import Case, Incident
-from casework import selectors
+from casework import presence, selectors
 from casework.forms import (
     AssignForm,
+    AttachmentForm,
     CaseIncidentForm,
     ExtendForm,
     MergeForm,
@@ -24,7 +26,8 @@ from casework.forms import (
 from casework.views.base import StaffRequiredMixin, is_partial
 from casework.views.checklist import credit_panel
 from casework.views.sla import case_sla, clock_views
-from casework.views.timeline import timeline_entries
+from casework.views.timeline import page_version, timeline_entries
+from macros.forms import macro_form
 from notifications.selectors import canned_summaries
 from sla.policy import has_running_regulatory
 
@@ -63,6 +66,9 @@ def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) 
         actions["assign"] = forms.get("assign") or AssignForm(usernames=_assignable(case))
     if policy.may_reply(user, case):
         actions["reply"] = forms.get("reply") or ReplyForm()
+        picker = forms.get("macro") or macro_form(case)
+        if picker.macros:
+            actions["macro"] = picker
     if policy.may_change_status(user, case):
         actions["status"] = forms.get("status") or StatusForm(
             current=case.status, canned=canned_summaries(case)
@@ -81,13 +87,16 @@ def _action_forms(request, case: Case, forms: dict, others: list[Case], clocks) 
     return actions
 
 
-def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
+def workspace_context(
+    request, case: Case, forms: dict | None = None, stale: list | None = None
+) -> dict:
     forms = forms or {}
     user = request.user
     now = timezone.now()
     can_work = permissions.can_work_case(user, case)
     clocks = clock_views(case, now)
     others = _customer_cases(user, case)
+    timeline = timeline_entries(case)
     panels = []
     # settings.CASE_WORKSPACE_PANELS: `provider(request, case, forms) -> dict | None`, with "template"
     for provider in plugged("CASE_WORKSPACE_PANELS"):
@@ -109,7 +118,15 @@ def workspace_context(request, case: Case, forms: dict | None = None) -> dict:
         "credit": credit_panel(
             case, editable=policy.may_triage(user, case), form=forms.get("sub_cause")
         ),
-        "timeline": timeline_entries(case),
+        "timeline": timeline,
+        "case_version": page_version(case, timeline),
+        "stale": stale or [],
+        "presence": presence.others_in(case.pk, user=user),
+        "live": settings.LIVE_POLL_SECONDS,
+        "files": selectors.case_files(case),
+        "attach_form": (forms.get("attach") or AttachmentForm())
+        if policy.may_attach(user, case)
+        else None,
         "actions": _action_forms(request, case, forms, others, clocks),
         "panels": panels,
     }
@@ -119,7 +136,9 @@ def workspace_template(request) -> str:
     return "cases/partials/workspace.html" if is_partial(request) else "cases/case_detail.html"
 
 
-def render_workspace(request, case: Case, *, forms: dict | None = None, status: int = 200):
+def render_workspace(
+    request, case: Case, *, forms: dict | None = None, status: int = 200, stale: list | None = None
+):
     """The workspace after an action: the fragment for htmx, the page otherwise."""
     fresh = selectors.case_detail(request.user).filter(pk=case.pk).first()
     if fresh is None:
@@ -127,7 +146,7 @@ def render_workspace(request, case: Case, *, forms: dict | None = None, status: 
     response = render(
         request,
         workspace_template(request),
-        workspace_context(request, fresh, forms),
+        workspace_context(request, fresh, forms, stale),
         status=status,
     )
     patch_vary_headers(response, ["HX-Request"])

@@ -26,6 +26,13 @@ class RejectInput(serializers.Serializer):
 class SettleInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[RefundStatus.SUCCEEDED, RefundStatus.FAILED])
     note = StrictCharField(max_length=2000)
+    provider_reference = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Paid: the provider's reference of the payment found in its ledger; one "
+        "reference marks one refund paid (409 `provider_reference_taken` otherwise).",
+    )
 
 
 class ApprovalOutput(ModelOutput):

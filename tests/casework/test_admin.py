@@ -39,8 +39,9 @@ from cases.phones import PORTABILITY_CAVEAT
 from casework.services import (
     CreditAccountData,
     CustomerData,
+    IncomingFile,
     OrderData,
-    attachment_add,
+    attach,
     case_claim,
     case_open,
     case_reply,
@@ -103,7 +104,13 @@ def populate(actor, start: int, count: int) -> list[Case]:
         case = open_recharge_case(actor, n, carrier="china_unicom")  # a carrier-mismatch flag
         case_claim(actor=actor, case=case)
         message = case_reply(actor=actor, case=case, body=f"已收到 {n}")
-        attachment_add(actor=actor, message=message, name=f"receipt-{n}.txt", data=b"receipt")
+        attach(
+            case=case,
+            file=IncomingFile(name=f"receipt-{n}.txt", data=b"receipt"),
+            source="workspace",
+            actor=actor,
+            message=message,
+        )
         credit = case_open(
             actor=actor,
             channel="hotline",

@@ -15,7 +15,13 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from cases.models import Case, CaseEvent
 from casework.api.views import CaseViewSet
-from casework.services import case_claim, case_customer_message, case_reply, case_transition
+from casework.services import (
+    IncomingFile,
+    case_claim,
+    case_customer_message,
+    case_reply,
+    case_transition,
+)
 from notifications.models import Notification
 from refunds.services import refund_approve, refund_reject, refund_request
 from tests.support.factories import UserFactory, credit, open_case, order_data, staff
@@ -35,8 +41,8 @@ LISTS = {
 }
 # The detail adds messages, the timeline, notifications and refunds to the list's queries; refunds
 # bring their approvals (with their approvers) and attempts when there are any.
-DETAIL = {"manager": 8, "agent": 9}
-DETAIL_WITH_REFUNDS = {"manager": 10, "agent": 11}
+DETAIL = {"manager": 9, "agent": 10}
+DETAIL_WITH_REFUNDS = {"manager": 11, "agent": 12}
 # Token, user and roles, refunds with their case, order and requester, approvals with their
 # approvers, attempts; an agent adds their queue memberships.
 REFUND_LIST = {"manager": 4, "agent": 5}
@@ -121,13 +127,18 @@ def busy_case(*, customer_id: str):
 
 
 def add_activity(case, *, agent, rounds: int) -> None:
-    """Per round: a reply, a note, a customer message and two status changes."""
+    """Per round: a reply, a note, a customer message with a file and two status changes."""
     intake = staff("intake", username="intake")
     for i in range(rounds):
         case_reply(actor=agent, case=case, body=f"reply {i}")
         case_reply(actor=agent, case=case, body=f"note {i}", internal=True)
         case_transition(actor=agent, case=case, to="waiting_customer")
-        case_customer_message(actor=intake, case=case, body=f"customer {i}")
+        case_customer_message(
+            actor=intake,
+            case=case,
+            body=f"customer {i}",
+            files=[IncomingFile(name=f"receipt-{i}.txt", data=b"receipt")],
+        )
 
 
 def add_refunds(case, *, agent, count: int) -> None:
@@ -159,6 +170,7 @@ def test_case_detail_query_count_does_not_grow_with_messages_and_events(request,
 
     assert len(few_body["messages"]) == 3
     assert len(many_body["messages"]) == 3 + 13 * 3
+    assert (len(few_body["attachments"]), len(many_body["attachments"])) == (1, 14)
     assert len(many_body["timeline"]) == CaseEvent.objects.filter(case=case).count() > 50
     assert len(many_body["notifications"]) == Notification.objects.filter(case=case).count()
     assert {flag["code"] for flag in many_body["risk_flags"]} == {"carrier_mismatch", "duplicate"}

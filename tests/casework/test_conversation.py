@@ -2,9 +2,8 @@ import pytest
 
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases.choices import EventType, MessageKind, Status
-from cases.models import Attachment, CaseEvent, Message
+from cases.models import CaseEvent, Message
 from casework.services import (
-    attachment_add,
     case_customer_message,
     case_reply,
     case_transition,
@@ -12,8 +11,6 @@ from casework.services import (
 from tests.support.factories import open_case, staff
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -89,29 +86,3 @@ def test_customer_message_on_a_closed_case_is_a_conflict(agent, intake):
 def test_intake_clients_cannot_reply_as_staff(intake):
     with pytest.raises(Forbidden):
         case_reply(actor=intake, case=open_case(), body="hi")
-
-
-def test_attachment_is_sniffed_and_stored(agent):
-    case = open_case()
-    message = case_reply(actor=agent, case=case, body="see screenshot", internal=True)
-    attachment = attachment_add(actor=agent, message=message, name="../../etc/截图.png", data=PNG)
-    assert attachment.content_type == "image/png"
-    assert attachment.size == len(PNG)
-    assert ".." not in attachment.file.name and "/etc/" not in attachment.file.name
-    assert attachment.file.read() == PNG
-    assert case.events.filter(type=EventType.ATTACHMENT_ADDED).count() == 1
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"MZ\x90\x00binary", "Only PNG"),
-        (b"", "empty"),
-        (b"%PDF-" + b"0" * (5 * 1024 * 1024), "At most 5 MB"),
-    ],
-)
-def test_bad_attachments_are_refused(agent, data, message):
-    note = case_reply(actor=agent, case=open_case(), body="n", internal=True)
-    with pytest.raises(Invalid, match=message):
-        attachment_add(actor=agent, message=note, name="x.exe", data=data)
-    assert Attachment.objects.count() == 0

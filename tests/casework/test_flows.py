@@ -228,6 +228,7 @@ def test_bulk_claim_reports_each_case_and_goes_on_after_a_conflict(login, people
     )
     assert response.status_code == 302 and response["Location"] == "/queues/recharge/?status=new"
     assert texts(response) == [
+        "2 cases done; 1 refused:",
         f"{first.reference}: claimed.",
         f"{second.reference}: Someone else claimed this case first.",
         f"{third.reference}: claimed.",

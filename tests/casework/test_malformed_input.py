@@ -299,7 +299,7 @@ RAW_BODIES = [
     ("text-plain", json.dumps(VALID), "text/plain", 415, None, "unsupported_media_type"),
     ("form", "channel=app", "application/x-www-form-urlencoded", 415, None,
      "unsupported_media_type"),
-    ("oversized", json.dumps({**VALID, "description": "x" * (6 * KB * KB)}), "application/json",
+    ("oversized", json.dumps({**VALID, "description": "x" * (8 * KB * KB)}), "application/json",
      413, None, "request_too_large"),
 ]  # fmt: skip
 

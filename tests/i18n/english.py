@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 
 from backoffice.audit.models import AuditEntry
 from backoffice.calendars.models import BusinessCalendar
-from cases.models import Customer, Incident, Queue, RechargeOrder, RoutingRule
+from cases.models import Attachment, Customer, Incident, Queue, RechargeOrder, RoutingRule
+from desk.models import SavedView
 from notifications.models import CannedSummary, NotificationTemplate
 from refunds.models import ApprovalTier, RefundAttempt
 from risk.models import RiskRule
@@ -28,6 +29,11 @@ ALLOWED = {
     "PNG",
     "JPEG",
     "GIF",
+    "WebP",
+    "TXT",
+    "png",  # a file's extension, in its name
+    "Esc",  # keys, as their caps say (the keyboard shortcuts' help)
+    "Enter",
     "PDF",
     "CSV",
     "XLSX",
@@ -119,6 +125,9 @@ KNOWN_UNNAMED = {
     "RefundApproval.requester",
     "RefundApproval.approver",
     "RefundAttempt.refund",
+    "Attachment.case",
+    "Notification.recipient",
+    "SavedView.owner",
 }
 
 
@@ -253,6 +262,10 @@ def data_words() -> set[str]:
         *RoutingRule.objects.values_list("name", flat=True),
         *RefundAttempt.objects.values_list("idempotency_key", flat=True),
         *CannedSummary.objects.values_list("title", flat=True),
+        *SavedView.objects.values_list("name", flat=True),
+        # Files as they came: their names and media types.
+        *Attachment.objects.values_list("original_name", flat=True),
+        *Attachment.objects.values_list("content_type", flat=True),
         *BusinessCalendar.objects.values_list("code", flat=True),
         *RiskRule.objects.values_list("description", flat=True),
         # The templates written for English-speaking customers, as the admin lists them.

@@ -97,7 +97,16 @@ FILL = {
         if "/checklist/" in route or "/sub-cause/" in route
         else w.world.case.reference
     ),
-    (None, "pk"): lambda w, route: w.world.refund.pk,
+    (None, "pk"): lambda w, route: (
+        w.world.note.pk
+        if route.startswith("/desk/inbox/")
+        else w.world.view.pk
+        if route.startswith("/desk/views/")
+        else w.world.attachment.pk
+        if "/files/" in route
+        else w.world.refund.pk
+    ),
+    (None, "attachment_id"): lambda w, route: w.world.attachment.pk,
     (None, "ip"): lambda w, route: w.watched_ip,
     (None, "object_id"): _admin_object,
     (None, "id"): _admin_object,

@@ -33,14 +33,18 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
 
 from backoffice.audit.models import AuditEntry
-from cases.models import Case, CaseEvent, ContactChange, Incident, Message
-from casework.services import incident_link, incident_open
+from cases.choices import AttachmentSource
+from cases.models import Attachment, Case, CaseEvent, ContactChange, Incident, Message
+from casework.services import IncomingFile, attach, incident_link, incident_open
 from casework.services.contacts import hold_contact_change
+from desk.models import Notification as DeskNotification
+from desk.models import SavedView
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -56,6 +60,12 @@ NOOP = "noop"  # 200, the page shows a refusal, nothing changes
 
 CASE, TWIN, CREDIT, REFUND, INCIDENT = "{case}", "{twin}", "{credit}", "{refund}", "{incident}"
 CHANGE = "{change}"
+UPLOAD = "{upload}"  # a fresh PNG upload for each call
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\xdac\xfc\xcf\xf0P\x0f\x00\x03\x86\x01\x80Z4}k\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
 NEW_PHONE = "+8613800000001"
 INCIDENT_CODE = "cm-outage-1"
 
@@ -90,14 +100,20 @@ TABLE = [
     ("GET", "/cases/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("POST", "/cases/", BULK, (LOGIN, 403, 403, 200, NOOP, NOOP, NOOP, 403, 200)),
     ("GET", "/cases/mine/", None, (LOGIN, 200, 200, 200, 200, 403, 403, 403, 200)),
+    # "Next case" claims the most urgent unassigned case of the caller's queues (a superuser's:
+    # every queue) and opens it; a GET (a reload) claims nothing and goes to the queues.
+    ("GET", "/cases/next/", None, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
+    ("POST", "/cases/next/", {}, (LOGIN, 302, 302, 302, 302, 403, 403, 403, 302)),
     ("POST", "/cases/mine/", BULK, (LOGIN, 200, NOOP, 200, NOOP, 403, 403, 403, 200)),
+    # The top bar's search: every staff role that reads cases (each finds its own scope's).
+    ("GET", "/search/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("GET", "/cases/{reference}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The case's actions: a GET (a reload) goes back to the workspace, which decides who sees it.
     *[
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact")
+                       "checklist", "sub-cause", "refunds", "contact", "files")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -123,6 +139,11 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    # Evidence: agents of the queue upload; whoever sees the case opens its files.
+    ("POST", "/cases/{reference}/files/", {"file": UPLOAD},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("GET", "/cases/{reference}/files/{pk}/", None,
+        (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("GET", "/approvals/", None, (LOGIN, 200, 200, 200, 200, 200, 403, 403, 200)),
     ("GET", "/approvals/{pk}/approve/", None, (LOGIN, 302, 302, 302, 302, 302, 403, 403, 302)),
     ("POST", "/approvals/{pk}/approve/", {"comment": "ok"},
@@ -146,6 +167,21 @@ TABLE = [
     # incident stays open); a manager of no queue resolves nothing.
     ("POST", "/incidents/{code}/resolve/", RESOLVE,
         (LOGIN, 403, 403, 200, 200, 403, 403, 403, 200)),
+    # The desk: every case worker has an inbox and saved views. The `{pk}` of the inbox is a
+    # teammate's notification (nobody else opens or marks it); of the views, a view the requester
+    # shared with the recharge queue (its members open it; only its owner shares or deletes it).
+    ("GET", "/desk/inbox/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("GET", "/desk/inbox/badge/", None, (204, 200, 200, 200, 200, 200, 200, 204, 200)),
+    ("POST", "/desk/inbox/read-all/", {}, (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302)),
+    ("POST", "/desk/inbox/{pk}/open/", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/inbox/{pk}/read/", {}, (LOGIN, 404, 404, 404, 404, 404, 404, 403, 404)),
+    ("GET", "/desk/views/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("POST", "/desk/views/", {"name": "p1", "query": "priority=p1", "path": "/cases/mine/"},
+        (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302)),
+    ("GET", "/desk/views/{pk}/", None, (LOGIN, 302, 404, 302, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/views/{pk}/share/", {"queue": "recharge"},
+        (LOGIN, 403, 404, 403, 404, 404, 404, 403, 404)),
+    ("POST", "/desk/views/{pk}/delete/", {}, (LOGIN, 403, 404, 403, 404, 404, 404, 403, 404)),
     *[
         ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
         for page in ("", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/")
@@ -170,6 +206,7 @@ CHANGES_IN = {
     "superuser": ALL_QUEUES,
 }
 COUNTED = (
+    Attachment,
     Case,
     CaseEvent,
     Message,
@@ -179,6 +216,8 @@ COUNTED = (
     Incident,
     SlaClock,
     Notification,
+    DeskNotification,
+    SavedView,
 )
 
 
@@ -195,6 +234,9 @@ class World:
     refund: Refund
     incident: Incident
     change: ContactChange
+    attachment: Attachment
+    note: DeskNotification
+    view: SavedView
 
     @property
     def cases(self) -> list[Case]:
@@ -209,18 +251,27 @@ class World:
             INCIDENT: self.incident.code,
         }
         key = values.get(target, target)
-        return route.format(reference=key, code=key, pk=self.refund.pk)
+        pk = {"/desk/inbox/": self.note.pk, "/desk/views/": self.view.pk}.get(
+            route[: len("/desk/inbox/")], self.refund.pk
+        )
+        if "/files/" in route:
+            pk = self.attachment.pk
+        return route.format(reference=key, code=key, pk=pk)
 
     def substitute(self, value):
         if isinstance(value, dict):
             return {k: self.substitute(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.substitute(v) for v in value]
-        return {
-            CASE: self.case.reference,
-            TWIN: self.twin.reference,
-            CHANGE: str(self.change.pk),
-        }.get(value, value)
+        return (
+            {
+                CASE: self.case.reference,
+                TWIN: self.twin.reference,
+                CHANGE: str(self.change.pk),
+            }.get(value, value)
+            if value != UPLOAD
+            else SimpleUploadedFile("截图.png", PNG)
+        )
 
     def untouchable(self, role: str) -> dict[str, tuple]:
         """Each case outside the queues the role changes cases in: its columns, events, outbox."""
@@ -236,6 +287,8 @@ class World:
             {model.__name__: model.objects.count() for model in COUNTED},
             *(columns(obj) for obj in (*self.cases, self.refund, self.incident, self.change)),
             columns(self.case.customer),
+            list(DeskNotification.objects.order_by("pk").values_list("pk", "read_at")),
+            list(SavedView.objects.order_by("pk").values_list("pk", "name", "queue_id")),
         )
 
 
@@ -298,6 +351,24 @@ def build_world() -> World:
         cases=[case, outside],
     )
     change = hold_contact_change(actor=None, customer=case.customer, given={"phone": NEW_PHONE})
+    attachment = attach(
+        case=case,
+        file=IncomingFile(name="截图.png", data=PNG),
+        source=AttachmentSource.WORKSPACE,
+        actor=requester,
+    )
+    # one unread notification for each role's user (marking them read is a change), one for
+    # the teammate (nobody else's), and a view the requester shares with the recharge queue
+    notes = [
+        DeskNotification.objects.create(
+            recipient=user, kind="assigned", case=case, key="assigned:matrix"
+        )
+        for user in [make_user(role) for role in ROLES if role != "anonymous"]
+        + [staff("agent", "recharge", username="teammate")]
+    ]
+    view = SavedView.objects.create(
+        owner=requester, name="shared", path="/cases/mine/", query="", queue=case.queue
+    )
     return World(
         case=case,
         twin=twin,
@@ -306,6 +377,9 @@ def build_world() -> World:
         refund=refund,
         incident=incident,
         change=change,
+        attachment=attachment,
+        note=notes[-1],
+        view=view,
     )
 
 

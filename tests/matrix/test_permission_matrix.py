@@ -17,6 +17,7 @@ A refused call (401/403/404/409) changes nothing: no row is created or altered a
 A route under `api/v1/` without a row in the table fails `test_every_api_route_is_in_the_table`.
 """
 
+import base64
 import re
 from dataclasses import dataclass
 
@@ -29,7 +30,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backoffice.audit.models import AuditEntry
-from cases.models import Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
+from cases.choices import AttachmentSource
+from cases.models import Attachment, Case, CaseEvent, CaseFlag, Customer, Message, RechargeOrder
+from casework.services import IncomingFile, attach
 from notifications.models import Notification
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
@@ -55,7 +58,11 @@ ROLES = (
     "superuser",
 )
 
-REF, REFUND, IP = "{reference}", "{pk}", "{ip}"
+REF, REFUND, IP, FILE = "{reference}", "{pk}", "{ip}", "{attachment_id}"
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+FILE_BODY = {"name": "截图.png", "content": base64.b64encode(PNG).decode()}
 WATCHED_IP = "198.51.100.7"
 CASE_BODY = {
     "channel": "app",
@@ -87,6 +94,8 @@ TABLE = [
         (401, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("POST", "/api/v1/cases/search/", {"q": "+8613912345678"},
         (401, 200, 200, 200, 200, 200, 200, 403, 200)),
+    ("POST", "/api/v1/search/", {"q": "+8613912345678"},
+        (401, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("GET", f"/api/v1/cases/{REF}/", None,
         (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("POST", "/api/v1/cases/", CASE_BODY,
@@ -98,6 +107,12 @@ TABLE = [
     ("POST", f"/api/v1/cases/{REF}/messages/",
         {"body": "Still not credited.", "customer": {"external_id": "U1001"}},
         (401, 201, 404, 201, 404, 403, 403, 201, 201)),
+    ("GET", f"/api/v1/cases/{REF}/attachments/", None,
+        (401, 200, 404, 200, 404, 200, 200, 403, 200)),
+    ("POST", f"/api/v1/cases/{REF}/attachments/", FILE_BODY,
+        (401, 201, 404, 201, 404, 403, 403, 403, 201)),
+    ("GET", f"/api/v1/cases/{REF}/attachments/{FILE}/", None,
+        (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/transition/", {"to": "in_progress"},
         (401, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/extend/", {"reason": "Waiting for the carrier's records."},
@@ -140,6 +155,7 @@ TABLE = [
 DENIED_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 REFUSED = {*DENIED_CODES, 409}
 COUNTED = (
+    Attachment,
     Case,
     CaseEvent,
     Message,
@@ -229,6 +245,12 @@ def a_case_with_a_pending_refund() -> tuple[Case, Refund]:
         actor=requester, case=case, amount="20.00", reason="充值失败", liability="company"
     )
     assert (refund.status, refund.approvals_needed) == ("pending_approval", 1)
+    attach(
+        case=case,
+        file=IncomingFile(name="截图.png", data=PNG),
+        source=AttachmentSource.WORKSPACE,
+        actor=requester,
+    )
     return case, refund
 
 
@@ -240,6 +262,7 @@ def substitute(value, case: Case, refund: Refund):
             value.replace(REF, case.reference)
             .replace(REFUND, str(refund.pk))
             .replace(IP, WATCHED_IP)
+            .replace(FILE, str(case.attachments.get().pk))
         )
     return value
 

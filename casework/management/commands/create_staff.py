@@ -48,6 +48,8 @@ class Command(BaseCommand):
         if email:
             user.email = email
         user.is_active = True
+        if role == Role.OPERATIONS_ADMIN:
+            user.is_staff = True  # the Django admin is where operations admins work
         user.save()
         role_groups = Group.objects.filter(name__in=Role.values)
         roles_before = sorted(user.groups.values_list("name", flat=True)) if not created else []
