@@ -16,6 +16,10 @@ from backoffice.calendars.models import BusinessCalendar, CalendarDay
 
 # The admin's login is throttled like the staff login page (backoffice/login_throttle.py).
 admin.site.login_form = ThrottledAdminLoginForm
+# The admin's headers in the reader's language (Django's default is "Django administration").
+admin.site.site_header = _("Complaint & refund back-office: administration")
+admin.site.site_title = _("Back-office administration")
+admin.site.index_title = _("Configuration and records")
 # Users and groups (roles) changed through the admin leave audit entries (backoffice/admin_audit.py).
 audit_auth_admin(admin.site)
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.audit.chain import key_problem
 
@@ -13,7 +14,7 @@ def audit_key_check(app_configs, **kwargs):
 
 class BackofficeConfig(AppConfig):
     name = "backoffice"
-    verbose_name = "Back-office"
+    verbose_name = _("Back-office")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -19,7 +19,17 @@ class Invalid(DomainError):
 
     def __init__(self, errors: dict, *, code: str | None = None):
         self.errors = {k: v if isinstance(v, list | dict) else [v] for k, v in errors.items()}
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()), code=code)
+        super().__init__(" ".join(_messages(self.errors)), code=code)
+
+
+def _messages(errors) -> list[str]:
+    """The messages of a field-error structure, without the field names: a screen shows them
+    to a person, in words (the API answers with the structure itself)."""
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _messages(value)]
+    if isinstance(errors, list | tuple):
+        return [m for value in errors for m in _messages(value)]
+    return [str(errors)]
 
 
 class Forbidden(DomainError):

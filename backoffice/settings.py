@@ -237,6 +237,8 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="客服中心 <service@example.com>")
+# Where staff open the back-office: the links in staff e-mails (SLA alerts) are built on it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery. The embedded default broker is the file system (kombu's filesystem transport): it needs
 # no server and works across the web, worker and beat processes of one machine.

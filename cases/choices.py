@@ -1,6 +1,7 @@
 """The case taxonomy of the domain brief and every status and kind used by the cases app."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -157,3 +158,11 @@ class EventType(models.TextChoices):
     SLA = "sla", _("SLA clock")
     REFUND = "refund", _("Refund")
     NOTIFICATION = "notification", _("Notification")
+
+
+def not_one_of(value, choices: type[models.Choices]) -> str:
+    """A refusal of a value outside `choices`, naming the choices as the reader knows them."""
+    return gettext("“%(value)s” is not one of: %(choices)s.") % {
+        "value": value,
+        "choices": gettext(", ").join(str(label) for label in choices.labels),
+    }

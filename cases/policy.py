@@ -8,6 +8,8 @@ the `ensure_*` functions here (the refusals and their codes are theirs); a scree
 `may_*` function of the action before it offers it. Neither restates the condition.
 """
 
+from django.utils.translation import gettext as _
+
 from backoffice.errors import Conflict
 from cases import permissions
 from cases.choices import Category, EventType, IncidentStatus, Status
@@ -64,23 +66,32 @@ def incident_is_open(incident) -> bool:
 
 def ensure_open(case) -> None:
     if not is_open(case):
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_not_open")
+        raise Conflict(
+            _("Case %(reference)s is %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display()},
+            code="case_not_open",
+        )
 
 
 def ensure_accepts_replies(case) -> None:
     if not accepts_replies(case):
-        raise Conflict(f"Case {case.reference} is closed.", code="case_closed")
+        raise Conflict(
+            _("Case %(reference)s is closed.") % {"reference": case.reference}, code="case_closed"
+        )
 
 
 def ensure_merge_target(case) -> None:
     if not is_merge_target(case):
-        raise Conflict(f"Case {case.reference} is closed.", code="case_closed")
+        raise Conflict(
+            _("Case %(reference)s is closed.") % {"reference": case.reference}, code="case_closed"
+        )
 
 
 def ensure_has_sub_cause(case) -> None:
     if not has_sub_cause(case):
         raise Conflict(
-            f"Case {case.reference} is not a credit-limit case; only those have a sub-cause.",
+            _("Case %(reference)s is not a credit-limit case; only those have a sub-cause.")
+            % {"reference": case.reference},
             code="no_sub_cause",
         )
 

@@ -1,9 +1,11 @@
 """Triage of `credit_limit_unusable`: a suggested sub-cause from the account snapshot, with the
 evidence, and the agent's diagnosis checklist per sub-cause (from the domain brief)."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import SubCause
@@ -40,6 +42,27 @@ def suggest_sub_cause(snapshot) -> Suggestion | None:
             [f"available=0 of limit={snapshot.limit}; nothing else explains it"],
         )
     return None
+
+
+EVIDENCE = {
+    "recent_login_failures": _("%(value)s failed logins lately"),
+    "frozen": _("the account is frozen"),
+    "overdue_days": _("%(value)s days overdue"),
+}
+_NOTHING_AVAILABLE = re.compile(r"available=0 of limit=([\d.]+); nothing else explains it")
+
+
+def evidence_text(item: str) -> str:
+    """One piece of evidence (stored as `name=value`, as the snapshot names it) in words, in the
+    reader's language; an unknown one as it was stored."""
+    if match := _NOTHING_AVAILABLE.fullmatch(item):
+        return gettext("Nothing available of a %(limit)s limit; nothing else explains it") % {
+            "limit": match.group(1)
+        }
+    name, _sep, value = item.partition("=")
+    if name in EVIDENCE:
+        return str(EVIDENCE[name]) % {"value": value}
+    return item
 
 
 CHECKLISTS = {

@@ -41,6 +41,7 @@ from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone, phon
 from casework.selectors import search_condition
 from casework.services import case_update_text
 from casework.services.contacts import CONTACT_FIELDS, customer_contact_edit
+from risk.texts import detail_text
 
 # --- Shared pieces -------------------------------------------------------------------------------
 
@@ -376,9 +377,15 @@ class CaseEventInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+@admin.display(description=_("detail"))
+def evidence(flag: CaseFlag) -> str:
+    """The flag's evidence in the reader's language (risk.texts)."""
+    return detail_text(flag.detail)
+
+
 class CaseFlagInline(ReadOnlyInline):
     model = CaseFlag
-    fields = ("code", "detail", "created_at", "cleared_at", "cleared_by", "clear_reason")
+    fields = ("code", evidence, "created_at", "cleared_at", "cleared_by", "clear_reason")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("cleared_by")
@@ -546,7 +553,7 @@ class CaseEventAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, a
 
 @admin.register(CaseFlag)
 class CaseFlagAdmin(LargeTableMixin, CaseReferenceSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("case", "code", "detail", "created_at", "cleared_at", "cleared_by")
+    list_display = ("case", "code", evidence, "created_at", "cleared_at", "cleared_by")
     list_filter = ("code", ("cleared_at", admin.EmptyFieldListFilter))
     list_select_related = ("case", "cleared_by")
     search_fields = ("case__reference",)

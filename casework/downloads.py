@@ -5,6 +5,7 @@ runs nothing, under the sender's file name made safe for the header (RFC 6266 / 
 from urllib.parse import quote
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 
 from cases.files import clean_name
 from cases.models import Attachment
@@ -25,7 +26,7 @@ def file_response(attachment: Attachment, *, download: bool = False) -> FileResp
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
-        raise Http404("The file is no longer stored.") from exc
+        raise Http404(_("The file is no longer stored.")) from exc
     content_type = attachment.content_type
     if content_type.startswith("text/"):
         content_type += "; charset=utf-8"

@@ -22,6 +22,10 @@ class QueueCodeFilter(filters.ModelMultipleChoiceFilter):
     """Queues by code (repeatable)."""
 
 
+# "none" in either language: the Chinese label says to type 无.
+UNASSIGNED = {"none", "无"}
+
+
 class CaseFilterSet(FilterSet):
     """Every filter joins at most one row per case (or tests with EXISTS), so none needs DISTINCT:
     django-filter's default `distinct=True` would make PostgreSQL sort every matching case before
@@ -64,7 +68,7 @@ class CaseFilterSet(FilterSet):
         fields = []
 
     def filter_assignee(self, queryset, name, value):
-        if value.lower() == "none":
+        if value.strip().lower() in UNASSIGNED:
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee__username=value)
 

@@ -1,6 +1,7 @@
 """Reads of the cases app: querysets with what each screen needs, in a deterministic order."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from backoffice.errors import NotFound
 from cases import permissions, policy
@@ -142,7 +143,7 @@ def case_for_update(user, reference: str) -> Case:
     """A visible case by reference, or NotFound (cases outside the user's scope are not revealed)."""
     case = cases_visible_to(user).select_related("queue").filter(reference=reference).first()
     if case is None:
-        raise NotFound(f"No case {reference}.")
+        raise NotFound(_("No case %(reference)s.") % {"reference": reference})
     return case
 
 
@@ -174,6 +175,6 @@ def case_file(user, reference: str, pk: int) -> Attachment:
     case = case_for_update(user, reference)
     attachment = Attachment.objects.filter(case_id=case.pk, pk=pk).first()
     if attachment is None:
-        raise NotFound(f"No such file on case {reference}.")
+        raise NotFound(_("No such file on case %(reference)s.") % {"reference": reference})
     attachment.case = case
     return attachment

@@ -32,14 +32,18 @@ def clean_query(query: str) -> str:
     if not filterset.is_valid():
         field, errors = next(iter(filterset.form.errors.items()))
         label = filterset.form.fields[field].label or field
-        raise forms.ValidationError(f"{label}: {' '.join(errors)}")
+        raise forms.ValidationError(
+            _("%(field)s: %(errors)s") % {"field": label, "errors": " ".join(errors)}
+        )
     return data.urlencode()
 
 
 class SavedViewForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("View name"), max_length=80)
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-    path = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    query = forms.CharField(
+        label=gettext_lazy("Filters"), required=False, max_length=2000, widget=forms.HiddenInput
+    )
+    path = forms.CharField(label=gettext_lazy("List"), max_length=200, widget=forms.HiddenInput)
 
     def clean_query(self):
         return clean_query(self.cleaned_data.get("query", ""))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from backoffice.errors import Forbidden, Invalid
@@ -41,7 +42,7 @@ def _mine(actor, notification_id: int) -> Notification:
     found = Notification.objects.select_related("case").filter(pk=notification_id, recipient=actor)
     notification = found.first()
     if notification is None:
-        raise Forbidden(gettext_noop("No such notification."), code="not_found")
+        raise Forbidden(gettext_noop(_("No such notification.")), code="not_found")
     return notification
 
 
@@ -72,12 +73,14 @@ def saved_view_create(*, actor, name: str, path: str, query: str) -> SavedView:
     """Save a filter set (`query`, already checked by the list's FilterSet) under `name`."""
     name = (name or "").strip()
     if not name:
-        raise Invalid({"name": [gettext_noop("Give the view a name.")]})
+        raise Invalid({"name": [gettext_noop(_("Give the view a name."))]})
     try:
         with transaction.atomic():
             return SavedView.objects.create(owner=actor, name=name, path=path, query=query)
     except IntegrityError as exc:
-        raise Invalid({"name": [gettext_noop("You already have a view with this name.")]}) from exc
+        raise Invalid(
+            {"name": [gettext_noop(_("You already have a view with this name."))]}
+        ) from exc
 
 
 @transaction.atomic
@@ -86,9 +89,11 @@ def saved_view_share(*, actor, view: SavedView, queue) -> SavedView:
     (`queue` None)."""
     view = SavedView.objects.select_for_update().get(pk=view.pk)
     if not policy.may_delete(actor, view):
-        raise Forbidden(gettext_noop("Only the owner of a view can share it."))
+        raise Forbidden(gettext_noop(_("Only the owner of a view can share it.")))
     if queue is not None and not policy.may_share(actor, queue):
-        raise Forbidden(gettext_noop("Only a supervisor of this queue can share a view with it."))
+        raise Forbidden(
+            gettext_noop(_("Only a supervisor of this queue can share a view with it."))
+        )
     view.queue = queue
     view.save(update_fields=["queue"])
     return view
@@ -97,5 +102,5 @@ def saved_view_share(*, actor, view: SavedView, queue) -> SavedView:
 @transaction.atomic
 def saved_view_delete(*, actor, view: SavedView) -> None:
     if not policy.may_delete(actor, view):
-        raise Forbidden(gettext_noop("Only the owner of a view can delete it."))
+        raise Forbidden(gettext_noop(_("Only the owner of a view can delete it.")))
     SavedView.objects.filter(pk=view.pk).delete()

@@ -1,6 +1,7 @@
 """Macros on a case over the API: list the ones the case may use (filled for its customer), apply
 one (the reply and the changes, all or nothing, through `casework.services.apply_macro`)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -97,7 +98,9 @@ class ApplyMacroView(APIView):
         case = selectors.case_for_update(request.user, reference.upper())
         macro = macros_for_case(case).filter(pk=data.validated_data["macro"]).first()
         if macro is None:
-            raise Invalid({"macro": ["No such macro for this case."]}, code="macro_not_available")
+            raise Invalid(
+                {"macro": [_("No such macro for this case.")]}, code="macro_not_available"
+            )
         applied = services.apply_macro(actor=request.user, case=case, macro=macro)
         case = selectors.with_list_related(type(case).objects.filter(pk=case.pk)).get()
         body = {"case": case, "message": applied.message, "changed": applied.changed}

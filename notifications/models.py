@@ -55,7 +55,10 @@ class NotificationTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} · {self.language} · {self.channel}"
+        return (
+            f"{self.get_purpose_display()} · {self.get_language_display()} · "
+            f"{self.get_channel_display()}"
+        )
 
 
 class Notification(models.Model):
@@ -112,7 +115,10 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} → {self.channel} ({self.status})"
+        return (
+            f"{self.get_purpose_display()} → {self.get_channel_display()} "
+            f"({self.get_status_display()})"
+        )
 
 
 class CannedSummary(models.Model):

@@ -181,7 +181,7 @@ class RefundApproval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.refund_id} {self.decision} by {self.approver_id}"
+        return f"RF-{self.refund_id:06d} · {self.get_decision_display()} · {self.approver_id}"
 
 
 class RefundAttempt(models.Model):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.errors import Conflict, Forbidden
 from backoffice.roles import Role, has_role, roles_of
@@ -166,7 +167,7 @@ def may_request(user, case) -> bool:
 def require_requester(user, case) -> None:
     case_permissions.require(
         may_request(user, case),
-        "Only the case's agents, supervisors and finance can request refunds.",
+        _("Only the case's agents, supervisors and finance can request refunds."),
     )
 
 
@@ -251,13 +252,14 @@ def require_approver(user, refund: Refund) -> Decimal | None:
     bar, authority = _bar_and_authority(user, refund, None)
     if bar == DecisionBar.OWN_REFUND:
         raise Forbidden(
-            "You cannot decide on a refund you asked for.", code="cannot_approve_own_refund"
+            _("You cannot decide on a refund you asked for."), code="cannot_approve_own_refund"
         )
     if bar == DecisionBar.OUT_OF_SCOPE:
-        raise Forbidden("You cannot decide on refunds of this case.")
+        raise Forbidden(_("You cannot decide on refunds of this case."))
     if bar == DecisionBar.ABOVE_LIMIT:
         raise Forbidden(
-            f"A cumulative {refund.cumulative_amount:.2f} {refund.currency} is above your approval limit.",
+            _("A cumulative %(amount)s %(currency)s is above your approval limit.")
+            % {"amount": f"{refund.cumulative_amount:.2f}", "currency": refund.currency},
             code="approval_limit",
         )
     return authority[1]
@@ -266,7 +268,7 @@ def require_approver(user, refund: Refund) -> Decimal | None:
 def require_first_decision(user, refund: Refund) -> None:
     """One decision per approver and round (the database's unique constraint says so too)."""
     if has_decided(user, refund):
-        raise Conflict("You have decided on this refund already.", code="already_decided")
+        raise Conflict(_("You have decided on this refund already."), code="already_decided")
 
 
 # Who may cancel, retry and settle.

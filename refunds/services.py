@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
@@ -40,11 +41,11 @@ def _clean_amount(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError) as exc:
-        raise Invalid({"amount": ["Give an amount like 50.00."]}) from exc
+        raise Invalid({"amount": [_("Give an amount like 50.00.")]}) from exc
     if not value.is_finite() or value <= 0:
-        raise Invalid({"amount": ["The amount must be more than 0.00."]})
+        raise Invalid({"amount": [_("The amount must be more than 0.00.")]})
     if value != value.quantize(Decimal("0.01")):
-        raise Invalid({"amount": ["At most two decimal places."]})
+        raise Invalid({"amount": [_("At most two decimal places.")]})
     return value
 
 
@@ -96,16 +97,27 @@ def refund_request(
     if errors:
         raise Invalid(errors)
     if not policy.case_takes_refunds(case):
-        raise Conflict(f"Case {case.reference} is {case.status}.", code="case_closed")
+        raise Conflict(
+            _("Case %(reference)s is %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display()},
+            code="case_closed",
+        )
     order = _lock_tier_scope(customer_id=case.customer_id, order_id=case.recharge_order_id)
     if order.currency != currency:  # sums and tiers are per currency: never mix them
-        raise Invalid({"currency": [f"The order was paid in {order.currency}."]})
+        raise Invalid(
+            {"currency": [_("The order was paid in %(currency)s.") % {"currency": order.currency}]}
+        )
     refundable = policy.refundable(order)
     if amount > refundable:
         raise Invalid(
             {
                 "amount": [
-                    f"Only {refundable:.2f} {order.currency} of {order.amount_paid:.2f} paid is still refundable."
+                    _("Only %(refundable)s %(currency)s of %(paid)s paid is still refundable.")
+                    % {
+                        "refundable": f"{refundable:.2f}",
+                        "currency": order.currency,
+                        "paid": f"{order.amount_paid:.2f}",
+                    }
                 ]
             }
         )
@@ -113,7 +125,12 @@ def refund_request(
     tier = policy.tier_for(cumulative, currency)
     if tier is None:
         raise Invalid(
-            {"amount": [f"No approval tier covers a cumulative {cumulative:.2f} {currency}."]}
+            {
+                "amount": [
+                    _("No approval tier covers a cumulative %(amount)s %(currency)s.")
+                    % {"amount": f"{cumulative:.2f}", "currency": currency}
+                ]
+            }
         )
     refund = Refund.objects.create(
         case=case,
@@ -141,7 +158,9 @@ def refund_request(
 def _pending(refund: Refund) -> None:
     if refund.status != RefundStatus.PENDING_APPROVAL:
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status} already.", code="already_decided"
+            _("Refund %(reference)s is %(status)s already.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
+            code="already_decided",
         )
 
 
@@ -153,7 +172,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
     _pending(refund)
     limit = policy.require_approver(actor, refund)
     if not policy.payload_unchanged(refund):
-        raise Conflict("The refund changed since it was requested.", code="payload_changed")
+        raise Conflict(_("The refund changed since it was requested."), code="payload_changed")
     policy.require_first_decision(actor, refund)
     try:
         with transaction.atomic():
@@ -169,7 +188,7 @@ def refund_approve(*, actor, refund: Refund, comment: str = "") -> Refund:
             )
     except IntegrityError as exc:
         raise Conflict(
-            "This decision was refused by the database.", code="already_decided"
+            _("This decision was refused by the database."), code="already_decided"
         ) from exc
     approvals = policy.approvals_in_round(refund)
     refund_event(
@@ -199,7 +218,7 @@ def refund_reject(*, actor, refund: Refund, reason: str) -> Refund:
     _pending(refund)
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": ["Say why the refund is rejected."]})
+        raise Invalid({"reason": [_("Say why the refund is rejected.")]})
     limit = policy.require_approver(actor, refund)
     policy.require_first_decision(actor, refund)
     RefundApproval.objects.create(
@@ -230,11 +249,14 @@ def refund_cancel(*, actor, refund: Refund, reason: str = "") -> Refund:
     stops counting toward the cumulative amounts and can never be paid."""
     refund = _locked(refund)
     if not policy.may_cancel(actor, refund):
-        raise Forbidden("Only the requester or a supervisor can cancel this refund.")
+        raise Forbidden(_("Only the requester or a supervisor can cancel this refund."))
     if not policy.cancellable(refund):
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status}; only a refund waiting for approval "
-            "or a failed one can be cancelled.",
+            _(
+                "Refund %(reference)s is %(status)s; only a refund waiting for approval or a "
+                "failed one can be cancelled."
+            )
+            % {"reference": refund.reference, "status": refund.get_status_display()},
             code="already_decided",
         )
     was = refund.status
@@ -273,24 +295,28 @@ def refund_retry(*, actor, refund: Refund, seen_attempts: int | None = None) -> 
     another attempt ran since (someone retried it and it failed again), nothing is sent: they
     decide again on what happened since, and a double submit never sends a refund twice."""
     case_permissions.require(
-        policy.may_retry(actor, refund), "Only finance or a supervisor can retry a refund."
+        policy.may_retry(actor, refund), _("Only finance or a supervisor can retry a refund.")
     )
     refund = _locked(refund)
     if refund.status != RefundStatus.FAILED:
         raise Conflict(
-            f"Refund {refund.reference} is {refund.status}; only failed refunds are retried.",
+            _("Refund %(reference)s is %(status)s; only failed refunds are retried.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
             code="not_failed",
         )
     if seen_attempts is not None and seen_attempts != refund.attempt_count:
         raise Conflict(
-            f"Refund {refund.reference} had another attempt since it was shown.",
+            _("Refund %(reference)s had another attempt since it was shown.")
+            % {"reference": refund.reference},
             code="refund_changed",
         )
     order = _lock_tier_scope(customer_id=refund.case.customer_id, order_id=refund.order_id)
     refundable = policy.refundable(order, exclude_pk=refund.pk)
     if refund.amount > refundable:
         raise Conflict(
-            f"Only {refundable:.2f} is still refundable on the order.", code="over_refundable"
+            _("Only %(refundable)s is still refundable on the order.")
+            % {"refundable": f"{refundable:.2f}"},
+            code="over_refundable",
         )
     cumulative = policy.cumulative_amount(
         order=order, customer_id=refund.case.customer_id, amount=refund.amount, exclude_pk=refund.pk
@@ -298,7 +324,8 @@ def refund_retry(*, actor, refund: Refund, seen_attempts: int | None = None) -> 
     tier = policy.tier_for(cumulative, refund.currency)
     if tier is None:
         raise Conflict(
-            f"No approval tier covers a cumulative {cumulative:.2f} {refund.currency}.",
+            _("No approval tier covers a cumulative %(amount)s %(currency)s.")
+            % {"amount": f"{cumulative:.2f}", "currency": refund.currency},
             code="no_tier",
         )
     held = policy.approvals_covering(refund, cumulative)
@@ -352,26 +379,33 @@ def refund_settle(
     """Finance settles a refund in `needs_review` after checking the provider's ledger; a refund
     settled as paid may carry the provider's reference of the payment found there. Nobody settles
     a refund they asked for, and a provider reference pays one refund only."""
-    case_permissions.require(policy.may_settle(actor), "Only finance settles refunds under review.")
+    case_permissions.require(
+        policy.may_settle(actor), _("Only finance settles refunds under review.")
+    )
     refund = _locked(refund)
     if not policy.may_settle(actor, refund):
         raise Forbidden(
-            "You asked for this refund; another finance user must settle it.",
+            _("You asked for this refund; another finance user must settle it."),
             code="cannot_settle_own_refund",
         )
     if refund.status != RefundStatus.NEEDS_REVIEW:
-        raise Conflict(f"Refund {refund.reference} is {refund.status}.", code="not_under_review")
+        raise Conflict(
+            _("Refund %(reference)s is %(status)s.")
+            % {"reference": refund.reference, "status": refund.get_status_display()},
+            code="not_under_review",
+        )
     if outcome not in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
-        raise Invalid({"outcome": ["succeeded or failed"]})
+        raise Invalid({"outcome": [_("Choose paid or failed.")]})
     note = (note or "").strip()
     if not note:
-        raise Invalid({"note": ["Say what the provider's ledger shows."]})
+        raise Invalid({"note": [_("Say what the provider's ledger shows.")]})
     provider_reference = (provider_reference or "").strip()
     if len(provider_reference) > 100:
-        raise Invalid({"provider_reference": ["At most 100 characters."]})
+        raise Invalid({"provider_reference": [_("At most 100 characters.")]})
     fields = {}
     taken = Conflict(
-        f"Provider reference {provider_reference} belongs to another refund.",
+        _("Provider reference %(reference)s belongs to another refund.")
+        % {"reference": provider_reference},
         code="provider_reference_taken",
     )
     if provider_reference and outcome == RefundStatus.SUCCEEDED:

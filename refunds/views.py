@@ -232,7 +232,7 @@ class RefundDecisionView(ApproverRequiredMixin, View):
     def post(self, request, pk: int):
         refund = selectors.refunds_visible_to(request.user).filter(pk=pk).first()
         if refund is None:
-            raise Http404("No such refund.")
+            raise Http404(_("No such refund."))
         approve = self.decision == Decision.APPROVE
         form = (
             ApproveForm(request.POST, auto_id=f"approve-{pk}-%s")
@@ -456,7 +456,7 @@ class FinanceActionView(FinanceConsoleMixin, View):
     def post(self, request, pk: int):
         refund = selectors.finance_console(request.user).filter(pk=pk).first()
         if refund is None:
-            raise Http404("No such refund.")
+            raise Http404(_("No such refund."))
         form = _FORMS[self.action](request.POST, auto_id=f"{self.action}-{pk}-%s")
         if form.is_valid():
             try:

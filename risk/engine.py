@@ -24,6 +24,17 @@ from cases.models import Case, RechargeOrder
 from risk import sql
 from risk.choices import SEVERITY_RANK, RuleAction, RuleCode
 from risk.models import FlaggedIp, RiskRule
+from risk.texts import (
+    AMOUNT_EDITED,
+    BURST,
+    CARRIER,
+    CEILING,
+    MEDIAN,
+    REGULATOR,
+    REPEAT,
+    WATCHED_IP,
+    detail,
+)
 
 AMOUNT_HISTORY = 20  # the amount rule's median is over the customer's last (up to) 20 orders
 RANGES_PER_QUERY = 100
@@ -41,7 +52,8 @@ def enabled_rules() -> dict[str, RiskRule]:
 
 @dataclass(frozen=True)
 class Signal:
-    """A rule that hit: the flag it raises, with the evidence in words."""
+    """A rule that hit: the flag it raises, with its evidence (`risk.texts`: the facts, put in
+    words in the reader's language when shown)."""
 
     rule: RiskRule
     detail: str
@@ -53,16 +65,6 @@ class Signal:
 
 def raised(priority: str) -> str:
     return RAISED.get(priority, priority)
-
-
-def local(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return timezone.localtime(moment).strftime(fmt)
-
-
-def span_text(start: datetime, end: datetime) -> str:
-    """`2026-09-30 10:01 and 10:09` (local time; the end's date only when it differs)."""
-    same_day = timezone.localtime(start).date() == timezone.localtime(end).date()
-    return f"{local(start)} and {local(end, '%H:%M' if same_day else '%Y-%m-%d %H:%M')}"
 
 
 def ip_key(value: str) -> str:
@@ -99,7 +101,7 @@ def intake_signals(
     signals: list[Signal | None] = []
     rule = rules.get(RuleCode.REGULATOR_REFERRAL)
     if rule is not None and channel == Channel.REGULATOR:
-        signals.append(Signal(rule, "Referred by the regulator"))
+        signals.append(Signal(rule, detail(REGULATOR)))
     if order is not None:
         signals.append(_carrier_mismatch(order, rules.get(RuleCode.CARRIER_MISMATCH)))
         signals.append(_amount_anomaly(order, rules.get(RuleCode.AMOUNT_ANOMALY)))
@@ -114,18 +116,14 @@ def _carrier_mismatch(order, rule) -> Signal | None:
         return None
     return Signal(
         rule,
-        f"Declared {order.declared_carrier}, number prefix says {order.looked_up_carrier} "
-        "(a hint: the number may have been ported)",
+        detail(CARRIER, declared=order.declared_carrier, looked_up=order.looked_up_carrier),
     )
 
 
 def _amount_edited(order, rule) -> Signal | None:
     if rule is None or order.amount_edits is None or order.amount_edits <= rule.threshold:
         return None
-    return Signal(
-        rule,
-        f"Amount edited {order.amount_edits} times before paying (rule: more than {rule.threshold})",
-    )
+    return Signal(rule, detail(AMOUNT_EDITED, edits=order.amount_edits, threshold=rule.threshold))
 
 
 def earlier_amounts(order: RechargeOrder, limit: int = AMOUNT_HISTORY) -> list[Decimal]:
@@ -142,7 +140,10 @@ def _amount_anomaly(order, rule) -> Signal | None:
         return None
     amount = order.amount_paid
     if rule.ceiling is not None and amount > rule.ceiling:
-        return Signal(rule, f"Paid {amount} {order.currency}, above the ceiling of {rule.ceiling}")
+        return Signal(
+            rule,
+            detail(CEILING, amount=str(amount), currency=order.currency, ceiling=str(rule.ceiling)),
+        )
     if rule.factor is None or not rule.min_history:
         return None
     history = earlier_amounts(order)
@@ -153,8 +154,15 @@ def _amount_anomaly(order, rule) -> Signal | None:
         return None
     return Signal(
         rule,
-        f"Paid {amount} {order.currency}, {amount / median:.1f}× the median {median} of the "
-        f"customer's last {len(history)} orders (rule: above {rule.factor}×)",
+        detail(
+            MEDIAN,
+            amount=str(amount),
+            currency=order.currency,
+            ratio=f"{amount / median:.1f}",
+            median=str(median),
+            orders=len(history),
+            factor=str(rule.factor),
+        ),
     )
 
 
@@ -164,8 +172,13 @@ def _watched_ip(entry_id: int | None, rule) -> Signal | None:
     entry = FlaggedIp.objects.get(pk=entry_id)
     return Signal(
         rule,
-        f"The order came from {entry.ip}, on the watch list: {entry.failures} failed top-ups "
-        f"between {span_text(entry.burst_from, entry.burst_to)}",
+        detail(
+            WATCHED_IP,
+            ip=str(entry.ip),
+            failures=entry.failures,
+            start=entry.burst_from.isoformat(),
+            end=entry.burst_to.isoformat(),
+        ),
     )
 
 
@@ -184,13 +197,15 @@ def _repeat_complainant(customer, rule, facts: dict) -> Signal | None:
         return None
     count = facts["recent_cases"] + 1
     earlier = list(recent_cases_query(customer.pk, facts["since"], 10))
-    more = ", …" if count - 1 > len(earlier) else ""
-    days = rule.window_minutes / (24 * 60)
-    within = f"{days:g} days" if days >= 1 else f"{rule.window_minutes} minutes"
     return Signal(
         rule,
-        f"Case number {count} of this customer within {within} "
-        f"(earlier: {', '.join(reversed(earlier))}{more})",
+        detail(
+            REPEAT,
+            count=count,
+            window_minutes=rule.window_minutes,
+            earlier=list(reversed(earlier)),
+            more=count - 1 > len(earlier),
+        ),
     )
 
 
@@ -356,4 +371,6 @@ def _burst(ip: str, found: list[datetime], windows: list[Window]) -> Burst:
 
 
 def burst_detail(ip: str, span: Window) -> str:
-    return f"{span.failures} failed top-ups from {ip} between {span_text(span.start, span.end)}"
+    return detail(
+        BURST, failures=span.failures, ip=ip, start=span.start.isoformat(), end=span.end.isoformat()
+    )

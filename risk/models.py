@@ -43,6 +43,7 @@ class RiskRule(models.Model):
     queue = models.ForeignKey(
         "cases.Queue",
         on_delete=models.PROTECT,
+        verbose_name=_("queue"),
         related_name="risk_rules",
         null=True,
         blank=True,
@@ -100,7 +101,12 @@ class FlaggedIp(models.Model):
     burst_to = models.DateTimeField(_("last burst to"))
     cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
     cleared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
     )
     clear_reason = models.CharField(_("reason for clearing"), max_length=500, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -120,4 +126,4 @@ class FlaggedIp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ip} ({self.status})"
+        return f"{self.ip} ({self.get_status_display()})"

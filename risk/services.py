@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
@@ -233,16 +234,17 @@ def linked_open_flags(ip: str):
 def risk_ip_clear(*, actor, ip: str, reason: str) -> FlaggedIp:
     """Supervisor: take an IP off the watch list and clear the burst flags of its open cases."""
     permissions.require(
-        has_role(actor, Role.SUPERVISOR), "Only a supervisor can clear an IP from the watch list."
+        has_role(actor, Role.SUPERVISOR),
+        _("Only a supervisor can clear an IP from the watch list."),
     )
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": ["Say why this IP is cleared (e.g. a company network)."]})
+        raise Invalid({"reason": [_("Say why this IP is cleared (e.g. a company network).")]})
     if len(reason) > 500:
-        raise Invalid({"reason": ["At most 500 characters."]})
+        raise Invalid({"reason": [_("At most 500 characters.")]})
     entry = _entry_for_update(ip)
     if entry.status == WatchStatus.CLEARED:
-        raise Conflict(f"{entry.ip} was already cleared.", code="already_cleared")
+        raise Conflict(_("%(ip)s was already cleared.") % {"ip": entry.ip}, code="already_cleared")
     now = timezone.now()
     entry.status, entry.cleared_at, entry.cleared_by, entry.clear_reason = (
         WatchStatus.CLEARED,
@@ -267,10 +269,10 @@ def _entry_for_update(ip: str) -> FlaggedIp:
     try:
         key = str(ipaddress.ip_address(raw))
     except ValueError:
-        raise NotFound(f"{raw} is not an IP address on the watch list.") from None
+        raise NotFound(_("%(ip)s is not an IP address on the watch list.") % {"ip": raw}) from None
     entry = FlaggedIp.objects.select_for_update(no_key=True).filter(ip=key).first()
     if entry is None:
-        raise NotFound(f"{key} is not on the watch list.")
+        raise NotFound(_("%(ip)s is not on the watch list.") % {"ip": key})
     return entry
 
 

@@ -7,10 +7,11 @@ the one of the sub-cause set by the agent, or else of the suggested one.
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from backoffice.errors import Conflict, Invalid
 from cases import permissions, policy
-from cases.choices import EventType, SubCause
+from cases.choices import EventType, SubCause, not_one_of
 from cases.events import audit_case, record_event
 from cases.models import Case, CaseEvent
 from cases.triage import CHECKLISTS
@@ -47,10 +48,11 @@ def case_set_sub_cause(*, actor, case: Case, sub_cause: str) -> Case:
     """The agent working the case decides the sub-cause (it may differ from the suggestion)."""
     case = _locked(case)
     permissions.require(
-        permissions.can_work_case(actor, case), "Only agents of this queue can set the sub-cause."
+        permissions.can_work_case(actor, case),
+        _("Only agents of this queue can set the sub-cause."),
     )
     if sub_cause not in SubCause.values:
-        raise Invalid({"sub_cause": [f"“{sub_cause}” is not one of {', '.join(SubCause.values)}."]})
+        raise Invalid({"sub_cause": [not_one_of(sub_cause, SubCause)]})
     _require_open_credit_case(case)
     if case.sub_cause == sub_cause:
         return case
@@ -71,19 +73,26 @@ def case_checklist_tick(*, actor, case: Case, item: int, done: bool) -> Case:
     """Tick (or untick) item `item` (0-based) of the checklist the case follows."""
     case = _locked(case)
     permissions.require(
-        permissions.can_work_case(actor, case), "Only agents of this queue can work the checklist."
+        permissions.can_work_case(actor, case),
+        _("Only agents of this queue can work the checklist."),
     )
     _require_open_credit_case(case)
     sub_cause = checklist_sub_cause(case)
     if not sub_cause:
         raise Conflict(
-            f"Case {case.reference} has no sub-cause yet: set one to get its checklist.",
+            _("Case %(reference)s has no sub-cause yet: set one to get its checklist.")
+            % {"reference": case.reference},
             code="no_checklist",
         )
     items = CHECKLISTS[sub_cause]
     if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < len(items):
         raise Invalid(
-            {"item": [f"Give an item number from 0 to {len(items) - 1} of the {sub_cause} list."]}
+            {
+                "item": [
+                    _("Give an item number from 0 to %(last)d of the list for “%(sub_cause)s”.")
+                    % {"last": len(items) - 1, "sub_cause": SubCause(sub_cause).label}
+                ]
+            }
         )
     done = bool(done)
     if checklist_state(case).get(item, False) == done:

@@ -31,6 +31,7 @@ class SlaPolicy(models.Model):
     calendar = models.ForeignKey(
         "backoffice.BusinessCalendar",
         on_delete=models.PROTECT,
+        verbose_name=_("calendar"),
         null=True,
         blank=True,
         help_text=_("The default calendar if blank"),
@@ -55,7 +56,9 @@ class SlaPolicy(models.Model):
 class SlaTarget(models.Model):
     """How long a metric may take under a policy, for one priority (or every priority if blank)."""
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.CASCADE, related_name="targets", verbose_name=_("policy")
+    )
     priority = models.CharField(
         _("priority"),
         max_length=2,
@@ -87,7 +90,10 @@ class SlaTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy}: {self.metric} {self.priority or '*'} = {self.amount} {self.unit}"
+        return (
+            f"{self.policy}: {self.get_metric_display()} {self.priority or '*'} = "
+            f"{self.amount} {self.get_unit_display()}"
+        )
 
     def clean(self):
         steps = self.extensions or []
@@ -106,14 +112,20 @@ class SlaClock(models.Model):
     as first computed. `next_threshold_at` is when the sweep must next look at this clock.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_clocks")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("case")
+    )
     metric = models.CharField(_("metric"), max_length=24, choices=Metric.choices)
     cycle = models.PositiveIntegerField(_("cycle"), default=1)
     subject = models.CharField(
         _("subject"), max_length=40, blank=True, default="", help_text=_("e.g. refund:42")
     )
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="clocks")
-    calendar = models.ForeignKey("backoffice.BusinessCalendar", on_delete=models.PROTECT)
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.PROTECT, related_name="clocks", verbose_name=_("policy")
+    )
+    calendar = models.ForeignKey(
+        "backoffice.BusinessCalendar", on_delete=models.PROTECT, verbose_name=_("calendar")
+    )
     amount = models.PositiveIntegerField(_("target amount"))
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
     extension_level = models.PositiveSmallIntegerField(_("extensions taken"), default=0)
@@ -183,7 +195,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.metric}#{self.cycle} {self.state}"
+        return f"{self.case_id} · {self.get_metric_display()} #{self.cycle} · {self.get_state_display()}"
 
 
 class SlaClockStop(models.Model):
@@ -193,7 +205,11 @@ class SlaClockStop(models.Model):
     move the clock's figures). Reports read these rows without joining cases or calendars."""
 
     clock = models.OneToOneField(
-        SlaClock, on_delete=models.CASCADE, primary_key=True, related_name="stop"
+        SlaClock,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stop",
+        verbose_name=_("clock"),
     )
     stopped_at = models.DateTimeField(_("stopped"))
     state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
@@ -204,11 +220,16 @@ class SlaClockStop(models.Model):
     )
     # No index of their own: reports reach these through the `stopped_at` range.
     queue = models.ForeignKey(
-        "cases.Queue", on_delete=models.PROTECT, related_name="+", db_index=False
+        "cases.Queue",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("queue"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        verbose_name=_("assignee"),
         related_name="+",
         null=True,
         blank=True,
@@ -250,7 +271,10 @@ class SlaClockStop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clock_id} {self.metric} {self.state} at {self.stopped_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.clock_id} · {self.get_metric_display()} · {self.get_state_display()} · "
+            f"{self.stopped_at:%Y-%m-%d %H:%M}"
+        )
 
 
 class EscalationRule(models.Model):
@@ -266,6 +290,7 @@ class EscalationRule(models.Model):
     queue = models.ForeignKey(
         "cases.Queue",
         on_delete=models.PROTECT,
+        verbose_name=_("queue"),
         null=True,
         blank=True,
         help_text=_("For “move to a queue”: the escalation queue if blank"),

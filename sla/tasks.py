@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+from sla.alerts import staff_alert
 from sla.counts import refresh_queue_counts
 from sla.sweep import sla_sweep_until_done
 
@@ -36,9 +37,6 @@ def queue_counts() -> int:
     max_retries=5,
 )
 def send_staff_alert(reference: str, metric: str, threshold: str, addresses: list[str]) -> None:
-    subject = f"[SLA] {reference}: {metric} {threshold}"
-    body = (
-        f"Case {reference}: the {metric} clock passed {threshold}.\n"
-        f"Open the case in the back-office to act on it."
-    )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    """The escalation's e-mail to staff (sla.alerts: translated, with the case's link)."""
+    mail = staff_alert(reference=reference, metric=metric, threshold=threshold)
+    send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, addresses)

@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,12 +26,12 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return _detail(exc.message, exc.code, exc.status)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
-        return _detail("The request body is too large.", "request_too_large", 413)
+        return _detail(_("The request body is too large."), "request_too_large", 413)
     if isinstance(exc, Http404):
-        return _detail("Not found.", "not_found", 404)
+        return _detail(_("Not found."), "not_found", 404)
     if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, exceptions.APIException):
         return _detail(
-            str(exc) or "You do not have permission to do this.", "permission_denied", 403
+            str(exc) or _("You do not have permission to do this."), "permission_denied", 403
         )
     response = drf_exception_handler(exc, context)
     if response is None:

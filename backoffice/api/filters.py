@@ -5,6 +5,7 @@ from functools import partial
 from django import forms
 from django.core.validators import EMPTY_VALUES
 from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from django_filters import FilterSet as BaseFilterSet
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import label_for_filter
@@ -136,5 +137,7 @@ class OrderingFilter(filters.OrderingFilter):
         ]
         if raw.lstrip("-") not in fields or raw.startswith("--"):
             choices = ", ".join(f"{name}, -{name}" for name in fields)
-            raise ValidationError({self.ordering_param: [f"Order by one of: {choices}."]})
+            raise ValidationError(
+                {self.ordering_param: [_("Order by one of: %(choices)s.") % {"choices": choices}]}
+            )
         return [raw]

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from backoffice.api.models import IdempotencyKey
@@ -53,18 +54,18 @@ def _existing(user, key: str, digest: str) -> Response:
         row = IdempotencyKey.objects.filter(user=user, key=key).first()
         if row is None:
             raise Conflict(
-                "The first request with this key failed; retry.", code="idempotency_retry"
+                _("The first request with this key failed; retry."), code="idempotency_retry"
             )
         if row.request_hash != digest:
             raise Conflict(
-                "This Idempotency-Key was used with a different request body.",
+                _("This Idempotency-Key was used with a different request body."),
                 code="idempotency_key_reused",
             )
         if row.status_code is not None:
             return _replay(row)
         if time.monotonic() > deadline:
             raise Conflict(
-                "A request with this Idempotency-Key is still being processed.",
+                _("A request with this Idempotency-Key is still being processed."),
                 code="idempotency_key_in_progress",
             )
         time.sleep(0.05)
@@ -79,7 +80,7 @@ def idempotent(handler):
         if key is None:
             return handler(self, request, *args, **kwargs)
         if not 1 <= len(key) <= 255 or not key.isprintable():
-            raise Invalid({"Idempotency-Key": ["Give 1 to 255 printable characters."]})
+            raise Invalid({"Idempotency-Key": [_("Give 1 to 255 printable characters.")]})
         digest = _request_hash(request)
         IdempotencyKey.objects.filter(
             user=request.user, key=key, created_at__lt=timezone.now() - TTL

@@ -1,5 +1,6 @@
 """Cursor pagination over a total order, refusing a bad page size or cursor with a 400."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, _positive_int
 
@@ -33,7 +34,7 @@ class TotalOrderCursorPagination(CursorPagination):
             return _positive_int(raw, strict=True, cutoff=self.max_page_size)
         except (KeyError, ValueError):
             raise ValidationError(
-                {self.page_size_query_param: ["Give a whole number from 1."]}
+                {self.page_size_query_param: [_("Give a whole number from 1.")]}
             ) from None
 
     def decode_cursor(self, request):
@@ -43,7 +44,7 @@ class TotalOrderCursorPagination(CursorPagination):
             raise ValidationError(
                 {
                     self.cursor_query_param: [
-                        "Not a cursor of this list; follow `next` or `previous`."
+                        _("Not a cursor of this list; follow `next` or `previous`.")
                     ]
                 }
             ) from None

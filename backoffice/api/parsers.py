@@ -5,6 +5,7 @@ limit (`[[[[…]]]]` a few thousand levels deep) raises `RecursionError` inside 
 surface as a 500.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -14,4 +15,4 @@ class JSONParser(parsers.JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise ParseError("JSON parse error - the body is nested too deeply.") from exc
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from exc

@@ -47,7 +47,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_id", "object_type"], name="audit_object_id")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq} · {self.object_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

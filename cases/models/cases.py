@@ -210,7 +210,7 @@ class CaseFlag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}:{self.code}"
+        return f"{self.case_id} · {self.get_code_display()}"
 
 
 class CaseEvent(models.Model):
@@ -231,7 +231,7 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "created_at", "id"], name="event_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.type}"
+        return f"{self.case_id} · {self.get_type_display()}"
 
 
 class CreditAccountSnapshot(models.Model):

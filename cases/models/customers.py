@@ -81,4 +81,5 @@ class ContactChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {', '.join(self.changes)} ({self.status})"
+        fields = ", ".join(str(Customer._meta.get_field(f).verbose_name) for f in self.changes)
+        return f"{self.customer_id} {fields} ({self.get_status_display()})"

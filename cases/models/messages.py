@@ -26,7 +26,7 @@ class Message(models.Model):
         indexes = [models.Index(fields=["case", "created_at"], name="message_case_time")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.kind}"
+        return f"{self.case_id} · {self.get_kind_display()}"
 
 
 def attachment_path(instance, filename: str) -> str:

@@ -76,7 +76,7 @@ class QueueMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.queue.code}: {self.user}"
+        return f"{self.queue.name}: {self.user}"
 
 
 class RoutingRule(models.Model):

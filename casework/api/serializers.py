@@ -8,6 +8,7 @@ from functools import cached_property
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,6 +33,7 @@ from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
 from casework.filtersets import SLA_STATES
 from casework.services import CreditAccountData, CustomerData, IncomingFile, OrderData
+from risk.texts import detail_text
 from sla import policy as sla_policy
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
@@ -128,11 +130,13 @@ class CaseIntakeInput(serializers.Serializer):
             return value
         now = timezone.now()
         if value > now + timedelta(minutes=5):
-            raise serializers.ValidationError("A complaint cannot be received in the future.")
+            raise serializers.ValidationError(_("A complaint cannot be received in the future."))
         if value < now - MAX_RECEIVED_AGE:
             raise serializers.ValidationError(
-                "A complaint received more than a year ago cannot be opened: every deadline it "
-                "had has long passed. Record it with a supervisor instead."
+                _(
+                    "A complaint received more than a year ago cannot be opened: every deadline it "
+                    "had has long passed. Record it with a supervisor instead."
+                )
             )
         return value
 
@@ -337,7 +341,10 @@ class ClockOutput(serializers.Serializer):
 
 class FlagOutput(serializers.Serializer):
     code = serializers.CharField()
-    detail = serializers.CharField()
+    detail = serializers.SerializerMethodField(help_text="The evidence, in the request's language.")
+
+    def get_detail(self, flag) -> str:
+        return detail_text(flag.detail)
 
 
 class CaseOutput(ModelOutput):

@@ -248,7 +248,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self._intake_only(request):
             case = Case.objects.select_related("queue").filter(reference=reference).first()
             if case is None:
-                raise NotFound(f"No case {reference}.")
+                raise NotFound(_("No case %(reference)s.") % {"reference": reference})
             return case
         return selectors.case_for_update(request.user, reference)
 
@@ -327,10 +327,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         customer = data.validated_data.get("customer")
         if customer is None and self._intake_only(request):
-            raise serializers.ValidationError({"customer": ["This field is required."]})
+            raise serializers.ValidationError({"customer": [_("This field is required.")]})
         case = self._case(request, reference)
         if customer is not None and not selectors.is_customer_of(case, customer["external_id"]):
-            raise NotFound(f"No case {reference}.")  # as a case that does not exist: no probing
+            raise NotFound(
+                _("No case %(reference)s.") % {"reference": reference}
+            )  # as a case that does not exist: no probing
         message = services.case_customer_message(
             actor=request.user,
             case=case,
@@ -483,7 +485,11 @@ class RechargeOrderView(APIView):
         many = isinstance(request.data, list)
         if many and len(request.data) > MAX_ORDERS_PER_REQUEST:
             raise serializers.ValidationError(
-                {"non_field_errors": [f"At most {MAX_ORDERS_PER_REQUEST} orders per request."]}
+                {
+                    "non_field_errors": [
+                        _("At most %(n)d orders per request.") % {"n": MAX_ORDERS_PER_REQUEST}
+                    ]
+                }
             )
         data = s.OrderInput(data=request.data, many=many)
         data.is_valid(raise_exception=True)

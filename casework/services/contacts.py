@@ -11,6 +11,7 @@ row.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Conflict, NotFound
@@ -105,7 +106,7 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
     case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     permissions.require(
         permissions.can_work_case(actor, case),
-        "Only agents of this case's queue can confirm the customer's contact.",
+        _("Only agents of this case's queue can confirm the customer's contact."),
     )
     change = (
         ContactChange.objects.select_for_update(no_key=True)
@@ -113,15 +114,16 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
         .first()
     )
     if change is None:
-        raise NotFound(f"No contact change {change_id} for this case's customer.")
+        raise NotFound(_("No contact change %(id)s for this case's customer.") % {"id": change_id})
     policy.ensure_open(case)
     if change.status != ContactChangeStatus.PENDING:
-        raise Conflict("This contact change has been decided already.", code="already_decided")
+        raise Conflict(_("This contact change has been decided already."), code="already_decided")
     customer = Customer.objects.select_for_update(no_key=True).get(pk=change.customer_id)
     stale = stale_fields(change, customer)
     if confirm and stale:
         raise Conflict(
-            f"The customer's {', '.join(stale)} changed since; this change no longer applies.",
+            _("The customer's %(fields)s changed since; this change no longer applies.")
+            % {"fields": ", ".join(str(Customer._meta.get_field(f).verbose_name) for f in stale)},
             code="contact_change_stale",
         )
     change.status = ContactChangeStatus.CONFIRMED if confirm else ContactChangeStatus.REJECTED

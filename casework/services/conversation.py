@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
@@ -20,11 +21,18 @@ MAX_BODY = policy.MAX_MESSAGE
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise Invalid({"body": ["Write something."]})
+        raise Invalid({"body": [_("Write something.")]})
     if len(body) > MAX_BODY:
-        raise Invalid({"body": [f"At most {MAX_BODY} characters (this has {len(body)})."]})
+        raise Invalid(
+            {
+                "body": [
+                    _("At most %(max)d characters (this has %(n)d).")
+                    % {"max": MAX_BODY, "n": len(body)}
+                ]
+            }
+        )
     if "\x00" in body:
-        raise Invalid({"body": ["The text contains a NUL character."]})
+        raise Invalid({"body": [_("The text contains a NUL character.")]})
     return body
 
 
@@ -85,22 +93,26 @@ def case_customer_message(*, actor, case: Case, body: str, files=(), source=None
     case = _locked(case)
     permissions.require(
         permissions.can_relay_customer_message(actor, case),
-        "Only intake clients and the case's agents can add customer messages.",
+        _("Only intake clients and the case's agents can add customer messages."),
     )
     body = _clean_body(body)
     incoming = [read_upload(f, field=f"attachments.{i}") for i, f in enumerate(files)]
     check_files(incoming, field="attachments")
     if case.status == Status.CLOSED:
         raise Conflict(
-            f"Case {case.reference} is closed; open a new case for a new complaint.",
+            _("Case %(reference)s is closed; open a new case for a new complaint.")
+            % {"reference": case.reference},
             code="case_closed",
         )
     if case.status == Status.RESOLVED and not customer_may_reopen(
         status=case.status, resolved_at=case.resolved_at, at=timezone.now()
     ):
         raise Conflict(
-            f"Case {case.reference} was resolved more than {reopen_window().days} days ago; "
-            "open a new case for a new complaint.",
+            _(
+                "Case %(reference)s was resolved more than %(days)d days ago; open a new case "
+                "for a new complaint."
+            )
+            % {"reference": case.reference, "days": reopen_window().days},
             code="reopen_window_passed",
         )
     message = Message.objects.create(case=case, kind=MessageKind.CUSTOMER, body=body, author=None)

@@ -5,12 +5,20 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Forbidden, Invalid
 from cases import permissions, policy
-from cases.choices import OPEN_STATUSES, EventType, IncidentStatus, RootCause, Status
+from cases.choices import (
+    OPEN_STATUSES,
+    EventType,
+    IncidentStatus,
+    RootCause,
+    Status,
+    not_one_of,
+)
 from cases.domain_events import CaseResolved
 from cases.events import record_event
 from cases.models import Case, Incident
@@ -19,7 +27,7 @@ from cases.models import Case, Incident
 def _require_supervisor(actor) -> None:
     permissions.require(
         permissions.can_manage_incidents(actor),
-        "Only supervisors and managers manage incidents.",
+        _("Only supervisors and managers manage incidents."),
     )
 
 
@@ -29,7 +37,7 @@ def incident_open(
 ) -> Incident:
     _require_supervisor(actor)
     if Incident.objects.filter(code=code).exists():
-        raise Invalid({"code": [f"An incident “{code}” exists already."]})
+        raise Invalid({"code": [_("An incident “%(code)s” exists already.") % {"code": code}]})
     incident = Incident.objects.create(
         code=code,
         title=title,
@@ -51,7 +59,10 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     _require_supervisor(actor)
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if not policy.incident_is_open(incident):
-        raise Conflict(f"Incident {incident.code} is resolved.", code="incident_resolved")
+        raise Conflict(
+            _("Incident %(code)s is resolved.") % {"code": incident.code},
+            code="incident_resolved",
+        )
     locked = list(
         Case.objects.select_for_update(no_key=True)
         .select_related("queue")
@@ -61,13 +72,15 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     outside = [c.reference for c in locked if not permissions.can_act_through_incident(actor, c)]
     if outside:
         raise Forbidden(
-            f"Outside your queues: {', '.join(outside)}. Nothing was linked.",
+            _("Outside your queues: %(cases)s. Nothing was linked.")
+            % {"cases": ", ".join(outside)},
             code="incident_case_out_of_scope",
         )
     for case in locked:
         if case.incident_id not in (None, incident.pk):
             raise Conflict(
-                f"Case {case.reference} belongs to another incident.",
+                _("Case %(reference)s belongs to another incident.")
+                % {"reference": case.reference},
                 code="case_in_other_incident",
             )
         policy.ensure_open(case)
@@ -112,12 +125,13 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
     open cases is refused (403) and nothing changes."""
     _require_supervisor(actor)
     if root_cause not in RootCause.values:
-        raise Invalid(
-            {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
-        )
+        raise Invalid({"root_cause": [not_one_of(root_cause, RootCause)]})
     incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if not policy.incident_is_open(incident):
-        raise Conflict(f"Incident {incident.code} is resolved already.", code="incident_resolved")
+        raise Conflict(
+            _("Incident %(code)s is resolved already.") % {"code": incident.code},
+            code="incident_resolved",
+        )
     linked = list(
         Case.objects.select_for_update(no_key=True)
         .select_related("queue")
@@ -129,7 +143,8 @@ def incident_resolve(*, actor, incident: Incident, root_cause: str, note: str = 
         (mine if permissions.can_act_through_incident(actor, case) else left).append(case)
     if left and not mine:
         raise Forbidden(
-            f"None of the open cases of incident {incident.code} is in your queues.",
+            _("None of the open cases of incident %(code)s is in your queues.")
+            % {"code": incident.code},
             code="incident_cases_out_of_scope",
         )
     now = timezone.now()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_deferred
 from backoffice.domain_events import publish
@@ -70,7 +71,7 @@ def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
 def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactChange | None]:
     external_id = (data.external_id or "").strip()
     if not external_id:
-        raise Invalid({"customer": {"external_id": ["This field is required."]}})
+        raise Invalid({"customer": {"external_id": [_("This field is required.")]}})
     fields = {"name": data.name, "email": data.email, "language": data.language}
     if data.phone:
         try:
@@ -188,12 +189,14 @@ def case_intake(
     _validate_choices(channel=channel, category=category)
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
-        raise Invalid({"received_at": ["Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00."]})
+        raise Invalid(
+            {"received_at": [_("Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00.")]}
+        )
     cust, held = _customer_upsert(data=customer, actor=actor)
     order = None
     if recharge_order is not None:
         try:
-            order, _ = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
+            order, _created = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
         except Invalid as exc:
             raise Invalid({"recharge_order": exc.errors}) from exc
     # Direct calls into risk (and into sla below), not domain events: they are not reactions to

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.domain_events import publish
 from backoffice.errors import Invalid
@@ -16,7 +17,7 @@ from cases.models import Case
 def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
     """Close `duplicate` as merged into `into`; returns `into`. Rows are locked in id order."""
     if duplicate.pk == into.pk:
-        raise Invalid({"into": ["A case cannot be merged into itself."]})
+        raise Invalid({"into": [_("A case cannot be merged into itself.")]})
     locked = {
         c.pk: c
         for c in Case.objects.select_for_update(no_key=True)
@@ -26,10 +27,16 @@ def case_merge(*, actor, duplicate: Case, into: Case) -> Case:
     duplicate, into = locked[duplicate.pk], locked[into.pk]
     permissions.require(
         permissions.can_work_case(actor, duplicate) and permissions.can_work_case(actor, into),
-        "You must be able to work both cases to merge them.",
+        _("You must be able to work both cases to merge them."),
     )
     if duplicate.customer_id != into.customer_id:
-        raise Invalid({"into": [f"{into.reference} belongs to another customer."]})
+        raise Invalid(
+            {
+                "into": [
+                    _("%(reference)s belongs to another customer.") % {"reference": into.reference}
+                ]
+            }
+        )
     policy.ensure_open(duplicate)
     policy.ensure_merge_target(into)
     previous = duplicate.status

@@ -8,6 +8,7 @@ the `case_unassigned_due` index in that order: two agents pressing at once lock 
 never get the same case; the claim itself is `case_claim` (event, audit)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.errors import Forbidden
 from cases import permissions
@@ -23,7 +24,7 @@ def case_claim_next(*, actor) -> Case | None:
     """Claim the most urgent unassigned open case of the actor's queues; None when none is left
     (or every one left is being claimed by someone else at this moment)."""
     if not (actor.is_superuser or permissions.is_case_worker(actor)):
-        raise Forbidden("Only agents and supervisors take cases from their queues.")
+        raise Forbidden(_("Only agents and supervisors take cases from their queues."))
     waiting = Case.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
     if not actor.is_superuser:  # a superuser works every queue (`permissions.can_work_case`)
         queue_ids = sorted(permissions.member_queue_ids(actor))

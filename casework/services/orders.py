@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
@@ -142,8 +143,12 @@ def _apply(order: RechargeOrder, data: OrderData, fields: dict, *, locked: bool)
         raise Invalid(
             {
                 "amount_paid": [
-                    f"Order {order.order_id} has refunds worked out from its amount paid "
-                    f"({old}); the feed cannot change it to {new}. Ask finance to correct it."
+                    _(
+                        "Order %(order)s has refunds worked out from its amount paid "
+                        "(%(old)s); the feed cannot change it to %(new)s. Ask finance to "
+                        "correct it."
+                    )
+                    % {"order": order.order_id, "old": old, "new": new}
                 ]
             },
             code="amount_paid_locked",
@@ -307,7 +312,13 @@ def recharge_order_upsert(
     created = order is None
     if customer is not None:
         if not owned_by(order, customer):
-            raise Invalid({"order_id": [f"Order {order_id} belongs to another customer."]})
+            raise Invalid(
+                {
+                    "order_id": [
+                        _("Order %(order)s belongs to another customer.") % {"order": order_id}
+                    ]
+                }
+            )
         fields["customer"] = customer
     if created:
         order = RechargeOrder(

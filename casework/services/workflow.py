@@ -5,11 +5,12 @@ from django.db import transaction
 from django.db.models import Case as When_
 from django.db.models import Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
 from cases import permissions, policy
-from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status
+from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status, not_one_of
 from cases.domain_events import (
     CaseAssigned,
     CasePriorityChanged,
@@ -38,7 +39,7 @@ def _locked(case: Case) -> Case:
 def case_claim(*, actor, case: Case) -> Case:
     """The caller takes an unassigned open case. Of two simultaneous claims exactly one wins."""
     permissions.require(
-        permissions.can_work_case(actor, case), "Only members of this queue can claim it."
+        permissions.can_work_case(actor, case), _("Only members of this queue can claim it.")
     )
     won = Case.objects.filter(pk=case.pk, assignee__isnull=True, status__in=OPEN_STATUSES).update(
         assignee=actor,
@@ -51,7 +52,8 @@ def case_claim(*, actor, case: Case) -> Case:
         if current.assignee_id == actor.pk:
             return current
         raise Conflict(
-            f"Case {current.reference} was already claimed by {current.assignee.get_username()}.",
+            _("Case %(reference)s was already claimed by %(user)s.")
+            % {"reference": current.reference, "user": current.assignee.get_username()},
             code="already_assigned",
         )
     record_event(
@@ -79,15 +81,20 @@ def case_assign(*, actor, case: Case, assignee_username: str | None) -> Case:
     case = _locked(case)
     permissions.require(
         policy.may_assign(actor, case, to_self=assignee_username == actor.get_username()),
-        "Only a supervisor of this queue can assign cases to others.",
+        _("Only a supervisor of this queue can assign cases to others."),
     )
     policy.ensure_open(case)
     user = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if user is None:
-        raise Invalid({"assignee": [f"No active user “{assignee_username}”."]})
+        raise Invalid({"assignee": [_("No active user “%(user)s”.") % {"user": assignee_username}]})
     if not permissions.can_be_assigned(user, case):
         raise Invalid(
-            {"assignee": [f"{assignee_username} is not an agent of queue {case.queue.code}."]}
+            {
+                "assignee": [
+                    _("%(user)s is not an agent of queue %(queue)s.")
+                    % {"user": assignee_username, "queue": case.queue.name}
+                ]
+            }
         )
     if case.assignee_id == user.pk:
         return case
@@ -160,20 +167,24 @@ def start_new_cycle(case: Case) -> None:
 
 def _clean_transition(case: Case, to: str, root_cause: str) -> None:
     if to not in Status.values:
-        raise Invalid({"to": [f"“{to}” is not one of {', '.join(Status.values)}."]})
+        raise Invalid({"to": [not_one_of(to, Status)]})
     if not allowed(case.status, to):
-        targets = ", ".join(allowed_targets(case.status)) or "none"
+        targets = _(", ").join(str(Status(t).label) for t in allowed_targets(case.status))
         raise Conflict(
-            f"Case {case.reference} cannot go from {case.status} to {to} (allowed: {targets}).",
+            _("Case %(reference)s cannot go from %(from)s to %(to)s (allowed: %(targets)s).")
+            % {
+                "reference": case.reference,
+                "from": case.get_status_display(),
+                "to": Status(to).label,
+                "targets": targets or _("none"),
+            },
             code="transition_not_allowed",
         )
     if needs_root_cause(to):
         if not root_cause:
             raise Invalid({"root_cause": [ROOT_CAUSE_REQUIRED]})
         if root_cause not in RootCause.values:
-            raise Invalid(
-                {"root_cause": [f"“{root_cause}” is not one of {', '.join(RootCause.values)}."]}
-            )
+            raise Invalid({"root_cause": [not_one_of(root_cause, RootCause)]})
 
 
 MAX_CUSTOMER_SUMMARY = policy.MAX_CUSTOMER_SUMMARY
@@ -195,7 +206,9 @@ def case_transition(
     without one, a neutral standard text in their language: see `notifications.customer`)."""
     customer_summary = (customer_summary or "").strip()
     if len(customer_summary) > MAX_CUSTOMER_SUMMARY:
-        raise Invalid({"customer_summary": [f"At most {MAX_CUSTOMER_SUMMARY} characters."]})
+        raise Invalid(
+            {"customer_summary": [_("At most %(n)d characters.") % {"n": MAX_CUSTOMER_SUMMARY}]}
+        )
     case = _locked(case)
     permissions.require(policy.may_transition(actor, case, to))
     _clean_transition(case, to, root_cause)
@@ -232,10 +245,10 @@ def case_reopen(*, actor, case: Case, note: str = "") -> Case:
 def case_set_priority(*, actor, case: Case, priority: str, reason: str = "") -> Case:
     case = _locked(case)
     permissions.require(
-        permissions.can_supervise_case(actor, case), "Only a supervisor can change the priority."
+        permissions.can_supervise_case(actor, case), _("Only a supervisor can change the priority.")
     )
     if priority not in Priority.values:
-        raise Invalid({"priority": [f"“{priority}” is not one of {', '.join(Priority.values)}."]})
+        raise Invalid({"priority": [not_one_of(priority, Priority)]})
     policy.ensure_open(case)
     if case.priority == priority:
         return case
@@ -255,24 +268,29 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
     case = _locked(case)
     permissions.require(
         permissions.can_supervise_case(actor, case),
-        "Only a supervisor of this queue can extend the regulatory deadline.",
+        _("Only a supervisor of this queue can extend the regulatory deadline."),
     )
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid({"reason": ["Say why the deadline is extended; the customer is told."]})
+        raise Invalid({"reason": [_("Say why the deadline is extended; the customer is told.")]})
     if len(reason) > policy.MAX_EXTEND_REASON:
-        raise Invalid({"reason": [f"At most {policy.MAX_EXTEND_REASON} characters."]})
+        raise Invalid(
+            {"reason": [_("At most %(n)d characters.") % {"n": policy.MAX_EXTEND_REASON}]}
+        )
     # Direct calls into sla, not events: extending is this service's own change, and it needs
     # their answers (the running clock, whether a step was left, the new due time).
     clock = sla.running_regulatory_clock(case)
     if clock is None:
         raise Conflict(
-            f"Case {case.reference} has no running regulatory deadline.", code="no_regulatory_clock"
+            _("Case %(reference)s has no running regulatory deadline.")
+            % {"reference": case.reference},
+            code="no_regulatory_clock",
         )
     previous_due = clock.due_at
     if sla.clock_extend(clock=clock, actor=actor, reason=reason) is None:
         raise Conflict(
-            f"The regulatory deadline of {case.reference} cannot be extended further.",
+            _("The regulatory deadline of %(reference)s cannot be extended further.")
+            % {"reference": case.reference},
             code="no_more_extensions",
         )
     payload = {

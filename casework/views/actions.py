@@ -234,7 +234,7 @@ class ChecklistTickView(CaseActionView):
         try:
             item = int(self.request.POST.get("item", ""))
         except ValueError as exc:
-            raise Invalid({"item": ["Choose a checklist item."]}) from exc
+            raise Invalid({"item": [_("Choose a checklist item.")]}) from exc
         done = self.request.POST.get("done") == "1"
         case_checklist_tick(actor=self.request.user, case=case, item=item, done=done)
         return _("Checklist updated.")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from cases import policy
 from cases.choices import SubCause
-from cases.triage import CHECKLISTS, suggest_sub_cause
+from cases.triage import CHECKLISTS, evidence_text, suggest_sub_cause
 from casework.forms import SubCauseForm
 from risk.triage import checklist_state
 
@@ -53,7 +53,7 @@ def credit_panel(case, *, editable: bool, form=None) -> CreditPanel | None:
         sub_cause=code,
         sub_cause_label=str(SubCause(code).label) if code else "",
         is_suggestion=not case.sub_cause,
-        evidence=suggestion.evidence if suggestion else [],
+        evidence=[evidence_text(e) for e in suggestion.evidence] if suggestion else [],
         items=items,
         editable=editable,
         form=(form or SubCauseForm(initial={"sub_cause": code})) if editable else None,

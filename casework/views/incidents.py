@@ -87,7 +87,7 @@ class IncidentDetailView(StaffRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         incident = Incident.objects.filter(code=kwargs["code"]).first()
         if incident is None:
-            raise Http404("No such incident.")
+            raise Http404(_("No such incident."))
         return render_incident(request, incident)
 
 
@@ -103,7 +103,7 @@ class IncidentActionView(StaffRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         incident = Incident.objects.filter(code=kwargs["code"]).first()
         if incident is None:
-            raise Http404("No such incident.")
+            raise Http404(_("No such incident."))
         form = self.form_class(request.POST)
         if form.is_valid():
             try:

@@ -8,6 +8,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
@@ -202,7 +203,7 @@ class QueueCasesView(CaseListView):
         if request.user.is_authenticated:
             self.queue = visible_queues(request.user).filter(code=kwargs["code"]).first()
             if self.queue is None and self.allowed(request.user):
-                raise Http404("No such queue.")
+                raise Http404(_("No such queue."))
         return super().dispatch(request, *args, **kwargs)
 
     @property

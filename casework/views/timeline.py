@@ -5,6 +5,7 @@ customer notifications summarised in the reader's language."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -21,10 +22,11 @@ from cases.choices import (
     SubCause,
 )
 from cases.choices import ContactChannel as NotifyChannel
-from cases.models import Case, Message
-from cases.triage import CHECKLISTS
+from cases.models import Case, Customer, Message, RechargeOrder
+from cases.triage import CHECKLISTS, evidence_text
 from casework.selectors import case_timeline
 from notifications.models import OutboxStatus, Purpose
+from risk.texts import detail_text
 from sla.choices import Metric, Threshold
 
 CHECKLIST_TICKED = "checklist_ticked"  # the risk work's event type (risk.triage)
@@ -89,6 +91,13 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field removed since the event was written
+        return name
 
 
 def _time(value) -> str:
@@ -179,19 +188,23 @@ def _simple(event_type: str, p: dict) -> list[str]:
     if event_type == EventType.PRIORITY_CHANGED:
         return [f"{_label(Priority, p.get('from'))} → {_label(Priority, p.get('to'))}"]
     if event_type in (EventType.FLAG_RAISED, EventType.FLAG_CLEARED):
-        return [x for x in (_label(FlagCode, p.get("code")), p.get("detail", "")) if x]
+        return [x for x in (_label(FlagCode, p.get("code")), detail_text(p.get("detail", ""))) if x]
     if event_type == EventType.SUB_CAUSE_SET:
         code = p.get("to") or p.get("sub_cause") or p.get("suggested")
-        return [_label(SubCause, code), *p.get("evidence", [])]
+        return [_label(SubCause, code), *(evidence_text(e) for e in p.get("evidence", []))]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
     if event_type == EventType.ATTACHMENT_ADDED and p.get("size") is not None:
         return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}
-        return [f"{field}: {c.get('from')} → {c.get('to')}" for field, c in p["changes"].items()]
+        return [
+            f"{_field_label(Customer, name)}: {c.get('from')} → {c.get('to')}"
+            for name, c in p["changes"].items()
+        ]
     if event_type == EventType.ORDER_AMOUNT_CHANGED:
         return [
-            f"{p.get('order_id', '')} · {name}: {c.get('from')} → {c.get('to')}"
+            f"{p.get('order_id', '')} · {_field_label(RechargeOrder, name)}: "
+            f"{c.get('from')} → {c.get('to')}"
             for name, c in p.items()
             if isinstance(c, dict)
         ]

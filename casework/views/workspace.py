@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from backoffice.wiring import plugged
@@ -35,7 +36,7 @@ from sla.policy import has_running_regulatory
 def case_or_404(user, reference: str) -> Case:
     case = selectors.case_detail(user).filter(reference=reference.upper()).first()
     if case is None:
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
     return case
 
 
@@ -141,7 +142,7 @@ def render_workspace(
     """The workspace after an action: the fragment for htmx, the page otherwise."""
     fresh = selectors.case_detail(request.user).filter(pk=case.pk).first()
     if fresh is None:
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
     response = render(
         request,
         workspace_template(request),

@@ -10,6 +10,7 @@ from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent, Incident, Message
 from casework.services import case_claim, incident_open
 from tests.support.factories import open_case, order_data
+from tests.support.risk_factories import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -339,4 +340,4 @@ def test_the_workspace_shows_the_risk_flags_with_their_evidence(login, people):
     page = login(people.agent).get(detail(case)).content.decode()
 
     assert "Carrier mismatch" in page
-    assert flag.detail and escape(flag.detail) in page
+    assert flag.detail and escape(in_english(flag.detail)) in page

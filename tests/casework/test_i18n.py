@@ -1,6 +1,8 @@
 """Chinese first, English second: the screens, the model and choice labels, money and times."""
 
+import ast
 import gettext
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,62 @@ def test_the_committed_catalogue_is_complete_and_compiled():
     assert catalogue.gettext("My cases") == "我的工单"
     assert catalogue.gettext("Top-up paid but not credited") == "已付款未到账"
     assert len(catalogue._catalog) >= po.count("\nmsgid ") - 1  # .mo compiled from this .po
+
+
+def po_entries() -> list[dict]:
+    """The catalogue's entries: flags, msgctxt, msgid, msgid_plural, msgstr / msgstr[n]."""
+    entries = []
+    po = (LOCALE / "django.po").read_text(encoding="utf-8")
+    for block in po.split("\n\n")[1:]:
+        entry, key = {"flags": set()}, None
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                entry["flags"] |= {f.strip() for f in line[2:].split(",")}
+            elif match := re.match(
+                r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line
+            ):
+                key = match.group(1)
+                entry[key] = ast.literal_eval(match.group(2))
+            elif line.startswith('"') and key:
+                entry[key] += ast.literal_eval(line)
+        if "msgid" in entry:
+            entries.append(entry)
+    return entries
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\{ ?(\w+) ?\}\}")
+
+
+def test_the_compiled_catalogue_is_the_committed_one():
+    """Every entry of the .po is in the .mo with the same translation: a .po edited without
+    `compilemessages` fails here, not in front of a user."""
+    catalogue = gettext.GNUTranslations((LOCALE / "django.mo").open("rb"))._catalog
+    stale = []
+    for entry in po_entries():
+        msgid = entry["msgid"]
+        if "msgctxt" in entry:
+            msgid = f"{entry['msgctxt']}\x04{msgid}"
+        if "msgid_plural" in entry:
+            if catalogue.get((msgid, 0)) != entry.get("msgstr[0]"):
+                stale.append(msgid)
+        elif catalogue.get(msgid) != entry["msgstr"]:
+            stale.append(msgid)
+    assert stale == []
+
+
+def test_every_translation_keeps_its_placeholders():
+    """A translation names the same %(…)s placeholders as its source (a missing one raises
+    KeyError when formatted, an extra one loses a value), and nothing is left `#|` or fuzzy."""
+    po = (LOCALE / "django.po").read_text(encoding="utf-8")
+    assert "\n#| " not in po
+    wrong = []
+    for entry in po_entries():
+        source = {a or b for a, b in PLACEHOLDER.findall(entry.get("msgid_plural", entry["msgid"]))}
+        for key in ("msgstr", "msgstr[0]"):
+            if key in entry and {a or b for a, b in PLACEHOLDER.findall(entry[key])} != source:
+                wrong.append((entry["msgid"], entry[key]))
+        assert "fuzzy" not in entry["flags"], entry["msgid"]
+    assert wrong == []
 
 
 def test_the_workspace_in_chinese_and_in_english(people, case):

@@ -17,6 +17,7 @@ from cases.models import (
 )
 from casework.services import CustomerData, case_open
 from tests.support.factories import credit, open_case, order_data, staff
+from tests.support.risk_factories import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_carrier_mismatch_is_flagged_with_the_portability_caveat():
     case = open_case(order=order_data(carrier="china_unicom"))  # 139 is China Mobile
     flag = case.flags.get()
     assert flag.code == FlagCode.CARRIER_MISMATCH
-    assert "ported" in flag.detail
+    assert "ported" in in_english(flag.detail)
     assert case.events.filter(type=EventType.FLAG_RAISED).count() == 1
 
 

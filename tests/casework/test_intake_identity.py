@@ -50,7 +50,7 @@ ORDER = {
 @pytest.fixture
 def intake():
     user = staff("intake", username="app")
-    client = APIClient()
+    client = APIClient(headers={"accept-language": "en"})
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
 
@@ -271,7 +271,7 @@ def test_a_new_phone_for_a_known_customer_is_held_until_an_agent_confirms(intake
         assert case.events.get(type=EventType.CONTACT_CHANGED).payload == shown
     entry = AuditEntry.objects.get(action="customer.contact_change_confirmed")
     assert (entry.actor_id, entry.payload["case"]) == (agent.pk, second.reference)
-    api = APIClient()
+    api = APIClient(headers={"accept-language": "en"})
     api.force_authenticate(agent)
     api.post(f"/api/v1/cases/{first.reference}/reply/", {"body": "您好"}, format="json")
     assert Notification.objects.get(case=first, purpose=Purpose.REPLY).recipient == NEW_PHONE

@@ -9,7 +9,7 @@ from cases.choices import EventType, FlagCode
 from cases.models import CaseFlag
 from risk.models import FlaggedIp, RiskRule
 from tests.support.factories import open_case, order_data
-from tests.support.risk_factories import at, flag_codes, history, rule
+from tests.support.risk_factories import at, flag_codes, history, in_english, rule
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_amount_above_k_times_the_median_is_flagged(amount, flagged):
     case = amount_case("U1", amount)
     assert flag_codes(case) == (["amount_anomaly"] if flagged else [])
     if flagged:
-        detail = case.flags.get().detail
+        detail = in_english(case.flags.get().detail)
         assert detail.startswith(f"Paid {amount} CNY")
         assert "the median 50.00 of the customer's last 3 orders (rule: above 5.00×)" in detail
 
@@ -115,7 +115,10 @@ def test_amount_above_the_ceiling_is_flagged_without_history(amount, flagged):
     case = amount_case("U9", amount)
     assert flag_codes(case) == (["amount_anomaly"] if flagged else [])
     if flagged:
-        assert case.flags.get().detail == f"Paid {amount} CNY, above the ceiling of 1000.00"
+        assert (
+            in_english(case.flags.get().detail)
+            == f"Paid {amount} CNY, above the ceiling of 1000.00"
+        )
 
 
 # --- amount edited -------------------------------------------------------------------------------
@@ -126,7 +129,10 @@ def test_amount_edited_more_than_m_times_is_flagged(edits, flagged):
     case = amount_case("U1", "50.00", amount_edits=edits)
     assert flag_codes(case) == (["amount_edited"] if flagged else [])
     if flagged:
-        assert case.flags.get().detail == "Amount edited 4 times before paying (rule: more than 3)"
+        assert (
+            in_english(case.flags.get().detail)
+            == "Amount edited 4 times before paying (rule: more than 3)"
+        )
 
 
 # --- carrier mismatch ------------------------------------------------------------------------------
@@ -136,8 +142,8 @@ def test_carrier_mismatch_comes_from_the_engine_with_its_event():
     case = open_case(order=order_data(carrier="china_unicom"))  # 139 is China Mobile
     flag = case.flags.get()
     assert flag.code == FlagCode.CARRIER_MISMATCH
-    assert flag.detail == (
-        "Declared china_unicom, number prefix says china_mobile "
+    assert in_english(flag.detail) == (
+        "Declared China Unicom, number prefix says China Mobile "
         "(a hint: the number may have been ported)"
     )
     event = case.events.get(type=EventType.FLAG_RAISED)
@@ -165,7 +171,7 @@ def test_third_case_within_30_days_is_flagged_not_the_second():
     third = complaint(3)
     assert flag_codes(first) == flag_codes(second) == []
     assert flag_codes(third) == ["repeat_complainant"]
-    assert third.flags.get().detail == (
+    assert in_english(third.flags.get().detail) == (
         f"Case number 3 of this customer within 30 days "
         f"(earlier: {first.reference}, {second.reference})"
     )
@@ -205,7 +211,7 @@ def test_an_order_from_a_watched_ip_is_flagged_and_urgent():
     )
     case = open_case(category="recharge_wrong_amount")  # p3 by category; the default order's IP
     assert flag_codes(case) == ["ip_failure_burst"]
-    assert case.flags.get().detail == (
+    assert in_english(case.flags.get().detail) == (
         "The order came from 203.0.113.9, on the watch list: 7 failed top-ups between "
         "2026-09-30 10:01 and 10:09"
     )

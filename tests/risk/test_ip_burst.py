@@ -10,7 +10,7 @@ from cases.models import CaseEvent, CaseFlag, Queue
 from casework.services import case_transition, recharge_orders_upsert
 from risk.models import FlaggedIp, RiskRule
 from tests.support.factories import staff
-from tests.support.risk_factories import at, case_from, failures, flag_codes, rule
+from tests.support.risk_factories import at, case_from, failures, flag_codes, in_english, rule
 
 pytestmark = pytest.mark.django_db
 IP = "198.51.100.7"
@@ -87,7 +87,9 @@ def test_open_cases_linked_to_orders_in_the_window_are_flagged_with_the_evidence
     assert flag_codes(inside) == ["ip_failure_burst"]
     assert flag_codes(before) == flag_codes(other_ip) == flag_codes(closed) == []
     flag = inside.flags.get()
-    assert flag.detail == f"6 failed top-ups from {IP} between 2026-09-30 10:01 and 10:09"
+    assert (
+        in_english(flag.detail) == f"6 failed top-ups from {IP} between 2026-09-30 10:01 and 10:09"
+    )
     event = inside.events.get(type=EventType.FLAG_RAISED)
     assert event.payload == {"code": "ip_failure_burst", "detail": flag.detail}
     audit = AuditEntry.objects.get(action="risk.ip_burst")
@@ -99,7 +101,7 @@ def test_the_cases_own_failed_order_counts_toward_the_burst():
     case = case_from(IP, at(10, 0), status="failed")
     feed(failures(IP, minutes(1, 2, 3, 4)))
     assert flag_codes(case) == ["ip_failure_burst"]
-    assert case.flags.get().detail.startswith(f"5 failed top-ups from {IP} between")
+    assert in_english(case.flags.get().detail).startswith(f"5 failed top-ups from {IP} between")
 
 
 def test_a_replayed_feed_never_duplicates_flags_events_or_audit():

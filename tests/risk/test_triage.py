@@ -1,6 +1,7 @@
 """The agent's triage of a credit-limit case: set the sub-cause, tick its checklist."""
 
 import pytest
+from django.utils import translation
 
 from backoffice.audit.models import AuditEntry
 from backoffice.errors import Conflict, Forbidden, Invalid
@@ -58,10 +59,10 @@ def test_ticking_to_the_same_state_records_nothing(agent, case):
 @pytest.mark.parametrize("item", [-1, 4, 99, True, "1", None])
 def test_the_item_index_is_validated(agent, case, item):
     count = CaseEvent.objects.count()
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(Invalid) as exc, translation.override("en"):
         case_checklist_tick(actor=agent, case=case, item=item, done=True)
     assert exc.value.errors == {
-        "item": ["Give an item number from 0 to 3 of the risk_control list."]
+        "item": ["Give an item number from 0 to 3 of the list for “Risk-control adjustment”."]
     }
     assert CaseEvent.objects.count() == count
 

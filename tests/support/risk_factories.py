@@ -4,9 +4,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+
 from cases.models import Case, Customer
 from casework.services import CustomerData, customer_upsert, recharge_order_upsert
 from risk.models import RiskRule
+from risk.texts import detail_text
 from tests.support.factories import open_case, order_data
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -73,3 +76,9 @@ def flag_codes(case: Case, *, active: bool = True) -> list[str]:
     if active:
         flags = flags.filter(cleared_at__isnull=True)
     return sorted(flags.values_list("code", flat=True))
+
+
+def in_english(stored: str) -> str:
+    """A flag's stored evidence as an English reader sees it (risk.texts)."""
+    with translation.override("en"):
+        return detail_text(stored)
