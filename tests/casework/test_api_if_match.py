@@ -45,10 +45,20 @@ def test_a_reply_with_a_stale_if_match_is_refused_and_nothing_is_written(people,
         {"body": "hello", "internal": False},
         format="json",
         HTTP_IF_MATCH=seen,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 412
     assert response.json()["code"] == "case_changed"
-    assert "status_changed by sup" in response.json()["detail"]
+    assert "Status changed by sup" in response.json()["detail"]
+    in_chinese = agent.post(
+        f"/api/v1/cases/{claimed.reference}/reply/",
+        {"body": "hello", "internal": False},
+        format="json",
+        HTTP_IF_MATCH=seen,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert in_chinese.status_code == 412
+    assert "sup" in in_chinese.json()["detail"] and "Status" not in in_chinese.json()["detail"]
     assert (CaseEvent.objects.count(), Message.objects.count()) == before
     fresh = etag(agent, claimed)
     again = agent.post(
