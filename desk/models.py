@@ -14,11 +14,17 @@ from desk.choices import NotificationKind
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="desk_notifications",
+        verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="desk_notifications"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="desk_notifications",
+        verbose_name=_("case"),
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     key = models.CharField(_("event key"), max_length=120)
@@ -47,7 +53,10 @@ class SavedView(models.Model):
     saved from `path`; shared with `queue` (by a supervisor of it) or private to its owner."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=80)
     path = models.CharField(_("list"), max_length=200)

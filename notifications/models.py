@@ -73,6 +73,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty for staff messages (the managers' daily summary)"),
+        verbose_name=_("case"),
     )
     subject_key = models.CharField(_("about"), max_length=60, help_text=_("e.g. case:12, refund:3"))
     purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
@@ -90,8 +91,8 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
-    lease_token = models.UUIDField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, verbose_name=_("claim token"))
+    lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claim expires"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

@@ -49,9 +49,14 @@ class ApprovalTier(models.Model):
 
 
 class Refund(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="refunds")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("case")
+    )
     order = models.ForeignKey(
-        "cases.RechargeOrder", on_delete=models.PROTECT, related_name="refunds"
+        "cases.RechargeOrder",
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("recharge order"),
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -65,7 +70,10 @@ class Refund(models.Model):
         default=RefundStatus.PENDING_APPROVAL,
     )
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_refunds"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requested_refunds",
+        verbose_name=_("requester"),
     )
     payload_hash = models.CharField(_("payload hash"), max_length=64)
     cumulative_amount = models.DecimalField(
@@ -151,12 +159,20 @@ class RefundApproval(models.Model):
     """One decision on a refund. The requester is copied in so the database itself can refuse
     a self-approval (a CHECK here, and a composite foreign key back to the refund on PostgreSQL)."""
 
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="approvals")
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("refund")
+    )
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requester"),
     )
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refund_decisions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="refund_decisions",
+        verbose_name=_("approver"),
     )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
@@ -188,7 +204,9 @@ class RefundAttempt(models.Model):
     """One call to the provider. Its key is stored before the call and reused for every retry of
     this attempt; a new attempt (a new key) only after a definite failure."""
 
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="attempts")
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("refund")
+    )
     number = models.PositiveIntegerField(_("number"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
     status = models.CharField(

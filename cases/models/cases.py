@@ -24,8 +24,8 @@ NO_DUE = datetime(9000, 1, 1, tzinfo=UTC)
 class ReferenceCounter(models.Model):
     """The last reference number handed out on a day (local date), bumped atomically on intake."""
 
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    day = models.DateField(primary_key=True, verbose_name=_("day"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number issued"))
 
     class Meta:
         verbose_name = _("reference counter")
@@ -37,13 +37,16 @@ class ReferenceCounter(models.Model):
 
 class Case(models.Model):
     reference = models.CharField(_("reference"), max_length=24, unique=True)
-    customer = models.ForeignKey("cases.Customer", on_delete=models.PROTECT, related_name="cases")
+    customer = models.ForeignKey(
+        "cases.Customer", on_delete=models.PROTECT, related_name="cases", verbose_name=_("customer")
+    )
     recharge_order = models.ForeignKey(
         "cases.RechargeOrder",
         on_delete=models.PROTECT,
         related_name="cases",
         null=True,
         blank=True,
+        verbose_name=_("recharge order"),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
@@ -57,13 +60,16 @@ class Case(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.NEW
     )
-    queue = models.ForeignKey("cases.Queue", on_delete=models.PROTECT, related_name="cases")
+    queue = models.ForeignKey(
+        "cases.Queue", on_delete=models.PROTECT, related_name="cases", verbose_name=_("queue")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="assigned_cases",
         null=True,
         blank=True,
+        verbose_name=_("assignee"),
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -83,13 +89,28 @@ class Case(models.Model):
     )
     cycle = models.PositiveIntegerField(_("SLA cycle"), default=1)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="possible_duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+        verbose_name=_("possible duplicate of"),
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
     )
     incident = models.ForeignKey(
-        "cases.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
+        "cases.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("incident"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -186,13 +207,20 @@ class Case(models.Model):
 class CaseFlag(models.Model):
     """A risk signal on a case; cleared flags stay, with who cleared them and why."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="flags", verbose_name=_("case")
+    )
     code = models.CharField(_("code"), max_length=40, choices=FlagCode.choices)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
     cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
     cleared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
     )
     clear_reason = models.CharField(_("reason for clearing"), max_length=500, blank=True)
 
@@ -216,10 +244,17 @@ class CaseFlag(models.Model):
 class CaseEvent(models.Model):
     """One entry of a case's timeline, written in the same transaction as the change."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
+    )
     type = models.CharField(_("type"), max_length=30, choices=EventType.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
@@ -237,7 +272,9 @@ class CaseEvent(models.Model):
 class CreditAccountSnapshot(models.Model):
     """The credit account as the app saw it when the customer complained."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="credit_account")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="credit_account", verbose_name=_("case")
+    )
     limit = models.DecimalField(_("credit limit"), max_digits=14, decimal_places=2)
     available = models.DecimalField(_("available"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")

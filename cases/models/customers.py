@@ -51,7 +51,12 @@ class ContactChange(models.Model):
     on file. `changes` is `{field: {"from": old, "to": new}}` with the full values (the timeline
     and the audit show the phone masked and point here)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contact_changes")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="contact_changes",
+        verbose_name=_("customer"),
+    )
     changes = models.JSONField(_("changes"))
     status = models.CharField(
         _("status"),
@@ -60,11 +65,21 @@ class ContactChange(models.Model):
         default=ContactChangeStatus.PENDING,
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 

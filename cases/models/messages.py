@@ -11,11 +11,18 @@ from cases.files import INLINE_TYPES, label
 class Message(models.Model):
     """A public reply, an internal note or a message from the customer."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="messages")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
     body = models.TextField(_("text"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
@@ -41,9 +48,16 @@ class Attachment(models.Model):
     `content_type` is what the content was sniffed as (`cases.files`), never what the sender
     declared; the file is served only through the case's scope (`casework.views.files`)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
     message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("message"),
     )
     source = models.CharField(_("source"), max_length=12, choices=AttachmentSource.choices)
     uploaded_by = models.ForeignKey(

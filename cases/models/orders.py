@@ -15,6 +15,7 @@ class RechargeOrder(models.Model):
         related_name="recharge_orders",
         null=True,
         blank=True,
+        verbose_name=_("customer"),
     )
     phone = models.CharField(_("number topped up"), max_length=20)
     intended_phone = models.CharField(_("intended number"), max_length=20, blank=True)

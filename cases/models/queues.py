@@ -20,7 +20,11 @@ class Queue(models.Model):
     is_default = models.BooleanField(_("default queue"), default=False)
     is_escalation = models.BooleanField(_("escalation queue"), default=False)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="QueueMembership", related_name="case_queues", blank=True
+        settings.AUTH_USER_MODEL,
+        through="QueueMembership",
+        related_name="case_queues",
+        blank=True,
+        verbose_name=_("members"),
     )
 
     class Meta:
@@ -42,7 +46,11 @@ class QueueCount(models.Model):
     the page reads a row per queue instead of counting every open case (`sla/counts.py`)."""
 
     queue = models.OneToOneField(
-        Queue, on_delete=models.CASCADE, primary_key=True, related_name="counts"
+        Queue,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="counts",
+        verbose_name=_("queue"),
     )
     open = models.PositiveIntegerField(_("open"), default=0)
     unassigned = models.PositiveIntegerField(_("unassigned"), default=0)
@@ -60,9 +68,14 @@ class QueueCount(models.Model):
 
 
 class QueueMembership(models.Model):
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="memberships")
+    queue = models.ForeignKey(
+        Queue, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("queue")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="queue_memberships",
+        verbose_name=_("user"),
     )
     is_lead = models.BooleanField(_("team lead"), default=False)
     active = models.BooleanField(_("takes round-robin work"), default=True)
@@ -106,7 +119,9 @@ class RoutingRule(models.Model):
         _("order amount below"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     flag = models.CharField(_("requires flag"), max_length=40, choices=FlagCode.choices, blank=True)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="routing_rules")
+    queue = models.ForeignKey(
+        Queue, on_delete=models.PROTECT, related_name="routing_rules", verbose_name=_("queue")
+    )
     priority = models.CharField(
         _("priority"),
         max_length=2,

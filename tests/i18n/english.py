@@ -6,13 +6,13 @@ import json
 import re
 from html.parser import HTMLParser
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 
 from backoffice.audit.models import AuditEntry
 from backoffice.calendars.models import BusinessCalendar
 from cases.models import Attachment, Customer, Incident, Queue, RechargeOrder, RoutingRule
 from desk.models import SavedView
+from macros.models import Macro
 from notifications.models import CannedSummary, NotificationTemplate
 from refunds.models import ApprovalTier, RefundAttempt
 from risk.models import RiskRule
@@ -79,55 +79,6 @@ ALLOWED = {
     "hh",
     "mm",
     "ss",
-}
-
-
-# Relations declared without a verbose name in apps whose migrations this change does not touch:
-# their label ("queue", "case") is the field's name in English, in the admin's forms and
-# filters. Each needs `verbose_name=_(…)` and a migration of its app; the list may only shrink.
-KNOWN_UNNAMED = {
-    "IdempotencyKey.user",
-    "AuditEntry.actor",
-    "ReferenceCounter.day",
-    "ReferenceCounter.last",
-    "Case.customer",
-    "Case.recharge_order",
-    "Case.queue",
-    "Case.assignee",
-    "Case.duplicate_of",
-    "Case.merged_into",
-    "Case.incident",
-    "CaseFlag.case",
-    "CaseFlag.cleared_by",
-    "CaseEvent.case",
-    "CaseEvent.actor",
-    "CreditAccountSnapshot.case",
-    "ContactChange.customer",
-    "ContactChange.requested_by",
-    "ContactChange.decided_by",
-    "Incident.created_by",
-    "Message.case",
-    "Message.author",
-    "Attachment.message",
-    "RechargeOrder.customer",
-    "Queue.members",
-    "QueueCount.queue",
-    "QueueMembership.queue",
-    "QueueMembership.user",
-    "RoutingRule.queue",
-    "Notification.case",
-    "Notification.lease_token",
-    "Notification.lease_expires_at",
-    "Refund.case",
-    "Refund.order",
-    "Refund.requester",
-    "RefundApproval.refund",
-    "RefundApproval.requester",
-    "RefundApproval.approver",
-    "RefundAttempt.refund",
-    "Attachment.case",
-    "Notification.recipient",
-    "SavedView.owner",
 }
 
 
@@ -263,6 +214,7 @@ def data_words() -> set[str]:
         *RefundAttempt.objects.values_list("idempotency_key", flat=True),
         *CannedSummary.objects.values_list("title", flat=True),
         *SavedView.objects.values_list("name", flat=True),
+        *Macro.objects.values_list("name", flat=True),
         # Files as they came: their names and media types.
         *Attachment.objects.values_list("original_name", flat=True),
         *Attachment.objects.values_list("content_type", flat=True),
@@ -278,16 +230,10 @@ def data_words() -> set[str]:
 
 
 def admin_words() -> set[str]:
-    """Latin words an admin page may show beyond `ALLOWED`: the labels of the relations listed
-    in `KNOWN_UNNAMED` (named after their field until their apps get a migration), and the field
-    names Django's management-form error quotes for a forged inline POST."""
+    """Latin words an admin page may show beyond `ALLOWED`: the field names Django's
+    management-form error quotes for a forged inline POST, and the audit trail's stored codes.
+    Every relation of ours has a translated verbose name, so no field label is allowed here."""
     words = {"ManagementForm", "TOTAL_FORMS", "INITIAL_FORMS"}
-    for key in KNOWN_UNNAMED:
-        model_name, field_name = key.split(".")
-        model = next(m for m in apps.get_models() if m.__name__ == model_name)
-        field = model._meta.get_field(field_name)
-        words |= set(WORD.findall(str(field.verbose_name)))
-        words |= set(WORD.findall(field_name))
     # The audit trail's action codes and object types, stored in its chained rows as written.
     for action, object_type in AuditEntry.objects.values_list("action", "object_type"):
         words |= set(WORD.findall(f"{action} {object_type}"))

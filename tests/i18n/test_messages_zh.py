@@ -21,7 +21,7 @@ from notifications.models import Notification
 from risk.models import FlaggedIp
 from sla.sweep import sla_sweep
 from sla.tasks import send_staff_alert
-from tests.i18n.english import KNOWN_UNNAMED, data_words, english, response_text
+from tests.i18n.english import data_words, english, response_text
 from tests.notifications.test_customer_text import send_every_purpose
 from tests.support.factories import open_case, order_data, staff
 
@@ -84,8 +84,7 @@ def test_every_model_and_field_name_in_chinese():
             and list(config.get_models())
             and english(str(config.verbose_name))
         }
-    assert untranslated - KNOWN_UNNAMED == set(), "untranslated names"
-    assert KNOWN_UNNAMED - untranslated == set(), "named now: take them off KNOWN_UNNAMED"
+    assert untranslated == set(), "untranslated names"
 
 
 # --- messages to customers and staff ---------------------------------------------------------------
