@@ -3,6 +3,7 @@ offered on is exactly what the request service accepts, and what the approvals i
 decide is exactly what the approve service accepts; a refused call changes nothing."""
 
 import pytest
+from django.utils import translation
 
 from backoffice.errors import DomainError
 from cases.models import Case, CaseEvent
@@ -85,7 +86,7 @@ def test_an_approver_who_decided_is_barred_until_the_next_round(people):
 def test_above_the_limit_is_barred_and_refused_with_the_same_words(people):
     refund = request_refund(people.supervisor, paid_case("500.00"), "500.00")
     assert policy.decision_bar(people.agent, refund) == policy.DecisionBar.ABOVE_LIMIT
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as exc, translation.override("en"):
         refund_approve(actor=people.agent, refund=refund)
     assert (exc.value.status, exc.value.code) == (403, "approval_limit")
     assert exc.value.message == "A cumulative 500.00 CNY is above your approval limit."
@@ -94,7 +95,7 @@ def test_above_the_limit_is_barred_and_refused_with_the_same_words(people):
 def test_out_of_scope_is_barred(people):
     refund = request_refund(people.agent, paid_case("50.00"), "50.00")
     assert policy.decision_bar(people.agent_elsewhere, refund) == policy.DecisionBar.OUT_OF_SCOPE
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as exc, translation.override("en"):
         refund_approve(actor=people.agent_elsewhere, refund=refund)
     assert (exc.value.status, exc.value.message) == (
         403,
