@@ -238,8 +238,12 @@ def test_the_journey_over_https(stack, staff, browser, screenshots):  # noqa: F8
     expect(page.locator("#messages")).to_contain_text("已批准")
 
     def paid() -> bool:
+        # The page reads the timeline before the refunds panel: a payment committed between the
+        # two shows in the panel only, so both must show it (or the next load will).
         page.goto(f"{stack.base_url}/cases/{reference}/")
-        return "已到账" in page.locator("#refunds-h + ul").inner_text()
+        return "已到账" in page.locator("#refunds-h + ul").inner_text() and (
+            "已到账" in page.locator(".timeline").inner_text()
+        )
 
     assert wait_for(paid, timeout=60, interval=1), stack.logs()
     expect(page.locator(".timeline")).to_contain_text("已到账")
