@@ -76,9 +76,13 @@ INSTALLED_APPS = [
     "risk",
     "notifications",
     "macros",
+    "privacy",
     "casework",
     "refunds",
+    "inbound",
+    "regulatory",
     "desk",
+    "portal",
     "reports",
     "web",
 ]

@@ -12,6 +12,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     REGULATOR = "regulator", _("Regulator referral")
     API = "api", _("Other system")
+    SMS = "sms", _("SMS")
 
 
 class Category(models.TextChoices):
@@ -95,6 +96,8 @@ class AttachmentSource(models.TextChoices):
     WORKSPACE = "workspace", _("Uploaded in the workspace")
     API = "api", _("Uploaded through the API")
     INTAKE = "intake", _("Sent by the customer")
+    EMAIL = "email", _("Sent by the customer by e-mail")
+    PORTAL = "portal", _("Sent by the customer from the status page")
 
 
 class AssignmentMode(models.TextChoices):
@@ -158,6 +161,10 @@ class EventType(models.TextChoices):
     SLA = "sla", _("SLA clock")
     REFUND = "refund", _("Refund")
     NOTIFICATION = "notification", _("Notification")
+    FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up case opened")
+    INBOUND_HELD = "inbound_held", _("Customer message held for an agent")
+    STATUS_LINK = "status_link", _("Customer status link")
+    SATISFACTION = "satisfaction", _("Satisfaction survey")
 
 
 def not_one_of(value, choices: type[models.Choices]) -> str:

@@ -104,6 +104,15 @@ class Case(models.Model):
         related_name="merged_cases",
         verbose_name=_("merged into"),
     )
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+        help_text=_("The earlier case the customer wrote about after its reopen window had passed"),
+    )
     incident = models.ForeignKey(
         "cases.Incident",
         on_delete=models.SET_NULL,
