@@ -165,6 +165,7 @@ class EventType(models.TextChoices):
     INBOUND_HELD = "inbound_held", _("Customer message held for an agent")
     STATUS_LINK = "status_link", _("Customer status link")
     SATISFACTION = "satisfaction", _("Satisfaction survey")
+    REGULATORY_CODES = "regulatory_codes", _("Regulatory classification")
 
 
 def not_one_of(value, choices: type[models.Choices]) -> str:
