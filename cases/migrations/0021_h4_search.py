@@ -13,6 +13,8 @@ same expression, so the indexed expression and the query's are the same.
 
 from django.db import migrations
 
+from backoffice.migration_ops import PostgreSQLOnly
+
 # The CJK unified ideographs (extension A, the basic block) and the compatibility ideographs.
 # cases/search.py holds the same ranges for the query's term (a test compares both).
 CJK = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
@@ -40,18 +42,6 @@ BACKWARD = [
     "DROP FUNCTION IF EXISTS cases_search_text(text, text)",
     "DROP FUNCTION IF EXISTS cases_search_text(text)",
 ]
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """`RunSQL` that runs on PostgreSQL and does nothing elsewhere (SQLite has no pg_trgm)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -16,6 +16,8 @@ docs/benchmarks.md for the time at 1,000,000 cases).
 
 from django.db import migrations
 
+from backoffice.migration_ops import PostgreSQLOnly
+
 # The same ranges as 0021 and cases/search.py (a test compares the function with `bigrams`).
 RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK = f"[{RANGES}]"
@@ -55,18 +57,6 @@ BACKWARD = [
     "DROP FUNCTION IF EXISTS cases_search_grams(text, text)",
     "DROP FUNCTION IF EXISTS cases_search_grams(text)",
 ]
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """`RunSQL` that runs on PostgreSQL and does nothing elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
