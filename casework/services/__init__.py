@@ -1,8 +1,14 @@
 """Every write of the cases app goes through one of these functions (STYLE.md rule 2)."""
 
 from casework.services.attachments import IncomingFile, attach
+from casework.services.channel_actor import channel_actor
 from casework.services.contacts import contact_change_decide
-from casework.services.conversation import case_customer_message, case_reply
+from casework.services.conversation import (
+    Written,
+    case_customer_message,
+    case_reply,
+    customer_writes,
+)
 from casework.services.incidents import incident_link, incident_open, incident_resolve
 from casework.services.intake import (
     CreditAccountData,
@@ -30,6 +36,7 @@ __all__ = [
     "CustomerData",
     "IncomingFile",
     "OrderData",
+    "Written",
     "apply_macro",
     "attach",
     "case_assign",
@@ -45,8 +52,10 @@ __all__ = [
     "case_set_priority",
     "case_transition",
     "case_update_text",
+    "channel_actor",
     "contact_change_decide",
     "customer_upsert",
+    "customer_writes",
     "incident_link",
     "incident_open",
     "incident_resolve",

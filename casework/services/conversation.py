@@ -1,5 +1,7 @@
 """Replies, internal notes, customer messages (with the files the customer sent)."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from cases.events import audit_case, record_event
 from cases.models import Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
 from casework.services.attachments import attach_to_message, check_files, read_upload
+from casework.services.intake import CustomerData, case_intake
 from casework.services.workflow import start_new_cycle
 
 MAX_BODY = policy.MAX_MESSAGE
@@ -150,3 +153,71 @@ def case_customer_message(*, actor, case: Case, body: str, files=(), source=None
         actor=actor, action="case.customer_message", case=case, payload={"message_id": message.pk}
     )
     return message
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a customer's message landed: its case, the message, and whether the case is new."""
+
+    case: Case
+    message: Message
+    opened: bool
+
+
+def _may_continue(case: Case) -> bool:
+    if case.status == Status.CLOSED:
+        return False
+    if case.status != Status.RESOLVED:
+        return True
+    return customer_may_reopen(status=case.status, resolved_at=case.resolved_at, at=timezone.now())
+
+
+@transaction.atomic
+def customer_writes(
+    *, actor, case: Case, body: str, files=(), source=None, channel: str | None = None
+) -> Written:
+    """The customer writes about a case on one of their own channels (e-mail, SMS, status page).
+
+    Within the reopen window the message goes on the case (`case_customer_message`: it resumes a
+    waiting case and reopens a resolved one with a new SLA cycle, as spec/SLA.md says). A closed
+    case, or one resolved longer ago, is not reopened: the message opens a new case that follows it
+    (same customer and category, the intake's routing, risk rules and clocks), and both timelines
+    say so.
+    """
+    current = _locked(case)
+    if _may_continue(current):
+        message = case_customer_message(
+            actor=actor, case=current, body=body, files=files, source=source
+        )
+        return Written(case=current, message=message, opened=False)
+    body = _clean_body(body)
+    customer = current.customer
+    opened = case_intake(
+        actor=actor,
+        channel=channel or current.channel,
+        category=current.category,
+        subject=_("Follow-up to %(reference)s") % {"reference": current.reference},
+        description=body,
+        customer=CustomerData(
+            external_id=customer.external_id,
+            name=customer.name,
+            phone=customer.phone,
+            email=customer.email,
+            language=customer.language,
+        ),
+        follows=current,
+    ).case
+    message = case_customer_message(actor=actor, case=opened, body=body, files=files, source=source)
+    record_event(
+        case=current,
+        type=EventType.FOLLOW_UP_OPENED,
+        actor=actor,
+        payload={"case_id": opened.pk, "reference": opened.reference},
+    )
+    record_event(
+        case=opened,
+        type=EventType.FOLLOW_UP_OPENED,
+        actor=actor,
+        payload={"follows_id": current.pk, "follows": current.reference},
+    )
+    return Written(case=opened, message=message, opened=True)

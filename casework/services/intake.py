@@ -185,6 +185,7 @@ def case_intake(
     received_at: datetime | None = None,
     recharge_order: OrderData | None = None,
     credit_account: CreditAccountData | None = None,
+    follows: Case | None = None,
 ) -> Opened:
     _validate_choices(channel=channel, category=category)
     received_at = received_at or timezone.now()
@@ -240,6 +241,7 @@ def case_intake(
         description=description,
         received_at=received_at,
         duplicate_of=duplicate_of,
+        follows=follows,
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
     )
     clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at

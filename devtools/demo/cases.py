@@ -72,7 +72,7 @@ CATEGORY_WEIGHTS = {
 }  # fmt: skip
 CHANNEL_WEIGHTS = {
     Channel.APP: 46, Channel.HOTLINE: 20, Channel.WEB: 14, Channel.EMAIL: 9,
-    Channel.API: 8, Channel.REGULATOR: 3,
+    Channel.API: 7, Channel.REGULATOR: 3, Channel.SMS: 1,
 }  # fmt: skip
 # About 35 % stay open; "reopened_*" are resolved, reopened by the customer, then handled again.
 FATE_WEIGHTS = {

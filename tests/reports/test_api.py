@@ -80,6 +80,7 @@ EXPECTED = {
         empty("email", 1),
         empty("regulator"),
         empty("api"),
+        empty("sms"),
     ],
 }
 
