@@ -471,7 +471,7 @@ CASE_DETAIL_SECTIONS = {
     "refunds": "refunds.api.sections.refunds_section",
 }
 # The case workspace's panels owned by other apps.
-CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
+CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel", "regulatory.views.codes_panel"]
 # How often the live screens ask the server again, in seconds: the case lists, the queue overview
 # and the workspace's presence heartbeat (who else has the case open; casework.presence).
 LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}
@@ -479,12 +479,19 @@ LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}
 ORDER_AMOUNT_GUARDS = ["refunds.order_guard.orders_with_refunds"]
 # What other apps add to a macro's variables (`macros.values`): `provider(case) -> {name: text}`.
 MACRO_VALUE_PROVIDERS = ["refunds.macro_values.refund_amount"]
+# What closing a case needs besides its status (`casework.services.workflow`): `guard(case) ->
+# None`, raising a domain error (a Conflict) that names what is missing.
+CASE_CLOSE_GUARDS = ["regulatory.guards.codes_complete"]
 # Who reacts to a domain event (backoffice.domain_events; the events: cases.domain_events): called
 # when it is published, in this order, inside the publisher's transaction.
 DOMAIN_EVENT_SUBSCRIBERS = {
-    "case.opened": ["notifications.reactions.case_opened"],
+    "case.opened": ["notifications.reactions.case_opened", "regulatory.reactions.case_opened"],
     "case.status_changed": ["sla.reactions.case_status_changed"],
-    "case.resolved": ["sla.reactions.case_status_changed", "notifications.reactions.case_resolved"],
+    "case.resolved": [
+        "sla.reactions.case_status_changed",
+        "notifications.reactions.case_resolved",
+        "regulatory.reactions.case_resolved",
+    ],
     "case.priority_changed": ["sla.reactions.case_priority_changed"],
     "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
     "case.assigned": ["desk.reactions.case_assigned"],

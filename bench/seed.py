@@ -48,6 +48,7 @@ LOADED_TABLES = [
     "refunds_refund",
     "refunds_refundapproval",
     "refunds_refundattempt",
+    "regulatory_casecoding",
 ]
 RESET_TABLES = [
     *LOADED_TABLES,
@@ -651,6 +652,37 @@ SELECT st.*,
 FROM st
 """
 
+# The regulatory coding of every case, as intake writes it (`regulatory.services.coding_open`): the
+# mapped defaults of the active code set (the root cause's C before the category's), and a
+# province and city spread over a few regions (intake geocodes the customer's phone).
+REGIONS = [
+    ("北京市", "北京市"), ("上海市", "上海市"), ("广东省", "广州市"), ("广东省", "深圳市"),
+    ("江苏省", "南京市"), ("江苏省", "常州市"), ("浙江省", "杭州市"), ("四川省", "成都市"),
+    ("湖北省", "武汉市"), ("山东省", "济南市"), ("重庆市", "重庆市"), ("云南省", "昆明市"),
+]  # fmt: skip
+SQL_CODINGS = """
+INSERT INTO regulatory_casecoding (case_id, code_set_id, a_id, b_id, c_id, source, reason,
+  province, city)
+SELECT c.id, cs.id, ca.id, cb.id, cc.id, 'default', '', r.province, r.city
+FROM cases_case c
+CROSS JOIN (SELECT id FROM regulatory_codeset WHERE active) cs
+LEFT JOIN regulatory_codemapping ma ON ma.source = 'channel' AND ma.value = c.channel
+  AND ma.axis = 'A'
+LEFT JOIN regulatory_codemapping mb ON mb.source = 'category' AND mb.value = c.category
+  AND mb.axis = 'B'
+LEFT JOIN regulatory_codemapping mr ON mr.source = 'root_cause' AND mr.value = c.root_cause
+  AND mr.axis = 'C'
+LEFT JOIN regulatory_codemapping mc ON mc.source = 'category' AND mc.value = c.category
+  AND mc.axis = 'C'
+LEFT JOIN regulatory_code ca ON ca.code_set_id = cs.id AND ca.code = ma.code
+LEFT JOIN regulatory_code cb ON cb.code_set_id = cs.id AND cb.code = mb.code
+LEFT JOIN regulatory_code cc ON cc.code_set_id = cs.id AND cc.code = coalesce(mr.code, mc.code)
+JOIN (SELECT (ordinality - 1)::int AS n, province, city
+        FROM unnest(%(provinces)s::text[], %(cities)s::text[]) WITH ORDINALITY
+          AS t(province, city)) r
+  ON r.n = c.id %% %(regions)s
+"""
+
 SQL_CASES = """
 INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, category, sub_cause,
   suggested_sub_cause, priority, status, queue_id, assignee_id, subject, description, received_at,
@@ -932,6 +964,16 @@ def seed(url: str, args) -> None:
                 else "",
             )
             cur.execute(query, params)
+            s.rows = cur.rowcount
+        with Step("regulatory coding") as s:
+            cur.execute(
+                SQL_CODINGS,
+                {
+                    "provinces": [p for p, _c in REGIONS],
+                    "cities": [c for _p, c in REGIONS],
+                    "regions": len(REGIONS),
+                },
+            )
             s.rows = cur.rowcount
         with Step("SLA clocks") as s:
             cur.execute(SQL_CLOCKS, params)

@@ -240,6 +240,7 @@ class BulkForm(forms.Form):
             ("priority", _("Change priority")),
             ("incident", _("Link to incident")),
             ("resolve", _("Resolve")),
+            ("close", _("Close")),
             ("macro", _("Apply a macro")),
         ]
     )

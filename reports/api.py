@@ -6,6 +6,9 @@ parameter is this view's own: content negotiation always picks JSON, so DRF's `?
 never answers 404 for it, and errors are always JSON.
 """
 
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,10 +23,18 @@ from rest_framework.views import APIView
 
 from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import errors
+from backoffice.errors import Invalid
 from backoffice.roles import Role
 from cases.choices import Category, RootCause
-from reports import export, queries
-from reports.params import API_FORMATS, GROUP_BY, MAX_DAYS, ReportForm, ReportParams
+from reports import export, queries, regulatory
+from reports.params import (
+    API_FORMATS,
+    GROUP_BY,
+    MAX_DAYS,
+    ReportForm,
+    ReportParams,
+    local_today,
+)
 
 REPORT_READERS = {Role.MANAGER}  # superusers pass every role check
 
@@ -202,3 +213,68 @@ class RootCauseReportView(ReportView):
         params = self.params(request)
         rows = queries.root_causes(params.period)
         return self.respond(params, [_root_cause_row(row) for row in rows])
+
+
+class RegulatoryRowOutput(serializers.Serializer):
+    dimension = serializers.ChoiceField(
+        choices=list(regulatory.DIMENSIONS), help_text="The breakdown this row belongs to"
+    )
+    key = serializers.CharField(
+        help_text="A code (A03, A0303…), a province, province/city, a root cause, or empty"
+    )
+    label = serializers.CharField(help_text="The code's name, the place, the outcome")
+    received = serializers.IntegerField()
+    handled = serializers.IntegerField()
+    handled_in_time = serializers.IntegerField()
+    extended = serializers.IntegerField()
+    open_at_end = serializers.IntegerField()
+
+
+class RegulatoryReportOutput(serializers.Serializer):
+    period = serializers.CharField(help_text="2026-10 or 2026-Q4")
+    kind = serializers.ChoiceField(choices=["month", "quarter"])
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The last day of the period")
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = RegulatoryRowOutput(many=True)
+
+
+class RegulatoryReportView(ReportView):
+    """The regulator's statistics (docs/regulatory-report.md): JSON, or the fixed column layout
+    as CSV or XLSX."""
+
+    @extend_schema(
+        summary="The regulator's complaint statistics (JR/T 0169-2018), monthly or quarterly",
+        parameters=[
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                description="`YYYY-MM` (a month) or `YYYY-Qn` (a quarter); default this month.",
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
+        ],
+        responses={
+            (200, "application/json"): RegulatoryReportOutput,
+            (200, "text/csv"): CSV_BODY,
+            400: BAD_PARAMETERS,
+            **errors(401, 403),
+        },
+    )
+    def get(self, request):
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "csv", "xlsx"):
+            raise Invalid({"format": [_("One of: json, csv, xlsx.")]})
+        period = regulatory.parse_period(request.query_params.get("period"), today=local_today())
+        rows = regulatory.regulatory_report(period)
+        if fmt != "json":
+            return regulatory.download(period, rows, fmt)
+        return Response(
+            {
+                "period": period.label,
+                "kind": period.kind,
+                "start": period.start,
+                "end": period.end - timedelta(days=1),
+                "columns": list(regulatory.COLUMNS),
+                "rows": [dict(zip(regulatory.COLUMNS, r.values(), strict=True)) for r in rows],
+            }
+        )

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from reports.api import RootCauseReportView, SlaReportView
+from reports.api import RegulatoryReportView, RootCauseReportView, SlaReportView
 
 urlpatterns = [
     path("sla/", SlaReportView.as_view(), name="report-sla"),
     path("root-causes/", RootCauseReportView.as_view(), name="report-root-causes"),
+    path("regulatory/", RegulatoryReportView.as_view(), name="report-regulatory"),
 ]

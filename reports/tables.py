@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cases.choices import Category, RootCause
 from reports.params import GROUP_BY, Period
 from reports.queries import AGE_BUCKETS, AgeingRow, Group, RefundRow, RootCauseRow, SlaRow
+from reports.regulatory import DIMENSIONS as REGULATORY_DIMENSIONS
 from sla.choices import Metric
 
 
@@ -303,3 +304,52 @@ def _label(choices, code: str) -> str:
         return str(choices(code).label)
     except ValueError:
         return code
+
+
+# --- The regulator's statistics -----------------------------------------------------------------
+
+
+def regulatory(rows: list) -> tuple[list[dict], dict]:
+    """One table per breakdown of the report (`reports.regulatory.Row`s), and the chart of the
+    level-1 causes: received, handled and handled in time."""
+    from_dimension: dict[str, list] = {}
+    for row in rows:
+        from_dimension.setdefault(row.dimension, []).append(row)
+    headers = [
+        _("Code or place"),
+        _("Name"),
+        _("Received"),
+        _("Handled"),
+        _("Handled in time"),
+        _("Extended"),
+        _("Open at the period's end"),
+    ]
+    sections = []
+    for dimension, title in REGULATORY_DIMENSIONS.items():
+        found = from_dimension.get(dimension, [])
+        if not found and dimension != "total":
+            continue
+        table = Table(
+            name=f"regulatory-{dimension}",
+            title=str(title),
+            headers=headers,
+            rows=[
+                [r.key or "—", r.label, r.received, r.handled, r.handled_in_time, r.extended,
+                 r.open_at_end]
+                for r in found
+            ],
+            numeric={2, 3, 4, 5, 6},
+        )  # fmt: skip
+        sections.append({"title": str(title), "table": table, "rows": table.display()})
+    causes = from_dimension.get("c1", [])
+    chart = _chart(
+        "bar",
+        [f"{r.key} {r.label}" if r.key else r.label for r in causes],
+        [
+            {"label": _("Received"), "data": [r.received for r in causes]},
+            {"label": _("Handled"), "data": [r.handled for r in causes]},
+            {"label": _("Handled in time"), "data": [r.handled_in_time for r in causes]},
+        ],
+        horizontal=True,
+    )
+    return sections, chart

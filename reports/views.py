@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from backoffice.errors import Invalid
 from backoffice.roles import Role, has_role
-from reports import export, queries, tables
-from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams
+from reports import export, queries, regulatory, tables
+from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams, local_today
 
 LIST_LIMIT = 200  # rows a list page shows; the downloads have them all, up to EXPORT_LIMIT
 EXPORT_LIMIT = 100_000
@@ -26,6 +28,7 @@ TABS = (
     ("reports:root_causes", gettext_lazy("Root causes")),
     ("reports:refunds", gettext_lazy("Refunds")),
     ("reports:deadlines", gettext_lazy("Regulatory deadlines")),
+    ("reports:regulatory", gettext_lazy("Regulator's statistics")),
 )
 
 
@@ -158,3 +161,49 @@ class DeadlinesPage(ReportPage):
             "total": rows.count(),
             "limit": LIST_LIMIT,
         }
+
+
+class RegulatoryPage(ManagerRequiredMixin, TemplateView):
+    """The regulator's statistics of a month or a quarter: one table per breakdown, a chart of
+    the level-1 causes, and the fixed-layout downloads (docs/regulatory-report.md)."""
+
+    template_name = "reports/regulatory.html"
+    url_name = "reports:regulatory"
+
+    def get(self, request, *args, **kwargs):
+        raw = request.GET.get("period") or None
+        fmt = request.GET.get("format") or ""
+        errors = []
+        try:
+            period = regulatory.parse_period(raw, today=local_today())
+            if fmt and fmt not in PAGE_FORMATS:
+                raise Invalid({"format": [_("One of: csv, xlsx.")]})
+        except Invalid as exc:
+            errors = [str(m) for messages in exc.errors.values() for m in messages]
+            return self.render_to_response(self.context(raw or "", errors), status=400)
+        rows = regulatory.regulatory_report(period)
+        if fmt:
+            return regulatory.download(period, rows, fmt)
+        sections, chart = tables.regulatory(rows)
+        return self.render_to_response(
+            self.context(period.label, errors, period=period, sections=sections, chart=chart)
+        )
+
+    def context(self, value: str, errors: list, **report) -> dict:
+        downloads = []
+        if "period" in report:
+            for fmt in PAGE_FORMATS:
+                query = self.request.GET.copy()
+                query["format"] = fmt
+                downloads.append({"format": fmt.upper(), "url": f"?{query.urlencode()}"})
+        return self.get_context_data(
+            title=str(dict(TABS)[self.url_name]),
+            tabs=[
+                {"url": reverse(name), "label": label, "current": name == self.url_name}
+                for name, label in TABS
+            ],
+            period_value=value,
+            errors=errors,
+            downloads=downloads,
+            **report,
+        )

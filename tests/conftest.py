@@ -53,6 +53,7 @@ SEED_MIGRATIONS = [
     ("cases.migrations.0019_customer_summary", "customer_texts"),
     ("refunds.migrations.0002_database_guards", "seed_tiers"),
     ("backoffice.migrations.0009_h6_operations_admin", "create_operations_admin"),
+    ("regulatory.migrations.0002_h5_seed_codes", "seed"),
 ]
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("", include("casework.urls")),
     path("", include("refunds.urls")),
+    path("", include("regulatory.urls")),
     path("", include("desk.urls")),
     path("", views.home, name="home"),
 ]

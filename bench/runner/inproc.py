@@ -294,15 +294,18 @@ def last_month(today: date | None = None):
 
 
 def reports() -> list[dict]:
-    """The monthly SLA report by queue and the root causes, for last month: one untimed run
-    (counting queries), then one timed run each, as bench/bench_reports.py does."""
-    from reports import queries
+    """The monthly SLA report by queue, the root causes and the regulator's statistics, for last
+    month: one untimed run (counting queries), then one timed run each, as
+    bench/bench_reports.py does."""
+    from reports import queries, regulatory
 
     period = last_month()
+    month = regulatory.parse_period(f"{period.start:%Y-%m}", today=period.end)
     rows = []
     for label, work in (
         ("SLA report, month, by queue", lambda: queries.sla_report(period, "queue")),
         ("Root causes, month", lambda: queries.root_causes(period)),
+        ("Regulator's statistics, month", lambda: regulatory.regulatory_report(month)),
     ):
         with counting() as captured:
             work()

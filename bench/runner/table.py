@@ -73,7 +73,8 @@ def per_size(runs: list[dict]) -> list[str]:
     row("intake HTTP errors", lambda r: _errors(r["intake_http"]))
     row("SLA sweep ms (clocks due → thresholds fired)", _sweep)
     row("next case (POST, rolled back) median / p95 ms · queries", _next_case)
-    for i, name in enumerate(["SLA report, month, by queue", "Root causes, month"]):
+    names = ["SLA report, month, by queue", "Root causes, month", "Regulator's statistics, month"]
+    for i, name in enumerate(names):
         row(f"{name} ms · queries", lambda r, i=i: _report(r["reports"][i]))
     row("gunicorn worker max RSS MB (2 workers)", lambda r: r["memory"]["max_worker_rss_mb"])
     row("load average (1 min) during the run", _loads)

@@ -1,5 +1,5 @@
 """Bulk actions on the ticked cases of a list: claim, assign, change priority, link to an
-incident, resolve with a reply, apply a macro.
+incident, resolve with a reply, close resolved cases, apply a macro.
 
 Each case goes through the same service as one by one, in its own transaction: a case refused
 (outside the actor's queues, closed, claimed by someone else, a role that may not) is reported
@@ -33,7 +33,7 @@ from casework.services.workflow import (
 )
 from macros.models import Macro
 
-ACTIONS = ("claim", "assign", "priority", "incident", "resolve", "macro")
+ACTIONS = ("claim", "assign", "priority", "incident", "resolve", "close", "macro")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,11 @@ def _resolve(actor, case, *, resolution: Resolution | None = None, **_):
     )
 
 
+def _close(actor, case, **_):
+    """Close a resolved case (the close guards, e.g. the regulatory codes, refuse it per case)."""
+    case_transition(actor=actor, case=case, to=Status.CLOSED)
+
+
 def _macro(actor, case, *, macro: Macro | None = None, **_):
     apply_macro(actor=actor, case=case, macro=macro)
 
@@ -102,6 +107,7 @@ PERFORM = {
     "priority": _priority,
     "incident": _incident,
     "resolve": _resolve,
+    "close": _close,
     "macro": _macro,
 }
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid
+from backoffice.wiring import plugged
 from cases import permissions, policy
 from cases.choices import OPEN_STATUSES, EventType, Priority, RootCause, Status, not_one_of
 from cases.domain_events import (
@@ -212,6 +213,9 @@ def case_transition(
     case = _locked(case)
     permissions.require(policy.may_transition(actor, case, to))
     _clean_transition(case, to, root_cause)
+    if to == Status.CLOSED:
+        for guard in plugged("CASE_CLOSE_GUARDS"):  # e.g. the regulatory codes (settings)
+            guard(case)
     previous = case.status
     now = timezone.now()
     case.status = to

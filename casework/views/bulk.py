@@ -21,6 +21,7 @@ DONE_TEXT = {  # translated when shown, in the language of the request
     "priority": gettext_noop("%(ref)s: priority set to %(priority)s."),
     "incident": gettext_noop("%(ref)s: linked to incident %(incident)s."),
     "resolve": gettext_noop("%(ref)s: resolved."),
+    "close": gettext_noop("%(ref)s: closed."),
     "macro": gettext_noop("%(ref)s: macro “%(macro)s” applied."),
 }
 

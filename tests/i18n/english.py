@@ -54,6 +54,8 @@ ALLOWED = {
     "Asia",  # the IANA time zone Asia/Shanghai, named in the footer
     "Shanghai",
     "REST",  # "REST API"
+    "JR",  # JR/T 0169-2018, the financial standard of the complaint codes, by its name
+    "APP",  # the standard's own name of a channel (A0303 手机APP)
     "Axes",  # django-axes, the login-throttling library (its admin section has no other name)
     "GMT",
     "AM",

@@ -115,7 +115,8 @@ TABLE = [
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact", "files", "macro")
+                       "checklist", "sub-cause", "refunds", "contact", "files", "macro",
+                       "regulatory-codes")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -137,6 +138,9 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/sub-cause/", {"sub_cause": "system_error"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/regulatory-codes/",
+        {"a": "A0302", "b": "B0101", "c": "C09", "reason": "客户实际通过电话办理"},
+        (LOGIN, 403, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/refunds/", REFUND_BODY,
         (LOGIN, 200, 404, 200, 404, 200, 403, 403, 200)),
     ("POST", "/cases/{reference}/macro/", {"macro": MACRO, "previewed": MACRO, "step": "apply"},
@@ -206,7 +210,9 @@ TABLE = [
     ("POST", "/desk/views/{pk}/delete/", {}, (LOGIN, 403, 404, 403, 404, 404, 404, 403, 404)),
     *[
         ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
-        for page in ("", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/")
+        for page in (
+            "", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/", "regulatory/"
+        )
     ],
 ]
 # fmt: on

@@ -85,6 +85,7 @@ REFUND_BODY = {
     "reason": "充值失败，部分退款",
     "liability": "company",
 }
+CODES_BODY = {"a": "A0302", "b": "B0101", "c": "C09", "reason": "客户实际通过电话办理"}
 SETTLE_BODY = {"outcome": "succeeded", "note": "The provider's ledger shows it paid."}
 
 # fmt: off
@@ -122,6 +123,10 @@ TABLE = [
         (401, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/extend/", {"reason": "Waiting for the carrier's records."},
         (401, 403, 403, 200, 404, 403, 403, 403, 200)),
+    ("GET", f"/api/v1/cases/{REF}/regulatory-codes/", None,
+        (401, 200, 404, 200, 404, 200, 200, 403, 200)),
+    ("PATCH", f"/api/v1/cases/{REF}/regulatory-codes/", CODES_BODY,
+        (401, 403, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/api/v1/recharge-orders/", ORDER_BODY,
         (401, 403, 403, 403, 403, 403, 403, 201, 201)),
     ("POST", "/api/v1/auth/token/", TOKEN_BODY,
@@ -153,6 +158,8 @@ TABLE = [
     ("GET", "/api/v1/reports/sla/", None,
         (401, 403, 403, 403, 403, 403, 200, 403, 200)),
     ("GET", "/api/v1/reports/root-causes/", None,
+        (401, 403, 403, 403, 403, 403, 200, 403, 200)),
+    ("GET", "/api/v1/reports/regulatory/", None,
         (401, 403, 403, 403, 403, 403, 200, 403, 200)),
 ]
 # fmt: on
@@ -283,7 +290,10 @@ def test_permission_matrix(call: Call):
     path, body = substitute(call.path, case, refund), substitute(call.body, case, refund)
     before = state(case, refund)
 
-    response = client.get(path) if call.method == "GET" else client.post(path, body, format="json")
+    if call.method == "GET":
+        response = client.get(path)
+    else:
+        response = getattr(client, call.method.lower())(path, body, format="json")
 
     assert response.status_code == call.expected, (call, response.content[:500])
     if call.expected in DENIED_CODES:

@@ -1,0 +1,172 @@
+"""Every write of the regulatory classification: a case's default codes (at intake, refreshed
+when its root cause is set, until a supervisor corrects them), a supervisor's correction, and
+the code tables' versions (a new version copies a set; activating one makes it the only active)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.audit.services import audit_record
+from backoffice.errors import Conflict, Invalid
+from cases import permissions
+from cases.choices import EventType
+from cases.events import audit_case, record_event
+from cases.models import Case
+from regulatory import policy
+from regulatory.models import Axis, CaseCoding, Code, CodeMapping, CodeSet, CodingSource
+from regulatory.regions import region_of
+
+
+def active_code_set() -> CodeSet | None:
+    return CodeSet.objects.filter(active=True).first()
+
+
+def default_codes(case: Case, code_set: CodeSet) -> dict[str, Code | None]:
+    """The mapped code on each axis: the root cause's, else the category's, else the channel's."""
+    asked = [
+        ("root_cause", case.root_cause),
+        ("category", case.category),
+        ("channel", case.channel),
+    ]
+    mappings = CodeMapping.objects.filter(
+        source__in=[s for s, _v in asked], value__in=[v for _s, v in asked if v]
+    )
+    by_key = {(m.source, m.value, m.axis): m.code for m in mappings}
+    wanted = {}
+    for axis in Axis.values:
+        for source, value in asked:
+            code = by_key.get((source, value, axis))
+            if value and code:
+                wanted[axis] = code
+                break
+    codes = {c.code: c for c in Code.objects.filter(code_set=code_set, code__in=wanted.values())}
+    return {axis.lower(): codes.get(wanted.get(axis, "")) for axis in Axis.values}
+
+
+def coding_open(*, case: Case) -> CaseCoding | None:
+    """The default codes of a case just opened, and where its customer's phone is registered."""
+    code_set = active_code_set()
+    if code_set is None:
+        return None
+    province, city = region_of(case.customer.phone)
+    return CaseCoding.objects.create(
+        case=case,
+        code_set=code_set,
+        province=province,
+        city=city,
+        **default_codes(case, code_set),
+    )
+
+
+def coding_refresh(*, case: Case) -> CaseCoding | None:
+    """Re-derive the defaults (the root cause or category changed); a corrected coding stays."""
+    coding = CaseCoding.objects.select_for_update().filter(case=case).first()
+    if coding is None:
+        return coding_open(case=case)
+    if coding.source == CodingSource.CORRECTED:
+        return coding
+    codes = default_codes(case, coding.code_set)
+    changed = [axis for axis, code in codes.items() if getattr(coding, axis) != code]
+    if changed:
+        for axis in changed:
+            setattr(coding, axis, codes[axis])
+        coding.save(update_fields=changed)
+    return coding
+
+
+def _code_for(code_set: CodeSet, axis: str, value) -> Code:
+    code = Code.objects.filter(code_set=code_set, axis=axis, code=str(value or "").strip()).first()
+    if code is None:
+        raise Invalid(
+            {
+                axis.lower(): [
+                    _("“%(code)s” is not a code of axis %(axis)s in %(set)s.")
+                    % {"code": value, "axis": axis, "set": code_set}
+                ]
+            }
+        )
+    return code
+
+
+@transaction.atomic
+def coding_correct(*, actor, case: Case, a: str, b: str, c: str, reason: str) -> CaseCoding:
+    """A supervisor of the case's queue sets its three codes (in the coding's code set), with a
+    reason: a timeline event and an audit row; later changes of the root cause keep them."""
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    permissions.require(
+        policy.may_correct(actor, case),
+        _("Only a supervisor of this queue can correct the regulatory codes."),
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": [_("Say why the codes are corrected.")]})
+    if len(reason) > policy.MAX_REASON:
+        raise Invalid({"reason": [_("At most %(n)d characters.") % {"n": policy.MAX_REASON}]})
+    coding = CaseCoding.objects.select_for_update().filter(case=case).first()
+    if coding is None:
+        coding = coding_open(case=case)
+        if coding is None:
+            raise Conflict(_("No regulatory code set is active."), code="no_code_set")
+    new = {
+        axis.lower(): _code_for(coding.code_set, axis, value)
+        for axis, value in (("A", a), ("B", b), ("C", c))
+    }
+    before = {axis: getattr(coding, axis).code if getattr(coding, axis) else None for axis in new}
+    after = {axis: code.code for axis, code in new.items()}
+    for axis, code in new.items():
+        setattr(coding, axis, code)
+    coding.source = CodingSource.CORRECTED
+    coding.corrected_by, coding.corrected_at, coding.reason = actor, timezone.now(), reason
+    coding.save()
+    payload = {"from": before, "to": after, "reason": reason}
+    record_event(case=case, type=EventType.REGULATORY_CODES, actor=actor, payload=payload)
+    audit_case(actor=actor, action="case.regulatory_codes", case=case, payload=payload)
+    return coding
+
+
+def code_set_in_use(code_set: CodeSet) -> bool:
+    return CaseCoding.objects.filter(code_set=code_set).exists()
+
+
+@transaction.atomic
+def codeset_new_version(*, actor, code_set: CodeSet, version: str = "") -> CodeSet:
+    """A copy of `code_set` and its codes (parents kept), not active: edit it, then activate it."""
+    taken = set(CodeSet.objects.filter(name=code_set.name).values_list("version", flat=True))
+    if not version:
+        number = len(taken) + 1
+        while str(number) in taken:
+            number += 1
+        version = str(number)
+    if version in taken:
+        raise Invalid({"version": [_("Version %(v)s exists.") % {"v": version}]})
+    copy = CodeSet.objects.create(
+        name=code_set.name, version=version, effective_from=timezone.localdate(), active=False
+    )
+    made: dict[int, Code] = {}
+    for code in code_set.codes.order_by("level", "code"):
+        made[code.pk] = Code.objects.create(
+            code_set=copy,
+            axis=code.axis,
+            code=code.code,
+            name=code.name,
+            level=code.level,
+            parent=made.get(code.parent_id),
+        )
+    audit_record(
+        actor=actor,
+        action="regulatory.codeset_new_version",
+        target=copy,
+        payload={"from": code_set.pk, "version": version},
+    )
+    return copy
+
+
+@transaction.atomic
+def codeset_activate(*, actor, code_set: CodeSet) -> CodeSet:
+    """New cases are coded from `code_set`; the cases coded before keep their codes."""
+    CodeSet.objects.filter(active=True).exclude(pk=code_set.pk).update(active=False)
+    if not code_set.active:
+        code_set.active = True
+        code_set.save(update_fields=["active"])
+    audit_record(actor=actor, action="regulatory.codeset_activate", target=code_set)
+    return code_set
