@@ -33,6 +33,7 @@ class PollResult:
     seen: int = 0
     new: int = 0
     retried: int = 0
+    failed: int = 0
     statuses: dict = field(default_factory=dict)
 
 
@@ -113,9 +114,10 @@ def poll(*, backend: str | None = None, limit: int | None = None, step: Step = _
     """One pass over the mailbox (see the module's docstring)."""
     result = PollResult()
     for pk in services.pending_ids():
-        row = services.email_handle(message_id=pk)
+        row = _handle(pk, result)
         result.retried += 1
-        result.statuses[row.status] = result.statuses.get(row.status, 0) + 1
+        if row is not None:
+            result.statuses[row.status] = result.statuses.get(row.status, 0) + 1
     box = open_box(backend)
     try:
         for fallback, raw, handle in box.unseen(limit or settings.INBOUND_BATCH):
@@ -127,10 +129,23 @@ def poll(*, backend: str | None = None, limit: int | None = None, step: Step = _
             step("recorded", result.seen)
             row = received.message
             if row.status == InboundStatus.PENDING:
-                row = services.email_handle(message_id=row.pk)
+                row = _handle(row.pk, result)
+            if row is None:
+                continue  # left unseen and pending: the next pass tries again
             result.statuses[row.status] = result.statuses.get(row.status, 0) + 1
             step("handled", result.seen)
             box.done(handle)
     finally:
         box.close()
     return result
+
+
+def _handle(pk: int, result: PollResult):
+    """Handle one recorded mail; a mail that breaks the handling stays pending (logged) and does
+    not stop the others."""
+    try:
+        return services.email_handle(message_id=pk)
+    except Exception:
+        logger.exception("inbound mail %s could not be handled; it stays pending", pk)
+        result.failed += 1
+        return None

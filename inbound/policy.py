@@ -3,6 +3,8 @@ settles held mail. `inbound.services` enforces them; the held screen asks them."
 
 import hashlib
 
+from django.utils.translation import gettext_lazy as _
+
 from backoffice.roles import Role, has_role
 from cases import policy as case_policy
 from cases.models import Customer
@@ -10,6 +12,35 @@ from casework.services import CustomerData
 
 MAX_BODY = case_policy.MAX_MESSAGE
 EXTERNAL_ID_MAX = 64
+
+# Why a mail waits for an agent (`InboundMessage.reason` of held rows), in words.
+HELD_REASONS = [
+    ("sender_mismatch", _("Sent from another address than the customer's")),
+    ("unknown_case", _("Names a case that does not exist")),
+    ("refused", _("Could not be added to a case")),
+]
+# Why a mail was ignored, or which of its files was left out, in words.
+OTHER_REASONS = {
+    "auto_submitted": _("An automatic reply"),
+    "precedence": _("Bulk or list mail"),
+    "autoreply": _("An automatic reply"),
+    "auto_response_suppress": _("An automatic message"),
+    "bounce": _("A bounce"),
+    "loop": _("Our own message coming back"),
+    "unreadable": _("Could not be read"),
+    "attachment_file_too_big": _("A file was too big and was left out"),
+    "attachment_file_type_not_allowed": _("A file of a type not accepted was left out"),
+    "attachment_file_extension_mismatch": _(
+        "A file whose name did not match its content was left out"
+    ),
+    "attachment_file_empty": _("An empty file was left out"),
+    "attachment_too_many_files": _("Too many files; they were left out"),
+}
+
+
+def reason_text(code: str) -> str:
+    """The reason code in words (the code itself when it has none)."""
+    return str(dict(HELD_REASONS).get(code) or OTHER_REASONS.get(code) or code)
 
 
 def sender_matches(*, sender: str, customer: Customer | None) -> bool:

@@ -197,7 +197,7 @@ def _thread(row: InboundMessage, parsed: ParsedMail, *, case: Case) -> InboundMe
         )
     except DomainError as exc:
         logger.warning("inbound mail %s not threaded: %s", row.pk, exc)
-        return _hold(row, case=case, reason=f"refused_{exc.code}")
+        return _hold(row, case=case, reason="refused")
     status = InboundStatus.OPENED if written.opened else InboundStatus.THREADED
     return _finish(row, status=status, reason=refused, case=written.case, message=written.message)
 
@@ -219,7 +219,7 @@ def _open_case(row: InboundMessage, parsed: ParsedMail) -> InboundMessage:
         ).case
     except DomainError as exc:
         logger.warning("inbound mail %s opened no case: %s", row.pk, exc)
-        return _hold(row, case=None, reason=f"refused_{exc.code}")
+        return _hold(row, case=None, reason="refused")
     files, refused = _files(parsed)
     message = None
     if files:
@@ -249,6 +249,7 @@ def _locked_held(inbound_id: int) -> InboundMessage:
 def held_attach(*, actor, inbound_id: int, case: Case) -> InboundMessage:
     """An agent checked a held mail and puts it on `case` (one they may work): the message and
     its files are added as the customer's, as if it had been threaded."""
+    permissions.require(policy.may_handle_held(actor), _("Only agents handle held messages."))
     row = _locked_held(inbound_id)
     permissions.require(
         permissions.can_work_case(actor, case),
@@ -295,8 +296,8 @@ def held_discard(*, actor, inbound_id: int, reason: str) -> InboundMessage:
         raise Invalid({"reason": [_("Say why the message is discarded.")]})
     if len(reason) > 500:
         raise Invalid({"reason": [_("At most %(max)d characters.") % {"max": 500}]})
-    row = _locked_held(inbound_id)
     permissions.require(policy.may_handle_held(actor), _("Only agents handle held messages."))
+    row = _locked_held(inbound_id)
     audit_record(
         actor=actor,
         action="inbound.discard",
