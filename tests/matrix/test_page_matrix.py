@@ -208,6 +208,17 @@ TABLE = [
         ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
         for page in ("", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/")
     ],
+    # Held inbound mail: agents, supervisors and managers; the world holds none (`{pk}`: 404).
+    ("GET", "/inbound/held/", None, (LOGIN, 200, 200, 200, 200, 403, 200, 403, 200)),
+    *[
+        ("GET", f"/inbound/held/{{pk}}/{action}/", None,
+            (LOGIN, 302, 302, 302, 302, 403, 302, 403, 302))
+        for action in ("attach", "discard")
+    ],
+    ("POST", "/inbound/held/{pk}/attach/", {"reference": CASE},
+        (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
+    ("POST", "/inbound/held/{pk}/discard/", {"reason": "spam"},
+        (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
 ]
 # fmt: on
 
