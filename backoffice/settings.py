@@ -243,7 +243,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The domain of our outgoing Message-IDs; inbound mail carrying one of them is a loop (ignored).
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="backoffice.local")
 # Inbound e-mail (app `inbound`, docs/operations.md): polled by beat every INBOUND_POLL_SECONDS.
-INBOUND_BACKEND = env.str("INBOUND_BACKEND", default="")  # "imap" | "maildir" | "" (off)
+# "imap" | "maildir" | "" (off); the embedded default (DEBUG, `make demo`) reads the demo maildir.
+INBOUND_BACKEND = env.str("INBOUND_BACKEND", default="maildir" if DEBUG else "")
 INBOUND_IMAP_HOST = env.str("INBOUND_IMAP_HOST", default="localhost")
 INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
 INBOUND_IMAP_USER = env.str("INBOUND_IMAP_USER", default="")
