@@ -4,13 +4,14 @@
 from email.utils import make_msgid
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from cases.choices import AttachmentSource, EventType, MessageKind
 from cases.models import Attachment, Case, CaseEvent, Message
 from casework.services import CustomerData, case_open
 from inbound.models import InboundMessage, InboundStatus
 from tests.inbound.mails import PNG, mail
+from tests.support.workers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -257,3 +258,34 @@ def test_the_same_mail_delivered_twice_is_handled_once(imap_mailbox, people):
     assert InboundMessage.objects.count() == 1
     assert Case.objects.count() == 1
     assert imap_mailbox.unseen() == []
+
+
+def test_a_file_over_the_limit_is_left_out_and_named(imap_mailbox, email_case, settings):
+    settings.ATTACHMENT_MAX_BYTES = 100
+    imap_mailbox.deliver(
+        mail(
+            sender="wang.wu@example.com",
+            to=f"cs+{email_case.reference}@service.example.com",
+            text="日志见附件",
+            files=[("log.txt", "记录".encode() * 100, "text", "plain")],
+        )
+    )
+
+    poll()
+
+    row = InboundMessage.objects.get()
+    assert (row.status, row.reason) == (InboundStatus.THREADED, "attachment_file_too_big")
+    assert Message.objects.get(pk=row.message_id).body == "日志见附件"
+    assert not Attachment.objects.filter(case=email_case).exists()
+
+
+def test_a_wrong_password_or_a_dead_server_is_a_command_error(imap_mailbox, settings):
+    imap_mailbox.deliver(mail())
+    settings.INBOUND_IMAP_PASSWORD = "wrong"
+    with pytest.raises(CommandError, match="cannot be read"):
+        poll()
+    settings.INBOUND_IMAP_PORT = free_port()
+    with pytest.raises(CommandError, match="cannot be read"):
+        poll()
+    assert not InboundMessage.objects.exists()
+    assert imap_mailbox.unseen() != []  # left for the next pass

@@ -6,7 +6,7 @@ import mailbox
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from cases.choices import MessageKind
 from cases.models import Case, Message
@@ -83,8 +83,6 @@ def test_the_seeder_does_nothing_unless_the_demo_reads_a_maildir(settings, tmp_p
 
 
 def test_the_command_refuses_without_a_backend(settings):
-    from django.core.management import CommandError
-
     settings.INBOUND_BACKEND = ""
     with pytest.raises(CommandError, match="INBOUND_BACKEND"):
         call_command("poll_mailbox", "--once")
