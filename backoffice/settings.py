@@ -240,6 +240,20 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The domain of our outgoing Message-IDs; inbound mail carrying one of them is a loop (ignored).
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="backoffice.local")
+# Inbound e-mail (app `inbound`, docs/operations.md): polled by beat every INBOUND_POLL_SECONDS.
+# "imap" | "maildir" | "" (off); the embedded default (DEBUG, `make demo`) reads the demo maildir.
+INBOUND_BACKEND = env.str("INBOUND_BACKEND", default="maildir" if DEBUG else "")
+INBOUND_IMAP_HOST = env.str("INBOUND_IMAP_HOST", default="localhost")
+INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_USER = env.str("INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env.str("INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_FOLDER = env.str("INBOUND_IMAP_FOLDER", default="INBOX")
+INBOUND_IMAP_SSL = env.bool("INBOUND_IMAP_SSL", default=True)
+INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
+INBOUND_MAILDIR = env.path("INBOUND_MAILDIR", default=VAR_DIR / "demo-maildir")
+INBOUND_BATCH = env.int("INBOUND_BATCH", default=50)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="客服中心 <service@example.com>")
 # Where staff open the back-office: the links in staff e-mails (SLA alerts) are built on it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -311,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-relay": {
         "task": "notifications.relay",
         "schedule": env.float("NOTIFY_RELAY_SECONDS", default=60.0),
+    },
+    "inbound-poll-mailbox": {
+        "task": "inbound.poll_mailbox",
+        "schedule": env.float("INBOUND_POLL_SECONDS", default=60.0),
     },
     "audit-checkpoint": {
         "task": "backoffice.audit_checkpoint",

@@ -16,6 +16,9 @@ INSTALLED_APPS = [*(app for app in INSTALLED_APPS if app != "devtools"), "devtoo
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="backoffice-media-")
+# No mailbox unless a test points at one (tests/inbound: Dovecot, or a maildir of its own).
+INBOUND_BACKEND = env.str("INBOUND_BACKEND", default="")
+INBOUND_MAILDIR = tempfile.mkdtemp(prefix="backoffice-maildir-")
 AUDIT_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="backoffice-audit-")
 # The test runner turns DEBUG off, so the chain needs a key that is not the development default.
 AUDIT_HMAC_KEY = env.str(

@@ -1,10 +1,13 @@
 """Every message a customer sent us over a channel, recorded once before it is acted on.
 
 The row is the exactly-once guard: its key (`channel`, `external_id` — the e-mail's Message-ID or
-the IMAP mailbox/UIDVALIDITY/UID when it has none, the SMS gateway's message id) is unique, and it
-is written in the same transaction as the case message it becomes. A poller that dies after the
-commit finds the row on its next run and only finishes the mailbox bookkeeping; one that dies
-before it leaves nothing behind, and the mail is read again."""
+the IMAP mailbox/UIDVALIDITY/UID when it has none, the SMS gateway's message id) is unique. An
+e-mail's row is inserted first, `pending` with the raw mail, in a transaction of its own (ON
+CONFLICT DO NOTHING); it is then handled in a second transaction that locks it and writes the
+case message together with its final status. A poller that dies before the first commit leaves
+nothing (the mail is still unseen and is read again); one that dies between the two leaves a
+pending row, which the next run handles; one that dies after the second only has the mailbox
+bookkeeping left (flag \\Seen), and the mail read again finds its row already handled."""
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +18,7 @@ from cases.choices import ContactChannel
 
 
 class InboundStatus(models.TextChoices):
+    PENDING = "pending", _("Received, not yet handled")
     THREADED = "threaded", _("Added to its case")
     OPENED = "opened", _("Opened a new case")
     HELD = "held", _("Held for an agent")

@@ -22,7 +22,10 @@ class Permanent(Exception):
 
 
 def send_email(notification) -> str:
-    message_id = make_msgid(idstring=f"notification-{notification.pk}", domain="backoffice.local")
+    # The inbound poller knows its own mail by this shape (`inbound.parsing.is_ours`): a loop.
+    message_id = make_msgid(
+        idstring=f"notification-{notification.pk}", domain=settings.EMAIL_MESSAGE_ID_DOMAIN
+    )
     email = EmailMessage(
         subject=notification.subject or notification.body[:60],
         body=notification.body,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("refunds.urls")),
     path("", include("regulatory.urls")),
     path("", include("desk.urls")),
+    path("", include("inbound.urls")),
     path("", views.home, name="home"),
 ]
 if settings.DEBUG:

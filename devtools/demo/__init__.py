@@ -5,4 +5,9 @@ accepts them, `cases` and `seed`. It returns a dict of counts (`skipped` and `re
 nothing because its data is present already).
 """
 
-SEEDERS = ["devtools.demo.cases.seed", "devtools.demo.refunds.seed", "devtools.demo.macros.seed"]
+SEEDERS = [
+    "devtools.demo.cases.seed",
+    "devtools.demo.refunds.seed",
+    "devtools.demo.macros.seed",
+    "devtools.demo.mail.seed",
+]

@@ -214,6 +214,17 @@ TABLE = [
             "", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/", "regulatory/"
         )
     ],
+    # Held inbound mail: agents, supervisors and managers; the world holds none (`{pk}`: 404).
+    ("GET", "/inbound/held/", None, (LOGIN, 200, 200, 200, 200, 403, 200, 403, 200)),
+    *[
+        ("GET", f"/inbound/held/{{pk}}/{action}/", None,
+            (LOGIN, 302, 302, 302, 302, 403, 302, 403, 302))
+        for action in ("attach", "discard")
+    ],
+    ("POST", "/inbound/held/{pk}/attach/", {"reference": CASE},
+        (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
+    ("POST", "/inbound/held/{pk}/discard/", {"reason": "spam"},
+        (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
 ]
 # fmt: on
 

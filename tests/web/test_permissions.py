@@ -114,14 +114,15 @@ def test_navigation_follows_the_role(login, people):
                 "approvals": 'href="/approvals/"',
                 "incidents": 'href="/incidents/"',
                 "finance": 'href="/finance/"',
+                "held": 'href="/inbound/held/"',
             }.items()
             if url in html
         }
 
-    assert nav("agent") == {"mine", "approvals"}
-    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance"}
+    assert nav("agent") == {"mine", "approvals", "held"}
+    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance", "held"}
     assert nav("finance") == {"all", "approvals", "finance"}
-    assert nav("manager") == {"all", "incidents", "finance"}
+    assert nav("manager") == {"all", "incidents", "finance", "held"}
 
 
 def test_full_phone_numbers_only_on_the_detail_for_case_workers(login, people, case):
