@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("macros.api_urls")),
     path("", include("casework.api.urls")),
     path("", include("refunds.api.urls")),
+    path("", include("inbound.api_urls")),
     path("reports/", include("reports.api_urls")),
 ]
