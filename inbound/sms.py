@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.choices import ContactChannel, EventType, Status
 from cases.events import record_event
@@ -87,16 +88,16 @@ def verify(*, body: bytes, timestamp: str, signature: str, now: datetime | None 
     else `Refused`. Every secret is compared (constant time), whichever matches."""
     secrets = _secrets()
     if not secrets:
-        raise Refused(503, "webhook_not_configured", "The SMS webhook has no secret configured.")
+        raise Refused(503, "webhook_not_configured", _("The SMS webhook has no secret configured."))
     if not timestamp or not signature:
-        raise Refused(401, "signature_missing", "X-Signature and X-Timestamp are required.")
+        raise Refused(401, "signature_missing", _("X-Signature and X-Timestamp are required."))
     text = timestamp.strip()
     if not (text.isascii() and text.isdigit() and len(text) <= 12):
-        raise Refused(401, "bad_timestamp", "X-Timestamp is not unix seconds.")
+        raise Refused(401, "bad_timestamp", _("X-Timestamp is not unix seconds."))
     sent = int(text)
     now = now or timezone.now()
     if abs(now.timestamp() - sent) > settings.SMS_WEBHOOK_TOLERANCE_SECONDS:
-        raise Refused(401, "timestamp_out_of_window", "X-Timestamp is too old or in the future.")
+        raise Refused(401, "timestamp_out_of_window", _("X-Timestamp is too old or in the future."))
     given = signature.strip().lower().encode("ascii", "replace")
     message = text.encode() + b"." + body
     matched = False
@@ -104,7 +105,7 @@ def verify(*, body: bytes, timestamp: str, signature: str, now: datetime | None 
         expected = hmac.new(secret, message, hashlib.sha256).hexdigest().encode()
         matched |= hmac.compare_digest(expected, given)
     if not matched:
-        raise Refused(401, "bad_signature", "The signature does not match.")
+        raise Refused(401, "bad_signature", _("The signature does not match."))
     return given.decode()
 
 
@@ -119,7 +120,7 @@ def sms_events_receive(*, signature: str, events: list, now: datetime | None = N
         with transaction.atomic():
             WebhookReceipt.objects.create(source=SOURCE, key=signature, received_at=now)
     except IntegrityError:
-        raise Refused(409, "replayed", "This call was received before.") from None
+        raise Refused(409, "replayed", _("This call was received before.")) from None
     results = []
     for event in events:
         if isinstance(event, DeliveryReport):

@@ -154,6 +154,12 @@ def _refund(p: dict) -> tuple[str, list[str]]:
     return title, lines
 
 
+HELD_REASONS = {
+    "unknown_sender": pgettext_lazy("held", "the sender's number is not a customer's"),
+    "several_customers": pgettext_lazy("held", "several customers have the sender's number"),
+    "several_open_cases": pgettext_lazy("held", "the customer has several open cases"),
+    "no_case": pgettext_lazy("held", "the customer has no case"),
+}
 FALLBACK_SKIPPED = {
     "no_email": pgettext_lazy("fallback", "no e-mail on file"),
     "already_by_email": pgettext_lazy("fallback", "it was already sent by e-mail"),
@@ -214,6 +220,8 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [_label(SubCause, code), *(evidence_text(e) for e in p.get("evidence", []))]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
+    if event_type == EventType.INBOUND_HELD and p.get("reason") in HELD_REASONS:
+        return [str(HELD_REASONS[p["reason"]])]
     if event_type == EventType.ATTACHMENT_ADDED and p.get("size") is not None:
         return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}

@@ -414,3 +414,42 @@ def test_too_many_events_is_a_400():
     response = post([reply(id=f"g-{i}") for i in range(501)])
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+def test_the_workspace_and_the_case_api_show_the_delivery_report(sms_gateway, client):
+    from rest_framework.test import APIClient
+
+    from tests.support.factories import staff
+
+    notification = sent_sms(sms_gateway, email="zhang@example.com")
+    post(report(notification, "failed", "UNDELIV"))
+    manager = staff("manager", username="manager")
+    client.force_login(manager)
+    page = client.get(
+        f"/cases/{notification.case.reference}/", headers={"accept-language": "zh-hans"}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "送达回执：未送达" in html
+    assert "已改用邮件重新发送。" in html
+    api = APIClient()
+    api.force_authenticate(manager)
+    detail = api.get(f"/api/v1/cases/{notification.case.reference}/").json()
+    sms = [n for n in detail["notifications"] if n["channel"] == "sms"]
+    assert [(n["delivery_status"], n["delivery_error"]) for n in sms] == [("failed", "UNDELIV")]
+    assert sms[0]["delivered_at"]
+    emails = [n for n in detail["notifications"] if n["channel"] == "email"]
+    assert [(n["purpose"], n["status"], n["delivery_status"]) for n in emails] == [
+        ("case_received", "queued", None)
+    ]
+
+
+def test_a_held_reply_says_why_on_the_timeline(client):
+    from tests.support.factories import staff
+
+    first = open_case(order=order_data(order_id="R1"))
+    open_case(order=order_data(order_id="R2"))
+    post(reply())
+    client.force_login(staff("manager", username="manager"))
+    html = client.get(f"/cases/{first.reference}/", headers={"accept-language": "zh-hans"})
+    assert "该客户有多个未结工单" in html.content.decode()
