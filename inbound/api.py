@@ -134,7 +134,6 @@ class SmsEventsView(APIView):
             400: OpenApiResponse(description="The fields in error"),
             401: _REFUSED,
             409: _REFUSED,
-            503: _REFUSED,
         },
     )
     def post(self, request):

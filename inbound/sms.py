@@ -45,7 +45,7 @@ SOURCE = "sms"
 
 
 class Refused(Exception):
-    """The call is not accepted: `status` (401, 409, 503) and a `code` clients can match on."""
+    """The call is not accepted: `status` (401 or 409) and a `code` clients can match on."""
 
     def __init__(self, status: int, code: str, detail: str):
         super().__init__(detail)
@@ -88,7 +88,7 @@ def verify(*, body: bytes, timestamp: str, signature: str, now: datetime | None 
     else `Refused`. Every secret is compared (constant time), whichever matches."""
     secrets = _secrets()
     if not secrets:
-        raise Refused(503, "webhook_not_configured", _("The SMS webhook has no secret configured."))
+        raise Refused(401, "webhook_not_configured", _("The SMS webhook has no secret configured."))
     if not timestamp or not signature:
         raise Refused(401, "signature_missing", _("X-Signature and X-Timestamp are required."))
     text = timestamp.strip()

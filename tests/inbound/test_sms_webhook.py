@@ -106,7 +106,7 @@ def test_the_previous_secret_still_signs_during_rotation():
 def test_no_secret_configured_refuses_everything(settings):
     settings.SMS_WEBHOOK_SECRET = []
     response = post(reply())
-    assert (response.status_code, response.json()["code"]) == (503, "webhook_not_configured")
+    assert (response.status_code, response.json()["code"]) == (401, "webhook_not_configured")
 
 
 def test_a_replay_is_refused_and_nothing_happens_twice():
