@@ -330,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inbound.poll_mailbox",
         "schedule": env.float("INBOUND_POLL_SECONDS", default=60.0),
     },
+    "inbound-webhook-receipts": {
+        "task": "inbound.clean_webhook_receipts",
+        "schedule": env.float("WEBHOOK_RECEIPTS_CLEAN_SECONDS", default=3600.0),
+    },
     "audit-checkpoint": {
         "task": "backoffice.audit_checkpoint",
         "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
@@ -454,6 +458,13 @@ REFUND_PROVIDER_TIMEOUT = env.float("REFUND_PROVIDER_TIMEOUT", default=10.0)
 # a person can read), e-mail through EMAIL_BACKEND; retries with exponential backoff.
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default=f"file://{VAR_DIR / 'sms'}")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+# The SMS gateway's webhook (delivery reports and replies, POST /api/v1/sms/events/): signed with
+# HMAC-SHA256 over "timestamp.body"; several secrets (comma-separated) while one is rotated; a
+# timestamp further than the tolerance from now is refused; receipts (the replay guard) are kept
+# this many hours.
+SMS_WEBHOOK_SECRET = env.list("SMS_WEBHOOK_SECRET", default=[])
+SMS_WEBHOOK_TOLERANCE_SECONDS = env.int("SMS_WEBHOOK_TOLERANCE_SECONDS", default=300)
+WEBHOOK_RECEIPTS_KEEP_HOURS = env.float("WEBHOOK_RECEIPTS_KEEP_HOURS", default=24.0)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
 NOTIFY_LEASE_SECONDS = env.float("NOTIFY_LEASE_SECONDS", default=120.0)

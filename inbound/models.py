@@ -88,3 +88,24 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id} ({self.status})"
+
+
+class WebhookReceipt(models.Model):
+    """One accepted webhook call, by its signature: the replay guard. A call signed within the
+    time window is accepted once; the same signed body again is refused. Rows older than the
+    window can no longer be replayed (the timestamp is refused first) and are deleted by beat."""
+
+    source = models.CharField(_("source"), max_length=16)
+    key = models.CharField(_("signature"), max_length=128)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+
+    class Meta:
+        verbose_name = _("webhook receipt")
+        verbose_name_plural = _("webhook receipts")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="webhook_receipt_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.key[:12]}"

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from inbound import mailbox
+from inbound import mailbox, sms
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +20,9 @@ def poll_mailbox() -> int:
         logger.warning("inbound mailbox unreachable: %s", exc)
         return 0
     return result.seen + result.retried
+
+
+@shared_task(name="inbound.clean_webhook_receipts")
+def clean_webhook_receipts() -> int:
+    """Hourly (beat): forget webhook receipts whose timestamps can no longer be replayed."""
+    return sms.receipts_clean()

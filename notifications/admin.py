@@ -51,11 +51,12 @@ class NotificationAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAd
         "channel",
         "language",
         "status",
+        "delivery_status",
         "attempts",
         "not_before",
         "sent_at",
     )
-    list_filter = ("status", "purpose", "channel")
+    list_filter = ("status", "delivery_status", "purpose", "channel")
     search_fields = ("case__reference",)
     raw_id_fields = ("case",)
     list_select_related = ("case",)

@@ -17,6 +17,9 @@ def notifications_section(case, context) -> list[dict]:
             "not_before": as_time(n.not_before),
             "sent_at": as_time(n.sent_at) if n.sent_at else None,
             "last_error": n.last_error,
+            "delivery_status": n.delivery_status or None,
+            "delivered_at": as_time(n.delivered_at) if n.delivered_at else None,
+            "delivery_error": n.delivery_error,
         }
         for n in notifications_of_case(case)
     ]

@@ -29,6 +29,14 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeliveryStatus(models.TextChoices):
+    """What the SMS gateway reported after sending (its delivery report); empty until it does."""
+
+    UNKNOWN = "", _("No report yet")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Not delivered")
+
+
 class NotificationTemplate(models.Model):
     """A message per purpose, language and channel, written with Django's template language."""
 
@@ -82,6 +90,12 @@ class Notification(models.Model):
     recipient = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
+    extra = models.JSONField(
+        _("template values"),
+        default=dict,
+        blank=True,
+        help_text=_("The event's values the text was written with (kept for the e-mail fallback)"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
     )
@@ -91,6 +105,16 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    delivery_status = models.CharField(
+        _("delivery"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.UNKNOWN,
+        blank=True,
+        help_text=_("The gateway's delivery report"),
+    )
+    delivered_at = models.DateTimeField(_("delivery reported"), null=True, blank=True)
+    delivery_error = models.CharField(_("delivery error"), max_length=300, blank=True)
     lease_token = models.UUIDField(null=True, blank=True, verbose_name=_("claim token"))
     lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claim expires"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -112,6 +136,11 @@ class Notification(models.Model):
                 fields=["not_before"],
                 condition=Q(status__in=["queued", "sending"]),
                 name="notification_pending",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="notification_provider_id",
             ),
         ]
 

@@ -62,6 +62,14 @@ def choose_channel(customer) -> tuple[str, str] | None:
     return None
 
 
+def _channel_for(customer, channel: str | None) -> tuple[str, str] | None:
+    """The channel asked for (with the customer's address on it), else the customer's choice."""
+    if channel is None:
+        return choose_channel(customer)
+    address = _address(customer, channel)
+    return (channel, address) if address else None
+
+
 def _local(moment) -> str:
     return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -101,14 +109,18 @@ def notify(
     actor=None,
     new_subject: bool = False,
     clocks=None,
+    channel: str | None = None,
 ) -> Notification | None:
     """Queue one message for the case's customer; None if they have no address (a timeline note).
+
+    `channel`: this channel only (the e-mail fallback of an undelivered SMS), not the customer's
+    preference.
 
     `new_subject`: the subject was created in this transaction (a new case), so no other
     transaction can have queued its message: no lookup and no savepoint. `clocks`: the case's
     clocks, when the caller has them (see `base_context`)."""
     customer = case.customer
-    chosen = choose_channel(customer)
+    chosen = _channel_for(customer, channel)
     if chosen is None:
         record_event(
             case=case,
@@ -151,6 +163,7 @@ def notify(
         recipient=address,
         subject=subject,
         body=body,
+        extra={str(k): "" if v is None else str(v) for k, v in (extra or {}).items()},
         status=status,
         last_error=error,
         not_before=not_before(channel=channel, priority=case.priority),

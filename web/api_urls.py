@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("casework.api.urls")),
     path("", include("refunds.api.urls")),
     path("", include("regulatory.api_urls")),
+    path("", include("inbound.api_urls")),
     path("reports/", include("reports.api_urls")),
 ]

@@ -25,7 +25,7 @@ from cases.choices import ContactChannel as NotifyChannel
 from cases.models import Case, Customer, Message, RechargeOrder
 from cases.triage import CHECKLISTS, evidence_text
 from casework.selectors import case_timeline
-from notifications.models import OutboxStatus, Purpose
+from notifications.models import DeliveryStatus, OutboxStatus, Purpose
 from risk.texts import detail_text
 from sla.choices import Metric, Threshold
 
@@ -154,14 +154,40 @@ def _refund(p: dict) -> tuple[str, list[str]]:
     return title, lines
 
 
+HELD_REASONS = {
+    "unknown_sender": pgettext_lazy("held", "the sender's number is not a customer's"),
+    "several_customers": pgettext_lazy("held", "several customers have the sender's number"),
+    "several_open_cases": pgettext_lazy("held", "the customer has several open cases"),
+    "no_case": pgettext_lazy("held", "the customer has no case"),
+}
+FALLBACK_SKIPPED = {
+    "no_email": pgettext_lazy("fallback", "no e-mail on file"),
+    "already_by_email": pgettext_lazy("fallback", "it was already sent by e-mail"),
+    "no_case": pgettext_lazy("fallback", "not a customer message"),
+}
+
+
 def _notification(p: dict) -> tuple[str, list[str]]:
     title = _("Customer notification: %(purpose)s") % {"purpose": _label(Purpose, p.get("purpose"))}
     status = p.get("status", "")
     text = (
         _("no phone or e-mail on file") if status == "no_address" else _label(OutboxStatus, status)
     )
+    if p.get("delivery"):
+        text = _("delivery report: %(status)s") % {"status": _label(DeliveryStatus, p["delivery"])}
     line = " · ".join(x for x in (_label(NotifyChannel, p.get("channel")), text) if x)
-    return title, [line, *([p["error"]] if p.get("error") else [])]
+    return title, [line, *([p["error"]] if p.get("error") else []), *_fallback_line(p)]
+
+
+def _fallback_line(p: dict) -> list[str]:
+    fallback = p.get("fallback")
+    if not fallback:
+        return []
+    if fallback == NotifyChannel.EMAIL:
+        return [_("Sent again by e-mail.")]
+    return [
+        _("Not sent again by e-mail: %(why)s") % {"why": FALLBACK_SKIPPED.get(fallback, fallback)}
+    ]
 
 
 def _checklist_line(p: dict) -> str:
@@ -194,6 +220,8 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [_label(SubCause, code), *(evidence_text(e) for e in p.get("evidence", []))]
     if event_type == CHECKLIST_TICKED:
         return [_checklist_line(p)]
+    if event_type == EventType.INBOUND_HELD and p.get("reason") in HELD_REASONS:
+        return [str(HELD_REASONS[p["reason"]])]
     if event_type == EventType.ATTACHMENT_ADDED and p.get("size") is not None:
         return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}

@@ -16,7 +16,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCT_PACKAGES = ["backoffice", "cases", "refunds", "sla", "risk", "notifications", "reports"]
-DEV_COMMANDS = {"demo", "provider_sandbox"}
+DEV_COMMANDS = {"demo", "provider_sandbox", "sms_sandbox"}
 
 
 def production_env(**extra: str) -> dict[str, str]:
