@@ -230,6 +230,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
 )
 # A customer message reopens a case resolved at most this many days ago (cases.transitions).
 CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
+# A satisfaction score at or below this opens a follow-up for the queue's supervisors.
+CSAT_FOLLOW_UP_MAX_SCORE = env.int("CSAT_FOLLOW_UP_MAX_SCORE", default=2)
 
 # E-mail: SMTP in production; in the embedded default, files under var/mail/ a person can read.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
@@ -483,8 +485,15 @@ MACRO_VALUE_PROVIDERS = ["refunds.macro_values.refund_amount"]
 # when it is published, in this order, inside the publisher's transaction.
 DOMAIN_EVENT_SUBSCRIBERS = {
     "case.opened": ["notifications.reactions.case_opened"],
-    "case.status_changed": ["sla.reactions.case_status_changed"],
-    "case.resolved": ["sla.reactions.case_status_changed", "notifications.reactions.case_resolved"],
+    "case.status_changed": [
+        "sla.reactions.case_status_changed",
+        "notifications.reactions.case_status_changed",
+    ],
+    "case.resolved": [
+        "sla.reactions.case_status_changed",
+        "notifications.reactions.case_resolved",
+        "portal.reactions.case_resolved",
+    ],
     "case.priority_changed": ["sla.reactions.case_priority_changed"],
     "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
     "case.assigned": ["desk.reactions.case_assigned"],
@@ -503,6 +512,7 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "refund.paid": ["notifications.reactions.refund_paid"],
     "refund.failed": ["notifications.reactions.refund_failed"],
     "sla.thresholds_fired": ["desk.reactions.thresholds_fired"],
+    "portal.satisfaction_answered": ["portal.reactions.satisfaction_answered"],
 }
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]
