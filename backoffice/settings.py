@@ -473,7 +473,7 @@ CASE_DETAIL_SECTIONS = {
     "refunds": "refunds.api.sections.refunds_section",
 }
 # The case workspace's panels owned by other apps.
-CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel"]
+CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel", "portal.staff.views.satisfaction_panel"]
 # How often the live screens ask the server again, in seconds: the case lists, the queue overview
 # and the workspace's presence heartbeat (who else has the case open; casework.presence).
 LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("casework.urls")),
     path("", include("refunds.urls")),
     path("", include("desk.urls")),
+    path("", include("portal.staff.urls")),
     path("", views.home, name="home"),
 ]
 if settings.DEBUG:

@@ -51,6 +51,8 @@ def nav_items(request) -> list[NavItem]:
         items.append((reverse("refunds:finance_console"), _("Finance console")))
     if has_role(user, Role.SUPERVISOR, Role.MANAGER):
         items.append((reverse("cases:incident_list"), _("Incidents")))
+    if has_role(user, Role.SUPERVISOR, Role.MANAGER):
+        items.append((reverse("portal_csat:follow_ups"), _("Satisfaction follow-ups")))
     if has_role(user, Role.MANAGER):
         items.append((REPORTS_PATH, _("Reports")))
     path = request.path
