@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from reports.api import RootCauseReportView, SlaReportView
+from reports.api import CsatReportView, RootCauseReportView, SlaReportView
 
 urlpatterns = [
     path("sla/", SlaReportView.as_view(), name="report-sla"),
     path("root-causes/", RootCauseReportView.as_view(), name="report-root-causes"),
+    path("csat/", CsatReportView.as_view(), name="report-csat"),
 ]

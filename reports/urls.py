@@ -13,4 +13,5 @@ urlpatterns = [
     path("root-causes/", views.RootCausesPage.as_view(), name="root_causes"),
     path("refunds/", views.RefundsPage.as_view(), name="refunds"),
     path("deadlines/", views.DeadlinesPage.as_view(), name="deadlines"),
+    path("csat/", views.CsatPage.as_view(), name="csat"),
 ]

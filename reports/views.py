@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from backoffice.roles import Role, has_role
-from reports import export, queries, tables
+from reports import csat, export, queries, tables
 from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams
 
 LIST_LIMIT = 200  # rows a list page shows; the downloads have them all, up to EXPORT_LIMIT
@@ -26,6 +26,7 @@ TABS = (
     ("reports:root_causes", gettext_lazy("Root causes")),
     ("reports:refunds", gettext_lazy("Refunds")),
     ("reports:deadlines", gettext_lazy("Regulatory deadlines")),
+    ("reports:csat", gettext_lazy("Satisfaction (CSAT)")),
 )
 
 
@@ -41,10 +42,16 @@ class ManagerRequiredMixin(LoginRequiredMixin):
 class ReportPage(ManagerRequiredMixin, TemplateView):
     url_name = ""
     grouped = False  # shows and uses `group_by`
+    group_choices = GROUP_BY  # the groupings `group_by` offers
     dated = True  # shows and uses `from` / `to`
 
     def get(self, request, *args, **kwargs):
-        form = ReportForm(request.GET, formats=PAGE_FORMATS, group_by=self.grouped, blank=True)
+        form = ReportForm(
+            request.GET,
+            formats=PAGE_FORMATS,
+            group_by=self.grouped and self.group_choices,
+            blank=True,
+        )
         if not form.is_valid():
             return self.render_to_response(self.context(form), status=400)
         params = form.params()
@@ -72,7 +79,7 @@ class ReportPage(ManagerRequiredMixin, TemplateView):
                 {"url": reverse(name), "label": label, "current": name == self.url_name}
                 for name, label in TABS
             ],
-            group_choices=list(GROUP_BY.items()),
+            group_choices=list(self.group_choices.items()),
             grouped=self.grouped,
             dated=self.dated,
             rows=table.display() if table else [],
@@ -158,3 +165,17 @@ class DeadlinesPage(ReportPage):
             "total": rows.count(),
             "limit": LIST_LIMIT,
         }
+
+
+class CsatPage(ReportPage):
+    url_name = "reports:csat"
+    template_name = "reports/csat.html"
+    grouped = True
+    group_choices = csat.CSAT_GROUP_BY
+
+    def build(self, params):
+        rows = csat.csat_report(params.period, params.group_by)
+        table, chart = csat.csat_table(
+            rows, csat.csat_totals(params.period), params.group_by, params.period
+        )
+        return {"table": table, "chart": chart}
