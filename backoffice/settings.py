@@ -230,6 +230,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
 )
 # A customer message reopens a case resolved at most this many days ago (cases.transitions).
 CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
+# A satisfaction score at or below this opens a follow-up for the queue's supervisors.
+CSAT_FOLLOW_UP_MAX_SCORE = env.int("CSAT_FOLLOW_UP_MAX_SCORE", default=2)
 
 # E-mail: SMTP in production; in the embedded default, files under var/mail/ a person can read.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
@@ -500,7 +502,11 @@ CASE_DETAIL_SECTIONS = {
     "refunds": "refunds.api.sections.refunds_section",
 }
 # The case workspace's panels owned by other apps.
-CASE_WORKSPACE_PANELS = ["refunds.views.refunds_panel", "regulatory.views.codes_panel"]
+CASE_WORKSPACE_PANELS = [
+    "refunds.views.refunds_panel",
+    "regulatory.views.codes_panel",
+    "portal.staff.views.satisfaction_panel",
+]
 # How often the live screens ask the server again, in seconds: the case lists, the queue overview
 # and the workspace's presence heartbeat (who else has the case open; casework.presence).
 LIVE_POLL_SECONDS = {"list": 15, "overview": 30, "presence": 10}
@@ -515,11 +521,15 @@ CASE_CLOSE_GUARDS = ["regulatory.guards.codes_complete"]
 # when it is published, in this order, inside the publisher's transaction.
 DOMAIN_EVENT_SUBSCRIBERS = {
     "case.opened": ["notifications.reactions.case_opened", "regulatory.reactions.case_opened"],
-    "case.status_changed": ["sla.reactions.case_status_changed"],
+    "case.status_changed": [
+        "sla.reactions.case_status_changed",
+        "notifications.reactions.case_status_changed",
+    ],
     "case.resolved": [
         "sla.reactions.case_status_changed",
         "notifications.reactions.case_resolved",
         "regulatory.reactions.case_resolved",
+        "portal.reactions.case_resolved",
     ],
     "case.priority_changed": ["sla.reactions.case_priority_changed"],
     "case.agent_replied": ["sla.reactions.agent_replied", "notifications.reactions.agent_replied"],
@@ -539,6 +549,7 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "refund.paid": ["notifications.reactions.refund_paid"],
     "refund.failed": ["notifications.reactions.refund_failed"],
     "sla.thresholds_fired": ["desk.reactions.thresholds_fired"],
+    "portal.satisfaction_answered": ["portal.reactions.satisfaction_answered"],
 }
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -42,4 +42,9 @@ def notification_text(notification: Notification) -> str:
             _("Case %(reference)s is about to breach its target: %(metric)s, %(threshold)s.")
             % values
         )
+    if kind == NotificationKind.CSAT_LOW:
+        values.update(score=params.get("score", ""))
+        return (
+            _("The customer of case %(reference)s rated it %(score)s of 5: follow it up.") % values
+        )
     return _label(NotificationKind, kind)

@@ -65,6 +65,7 @@ class CustomerContext:
     days: str = ""
     amount: str = ""
     currency: str = ""
+    follows: str = ""  # the reference of the case a follow-up case continues
 
     def with_extra(self, extra: dict | None) -> "CustomerContext":
         """The context with per-purpose fields set; a key that is not a field is a TypeError."""

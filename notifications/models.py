@@ -19,6 +19,8 @@ class Purpose(models.TextChoices):
     REFUND_PAID = "refund_paid", _("Refund paid")
     REFUND_FAILED = "refund_failed", _("Refund failed")
     CASE_RESOLVED = "case_resolved", _("Case resolved")
+    CASE_REOPENED = "case_reopened", _("Case reopened")
+    FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up case opened")
     DAILY_SUMMARY = "daily_summary", _("Daily summary (managers)")
 
 

@@ -5,14 +5,35 @@ service's transaction, so the outbox row commits or rolls back with the change t
 the send task is published on commit (`services.send_when_due`).
 """
 
-from cases.domain_events import AgentReplied, CaseOpened, CaseResolved, DeadlineExtended
+from cases.choices import Status
+from cases.domain_events import (
+    AgentReplied,
+    CaseOpened,
+    CaseResolved,
+    CaseStatusChanged,
+    DeadlineExtended,
+)
 from notifications import services
 from notifications.models import Purpose
 
 
 def case_opened(event: CaseOpened) -> None:
-    """The acknowledgement (the case is new in this transaction: see `services.notify`)."""
+    """The acknowledgement (the case is new in this transaction: see `services.notify`); a case
+    that follows an earlier one says so instead of the plain acknowledgement."""
+    if event.case.follows_id is not None:
+        services.notify_follow_up_opened(event.case, event.actor, clocks=event.clocks)
+        return
     services.notify_case_received(event.case, event.actor, opened_now=True, clocks=event.clocks)
+
+
+def case_status_changed(event: CaseStatusChanged) -> None:
+    """A resolved case reopened (the customer wrote within the reopen window): the customer is
+    told it is being handled again, with the new cycle's deadline."""
+    if event.previous == Status.RESOLVED and event.case.status not in (
+        Status.RESOLVED,
+        Status.CLOSED,
+    ):
+        services.notify_case_reopened(event.case, event.actor)
 
 
 def case_resolved(event: CaseResolved) -> None:

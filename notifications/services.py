@@ -284,6 +284,30 @@ def notify_case_resolved(case, actor=None):
     )
 
 
+def notify_case_reopened(case, actor=None):
+    """The customer's message reopened the resolved case: one message per new cycle."""
+    return notify(
+        case=case,
+        purpose=Purpose.CASE_REOPENED,
+        subject_key=f"case:{case.pk}:cycle:{case.cycle}",
+        actor=actor,
+    )
+
+
+def notify_follow_up_opened(case, actor=None, *, clocks=None):
+    """The acknowledgement of a case that follows an earlier one (`case.follows`), opened in
+    this transaction by the customer writing after the reopen window: it names both cases."""
+    return notify(
+        case=case,
+        purpose=Purpose.FOLLOW_UP_OPENED,
+        subject_key=f"case:{case.pk}",
+        extra={"follows": case.follows.reference},
+        actor=actor,
+        new_subject=True,
+        clocks=clocks,
+    )
+
+
 def notify_refund(case, refund, purpose: str, actor=None, *, subject_key: str):
     """`subject_key`: the refund's subject, as refunds names it (one message per refund and
     purpose)."""

@@ -26,7 +26,7 @@ from backoffice.api.schema import errors
 from backoffice.errors import Invalid
 from backoffice.roles import Role
 from cases.choices import Category, RootCause
-from reports import export, queries, regulatory
+from reports import csat, export, queries, regulatory
 from reports.params import (
     API_FORMATS,
     GROUP_BY,
@@ -152,8 +152,14 @@ class ReportView(APIView):
 
     grouped = False
 
+    group_choices: dict | None = None  # a report's own groupings (default: the SLA ones)
+
     def params(self, request) -> ReportParams:
-        form = ReportForm(request.query_params, formats=API_FORMATS, group_by=self.grouped)
+        form = ReportForm(
+            request.query_params,
+            formats=API_FORMATS,
+            group_by=self.grouped and (self.group_choices or True),
+        )
         return form.params()
 
     def respond(self, params: ReportParams, rows: list[dict]):
@@ -278,3 +284,78 @@ class RegulatoryReportView(ReportView):
                 "rows": [dict(zip(regulatory.COLUMNS, r.values(), strict=True)) for r in rows],
             }
         )
+
+
+CSAT_FIELDS = (
+    "group",
+    "offered",
+    "answered",
+    "response_rate",
+    "average_score",
+    "csat",
+    "low_scores",
+)
+
+
+class CsatRowOutput(serializers.Serializer):
+    group = serializers.CharField(
+        allow_null=True,
+        help_text="Queue code, agent's username (null: unassigned), category or root cause "
+        "(empty: none), as copied onto the survey at resolution",
+    )
+    offered = serializers.IntegerField(help_text="Surveys offered (cycles resolved) in the period")
+    answered = serializers.IntegerField(help_text="Of those, answered with a score")
+    response_rate = serializers.FloatField(
+        allow_null=True, help_text="answered ÷ offered in percent; null when none was offered"
+    )
+    average_score = serializers.FloatField(
+        allow_null=True, help_text="Mean score 1–5, two decimals; null when none answered"
+    )
+    csat = serializers.FloatField(
+        allow_null=True, help_text="Answers scoring 4 or 5 ÷ answered, in percent"
+    )
+    low_scores = serializers.IntegerField(
+        help_text="Answers at or below CSAT_FOLLOW_UP_MAX_SCORE (2): each opens a follow-up"
+    )
+
+
+def _csat_row(row: csat.CsatRow) -> dict:
+    return {
+        "group": row.group.code,
+        "offered": row.offered,
+        "answered": row.answered,
+        "response_rate": row.response_rate,
+        "average_score": row.average,
+        "csat": row.csat,
+        "low_scores": row.low,
+    }
+
+
+class CsatReportView(ReportView):
+    grouped = True
+    group_choices = csat.CSAT_GROUP_BY
+    fields = CSAT_FIELDS
+    name_stem = "csat"
+
+    @extend_schema(
+        summary="Customer satisfaction (CSAT) per group",
+        description=(
+            "One row per group of the surveys offered in the period (`offered_at`: when a "
+            "cycle of the case was resolved), grouped by the queue, agent, category or root "
+            "cause copied onto the survey at resolution."
+        ),
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(csat.CSAT_GROUP_BY)),
+        ],
+        responses={
+            (200, "application/json"): CsatRowOutput(many=True),
+            (200, "text/csv"): CSV_BODY,
+            400: BAD_PARAMETERS,
+            **errors(401, 403),
+        },
+    )
+    def get(self, request):
+        params = self.params(request)
+        rows = csat.csat_report(params.period, params.group_by)
+        return self.respond(params, [_csat_row(row) for row in rows])

@@ -79,7 +79,7 @@ class ReportForm(forms.Form):
         data=None,
         *,
         formats=API_FORMATS,
-        group_by: bool = True,
+        group_by: bool | dict = True,
         blank: bool = False,
         today: date | None = None,
         **kwargs,
@@ -96,9 +96,10 @@ class ReportForm(forms.Form):
         self.fields["to"] = forms.DateField(
             label=_("To"), widget=forms.DateInput(date_widget, format="%Y-%m-%d"), **date_field
         )
-        if group_by:
+        if group_by:  # True: the SLA groupings; a dict: a report's own (code → label)
+            choices = GROUP_BY if group_by is True else group_by
             self.fields["group_by"] = forms.ChoiceField(
-                label=_("Group by"), choices=list(GROUP_BY.items()), required=False
+                label=_("Group by"), choices=list(choices.items()), required=False
             )
         self.fields["format"] = forms.ChoiceField(
             choices=[(code, code) for code in formats], required=False, widget=forms.HiddenInput

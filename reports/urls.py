@@ -14,4 +14,5 @@ urlpatterns = [
     path("refunds/", views.RefundsPage.as_view(), name="refunds"),
     path("deadlines/", views.DeadlinesPage.as_view(), name="deadlines"),
     path("regulatory/", views.RegulatoryPage.as_view(), name="regulatory"),
+    path("csat/", views.CsatPage.as_view(), name="csat"),
 ]

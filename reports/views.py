@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from backoffice.errors import Invalid
 from backoffice.roles import Role, has_role
-from reports import export, queries, regulatory, tables
+from reports import csat, export, queries, regulatory, tables
 from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams, local_today
 
 LIST_LIMIT = 200  # rows a list page shows; the downloads have them all, up to EXPORT_LIMIT
@@ -29,6 +29,7 @@ TABS = (
     ("reports:refunds", gettext_lazy("Refunds")),
     ("reports:deadlines", gettext_lazy("Regulatory deadlines")),
     ("reports:regulatory", gettext_lazy("Regulator's statistics")),
+    ("reports:csat", gettext_lazy("Satisfaction (CSAT)")),
 )
 
 
@@ -44,10 +45,16 @@ class ManagerRequiredMixin(LoginRequiredMixin):
 class ReportPage(ManagerRequiredMixin, TemplateView):
     url_name = ""
     grouped = False  # shows and uses `group_by`
+    group_choices = GROUP_BY  # the groupings `group_by` offers
     dated = True  # shows and uses `from` / `to`
 
     def get(self, request, *args, **kwargs):
-        form = ReportForm(request.GET, formats=PAGE_FORMATS, group_by=self.grouped, blank=True)
+        form = ReportForm(
+            request.GET,
+            formats=PAGE_FORMATS,
+            group_by=self.grouped and self.group_choices,
+            blank=True,
+        )
         if not form.is_valid():
             return self.render_to_response(self.context(form), status=400)
         params = form.params()
@@ -75,7 +82,7 @@ class ReportPage(ManagerRequiredMixin, TemplateView):
                 {"url": reverse(name), "label": label, "current": name == self.url_name}
                 for name, label in TABS
             ],
-            group_choices=list(GROUP_BY.items()),
+            group_choices=list(self.group_choices.items()),
             grouped=self.grouped,
             dated=self.dated,
             rows=table.display() if table else [],
@@ -207,3 +214,17 @@ class RegulatoryPage(ManagerRequiredMixin, TemplateView):
             downloads=downloads,
             **report,
         )
+
+
+class CsatPage(ReportPage):
+    url_name = "reports:csat"
+    template_name = "reports/csat.html"
+    grouped = True
+    group_choices = csat.CSAT_GROUP_BY
+
+    def build(self, params):
+        rows = csat.csat_report(params.period, params.group_by)
+        table, chart = csat.csat_table(
+            rows, csat.csat_totals(params.period), params.group_by, params.period
+        )
+        return {"table": table, "chart": chart}

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("regulatory.urls")),
     path("", include("desk.urls")),
     path("", include("inbound.urls")),
+    path("", include("portal.staff.urls")),
     path("", views.home, name="home"),
 ]
 if settings.DEBUG:

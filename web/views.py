@@ -53,6 +53,8 @@ def nav_items(request) -> list[NavItem]:
         items.append((reverse("cases:incident_list"), _("Incidents")))
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.MANAGER):
         items.append((reverse("inbound:held_list"), _("Held messages")))
+    if has_role(user, Role.SUPERVISOR, Role.MANAGER):
+        items.append((reverse("portal_csat:follow_ups"), _("Satisfaction follow-ups")))
     if has_role(user, Role.MANAGER):
         items.append((REPORTS_PATH, _("Reports")))
     path = request.path

@@ -8,11 +8,18 @@ and every name an editor might try: what a template cannot be given, no admin ed
 """
 
 import pytest
+from django.db.models import Q
 from django.utils import translation
 
 from cases.choices import Category, FlagCode, RootCause, SubCause
 from cases.models import Case, CaseFlag, Customer, Incident
-from casework.services import case_extend_deadline, case_reply, case_transition
+from casework.services import (
+    case_extend_deadline,
+    case_reply,
+    case_transition,
+    channel_actor,
+    customer_writes,
+)
 from notifications.customer import CustomerContext
 from notifications.models import Notification, NotificationTemplate, Purpose
 from notifications.services import notify_case_received, notify_refund
@@ -134,6 +141,13 @@ def send_every_purpose(case, agent, supervisor) -> None:
     case_transition(
         actor=agent, case=case, to="resolved", root_cause="fraud", note=SENTINELS["note"]
     )
+    # the customer writes within the reopen window (case_reopened), then after it is closed
+    # (follow_up_opened, on the new case that follows this one)
+    customer_writes(actor=channel_actor("sms"), case=case, body="还是不对")
+    case.refresh_from_db()
+    case_transition(actor=agent, case=case, to="resolved", root_cause="fraud")
+    case_transition(actor=agent, case=case, to="closed")
+    customer_writes(actor=channel_actor("sms"), case=case, body="又有问题")
 
 
 @pytest.mark.parametrize("templates", ["seeded", "hostile"])
@@ -153,7 +167,7 @@ def test_no_internal_field_reaches_any_customer_template(templates):
         for channel in CHANNELS:
             case, agent, supervisor = sentinel_case(language, channel)
             send_every_purpose(case, agent, supervisor)
-            for n in Notification.objects.filter(case=case):
+            for n in Notification.objects.filter(Q(case=case) | Q(case__follows=case)):
                 assert n.status == "queued", (n.purpose, n.last_error)
                 assert (n.language, n.channel) == (language, channel)
                 leaked = sorted(s for s in forbidden if s in n.subject or s in n.body)
@@ -180,6 +194,7 @@ def test_the_customer_context_has_no_internal_field():
         "days",
         "amount",
         "currency",
+        "follows",
     }
     context = CustomerContext(**dict.fromkeys(sorted(fields - {"reply"}), ""))
     with pytest.raises(TypeError):

@@ -199,6 +199,7 @@ def test_reply_resolution_and_extension_notify_the_customer(sms_gateway):
     assert (
         texts[3]
         == f"【客服中心】投诉{case.reference}已处理完毕：您的充值已到账，请查收。如有疑问请回复。"
+        "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )
 
 

@@ -53,7 +53,10 @@ def test_a_fraud_case_resolved_through_the_api_texts_only_the_customer_summary(
     assert wait_for(lambda: resolved_sms(case).status == "sent"), worker.output()
     assert len(sms_gateway.messages) == 2
     text = sms_gateway.messages[1]["text"]
-    assert text == f"【客服中心】投诉{case.reference}已处理完毕：{told}如有疑问请回复。"
+    assert text == (
+        f"【客服中心】投诉{case.reference}已处理完毕：{told}如有疑问请回复。"
+        "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
+    )
     assert "欺诈" not in text and FRAUD_NOTE not in text
 
 
@@ -110,6 +113,7 @@ def test_the_status_form_needs_a_summary_for_the_customer_to_resolve(client, sms
     assert delivery.deliver(n.pk) == "sent"
     assert sms_gateway.messages[-1]["text"] == (
         f"【客服中心】投诉{case.reference}已处理完毕：{canned.text}如有疑问请回复。"
+        "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )
 
 
@@ -133,4 +137,5 @@ def test_cases_resolved_with_an_incident_tell_customers_the_neutral_text(client,
     assert delivery.deliver(n.pk) == "sent"
     assert sms_gateway.messages[-1]["text"] == (
         f"【客服中心】投诉{case.reference}已处理完毕：我们已核查您的投诉并处理完毕。如有疑问请回复。"
+        "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )

@@ -1,0 +1,29 @@
+"""Reads of the satisfaction surveys for the staff screens."""
+
+from django.db.models import QuerySet
+
+from portal import policy
+from portal.models import Satisfaction
+
+
+def follow_ups(user) -> QuerySet:
+    """The answered surveys `user` may follow up (their queues; managers every queue), with what
+    the list shows, latest answer first."""
+    queryset = (
+        Satisfaction.objects.filter(answered_at__isnull=False)
+        .exclude(follow_up="")
+        .select_related("case", "queue", "agent", "follow_up_by")
+        .order_by("-answered_at", "-pk")
+    )
+    queue_ids = policy.follow_up_queue_ids(user)
+    if queue_ids is not None:
+        queryset = queryset.filter(queue_id__in=queue_ids)
+    return queryset
+
+
+def surveys_of_case(case) -> list[Satisfaction]:
+    return list(
+        Satisfaction.objects.filter(case=case)
+        .select_related("agent", "follow_up_by")
+        .order_by("cycle")
+    )
