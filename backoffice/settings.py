@@ -514,6 +514,8 @@ PORTAL_LOCK_MINUTES = env.int("PORTAL_LOCK_MINUTES", default=15)
 PORTAL_IP_LIMIT = env.int("PORTAL_IP_LIMIT", default=30)
 PORTAL_IP_WINDOW_SECONDS = env.int("PORTAL_IP_WINDOW_SECONDS", default=900)
 PORTAL_SESSION_SECONDS = env.int("PORTAL_SESSION_SECONDS", default=3600)
+# The page tells the customer a refund being paid arrives within this many working days.
+REFUND_ARRIVAL_WORKING_DAYS = env.int("REFUND_ARRIVAL_WORKING_DAYS", default=3)
 # The status link of a customer message (`notifications.customer`): `provider(case) -> url`.
 CUSTOMER_STATUS_URL = ["portal.services.status_url"]
 
