@@ -518,5 +518,6 @@ PORTAL_SESSION_SECONDS = env.int("PORTAL_SESSION_SECONDS", default=3600)
 REFUND_ARRIVAL_WORKING_DAYS = env.int("REFUND_ARRIVAL_WORKING_DAYS", default=3)
 # The status link of a customer message (`notifications.customer`): `provider(case) -> url`.
 CUSTOMER_STATUS_URL = ["portal.services.status_url"]
+CASE_WORKSPACE_PANELS = [*CASE_WORKSPACE_PANELS, "portal.views.workspace.link_panel"]
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]
