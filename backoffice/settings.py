@@ -552,4 +552,19 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "portal.satisfaction_answered": ["portal.reactions.satisfaction_answered"],
 }
 
+# The customer's status page (portal; docs/operations.md, "Customer status page"): the links in
+# every customer message, their lifetime, the second factor's lockout and the per-address limit.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+CUSTOMER_LINK_DAYS = env.int("CUSTOMER_LINK_DAYS", default=30)
+PORTAL_CHECK_LIMIT = env.int("PORTAL_CHECK_LIMIT", default=5)
+PORTAL_LOCK_MINUTES = env.int("PORTAL_LOCK_MINUTES", default=15)
+PORTAL_IP_LIMIT = env.int("PORTAL_IP_LIMIT", default=30)
+PORTAL_IP_WINDOW_SECONDS = env.int("PORTAL_IP_WINDOW_SECONDS", default=900)
+PORTAL_SESSION_SECONDS = env.int("PORTAL_SESSION_SECONDS", default=3600)
+# The page tells the customer a refund being paid arrives within this many working days.
+REFUND_ARRIVAL_WORKING_DAYS = env.int("REFUND_ARRIVAL_WORKING_DAYS", default=3)
+# The status link of a customer message (`notifications.customer`): `provider(case) -> url`.
+CUSTOMER_STATUS_URL = ["portal.services.status_url"]
+CASE_WORKSPACE_PANELS = [*CASE_WORKSPACE_PANELS, "portal.views.workspace.link_panel"]
+
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -2,7 +2,7 @@
 
 Every customer message (SMS, e-mail) is rendered from a `CustomerContext` and nothing else. It is a
 whitelist: the case's reference, the customer's own name, the category in words written for
-customers, the deadlines, and the texts staff wrote *for the customer* (a public reply, the reason
+customers, the deadlines, the link to the case's status page, and the texts staff wrote *for the customer* (a public reply, the reason
 for an extension, the resolution summary). Internal notes, root causes, sub-causes, risk flags,
 queues, incidents and staff names have no field here, so no template, however it is edited in the
 admin, can reach them.
@@ -66,6 +66,7 @@ class CustomerContext:
     amount: str = ""
     currency: str = ""
     follows: str = ""  # the reference of the case a follow-up case continues
+    status_url: str = ""  # the customer's own link to the case's status page (portal)
 
     def with_extra(self, extra: dict | None) -> "CustomerContext":
         """The context with per-purpose fields set; a key that is not a field is a TypeError."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from backoffice.cache import cached
 from backoffice.queueing import publish_on_commit, registered
+from backoffice.wiring import plugged
 from cases.choices import ContactChannel, EventType, Language, Priority
 from cases.events import record_event
 from notifications.customer import CustomerContext, customer_context
@@ -83,6 +84,16 @@ def base_context(case, language: str, clocks=None) -> CustomerContext:
     return customer_context(case, language=language, clocks=clocks, local=_local)
 
 
+def status_url(case) -> str:
+    """The customer's link to the case's status page, from `settings.CUSTOMER_STATUS_URL` (the
+    portal, above this app, issues it); empty when nothing is plugged in."""
+    for provider in plugged("CUSTOMER_STATUS_URL"):
+        url = provider(case)
+        if url:
+            return url
+    return ""
+
+
 def render(template: NotificationTemplate, context: CustomerContext) -> tuple[str, str]:
     ctx = Context(context.as_dict(), autoescape=False)
     subject = ENGINE.from_string(template.subject).render(ctx).strip() if template.subject else ""
@@ -143,7 +154,11 @@ def notify(
             return existing
     status, error, subject, body = OutboxStatus.QUEUED, "", "", ""
     template = _template(purpose, language, channel)
-    context = base_context(case, language, clocks).with_extra(extra) if template else None
+    context = None
+    if template is not None:
+        context = base_context(case, language, clocks).with_extra(
+            {**(extra or {}), "status_url": status_url(case)}
+        )
     if template is None:
         status, error = OutboxStatus.FAILED, f"no template for {purpose}/{language}/{channel}"
     else:

@@ -79,3 +79,49 @@ class Satisfaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.cycle}: {self.score or '-'}"
+
+
+class CustomerLink(models.Model):
+    """A short link to one case's status page, for the case's customer.
+
+    Only a keyed hash of the token is stored (HMAC-SHA256 with SECRET_KEY): whoever reads the table
+    cannot open the page. The link expires, can be revoked, and locks itself for a while after too
+    many wrong answers to the second factor (the last four digits of the customer's phone)."""
+
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="customer_links",
+        verbose_name=_("case"),
+    )
+    customer = models.ForeignKey(
+        "cases.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=500, blank=True)
+    failed_checks = models.PositiveSmallIntegerField(_("failed checks"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer link")
+        verbose_name_plural = _("customer links")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="customer_link_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.pk}"

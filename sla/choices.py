@@ -45,3 +45,14 @@ class EscalationAction(models.TextChoices):
     NOTIFY_COMPLIANCE = "notify_compliance", _("Notify compliance")
     MOVE_TO_QUEUE = "move_to_queue", _("Move the case to a queue")
     RAISE_PRIORITY = "raise_priority", _("Raise the priority one step")
+
+
+class CustomerBasis(models.TextChoices):
+    """The rule a customer is told a policy's deadlines come from ("根据《……》规定"): the names
+    of the rules themselves, translated."""
+
+    REGULATORY_COMPLAINTS = (
+        "regulatory_complaints",
+        _("the Measures for Handling Consumer Complaints in Banking and Insurance Institutions"),
+    )
+    SERVICE_COMMITMENT = "service_commitment", _("our Customer Service Commitment")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import Category, Channel, Priority
 from sla.choices import (
     ClockState,
+    CustomerBasis,
     EscalationAction,
     Metric,
     PolicyKind,
@@ -42,6 +43,16 @@ class SlaPolicy(models.Model):
     regulator_referral = models.BooleanField(
         _("regulator referrals only"), null=True, blank=True, help_text=_("Any case if unset")
     )
+    customer_basis = models.CharField(
+        _("basis told to customers"),
+        max_length=30,
+        choices=CustomerBasis.choices,
+        blank=True,
+        help_text=_(
+            "The rule the customer's status page names for these deadlines; if blank, the "
+            "regulation for a regulatory policy and the service commitment otherwise"
+        ),
+    )
 
     class Meta:
         db_table = "cases_slapolicy"
@@ -51,6 +62,15 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def basis(self) -> str:
+        """The `CustomerBasis` the customer is told (see `customer_basis`)."""
+        if self.customer_basis:
+            return self.customer_basis
+        if self.kind == PolicyKind.REGULATORY:
+            return CustomerBasis.REGULATORY_COMPLAINTS
+        return CustomerBasis.SERVICE_COMMITMENT
 
 
 class SlaTarget(models.Model):

@@ -52,6 +52,8 @@ SEED_MIGRATIONS = [
     ("cases.migrations.0011_seed_risk_rules", "seed"),
     ("cases.migrations.0019_customer_summary", "customer_texts"),
     ("notifications.migrations.0003_h2_csat_texts", "texts"),
+    ("notifications.migrations.0005_h1_status_link", "add_link"),
+    ("sla.migrations.0004_h1_customer_basis", "name_the_basis"),
     ("refunds.migrations.0002_database_guards", "seed_tiers"),
     ("backoffice.migrations.0009_h6_operations_admin", "create_operations_admin"),
     ("regulatory.migrations.0002_h5_seed_codes", "seed"),

@@ -195,6 +195,7 @@ def test_the_customer_context_has_no_internal_field():
         "amount",
         "currency",
         "follows",
+        "status_url",
     }
     context = CustomerContext(**dict.fromkeys(sorted(fields - {"reply"}), ""))
     with pytest.raises(TypeError):

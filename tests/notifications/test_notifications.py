@@ -196,11 +196,13 @@ def test_reply_resolution_and_extension_notify_the_customer(sms_gateway):
     texts = [m["text"] for m in sms_gateway.messages]
     assert "已为您核实" in texts[1]
     assert "需要运营商协查" in texts[2]
+    first, link = texts[3].split("\n")
     assert (
-        texts[3]
+        first
         == f"【客服中心】投诉{case.reference}已处理完毕：您的充值已到账，请查收。如有疑问请回复。"
         "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )
+    assert link.startswith("查看进度、补充材料：http://127.0.0.1:8000/c/")
 
 
 def test_case_api_lists_notifications_with_status(sms_gateway):

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent
 from notifications import delivery
 from notifications.models import CannedSummary, Notification
+from tests.support.customer_text import without_status_link
 from tests.support.factories import open_case, staff
 from tests.support.workers import wait_for
 
@@ -111,7 +112,7 @@ def test_the_status_form_needs_a_summary_for_the_customer_to_resolve(client, sms
     assert case.customer_summary == canned.text
     [n] = Notification.objects.filter(purpose="case_resolved")
     assert delivery.deliver(n.pk) == "sent"
-    assert sms_gateway.messages[-1]["text"] == (
+    assert without_status_link(sms_gateway.messages[-1]["text"]) == (
         f"【客服中心】投诉{case.reference}已处理完毕：{canned.text}如有疑问请回复。"
         "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )
@@ -135,7 +136,7 @@ def test_cases_resolved_with_an_incident_tell_customers_the_neutral_text(client,
     assert page.status_code == 302
     [n] = Notification.objects.filter(purpose="case_resolved")
     assert delivery.deliver(n.pk) == "sent"
-    assert sms_gateway.messages[-1]["text"] == (
+    assert without_status_link(sms_gateway.messages[-1]["text"]) == (
         f"【客服中心】投诉{case.reference}已处理完毕：我们已核查您的投诉并处理完毕。如有疑问请回复。"
         "欢迎通过投诉进度页面为本次处理打分（1–5分）。"
     )
