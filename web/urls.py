@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("web.api_urls")),
     path("reports/", include("reports.urls")),
+    path("", include("privacy.urls")),
     path("", include("casework.urls")),
     path("", include("refunds.urls")),
     path("", include("desk.urls")),

@@ -115,7 +115,8 @@ TABLE = [
         ("GET", f"/cases/{{reference}}/{action}/", None,
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
-                       "checklist", "sub-cause", "refunds", "contact", "files", "macro")
+                       "checklist", "sub-cause", "refunds", "contact", "files", "macro",
+                       "reveal")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -143,6 +144,11 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    # A reveal (privacy/policy.py): agents of the queue see the phone, supervisors of it every
+    # field, finance the phone and managers every field of any case they see; writes an access
+    # record and an audit entry.
+    ("POST", "/cases/{reference}/reveal/", {"field": "phone", "purpose": "contact_customer"},
+        (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The workspace's presence heartbeat: kept in the cache, never in the database (so an
     # accepted beat is a NOOP here); a case outside the caller's scope is a 404.
     ("POST", "/cases/{reference}/presence/", {"writing": "1"},
