@@ -8,10 +8,34 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 from backoffice.errors import Forbidden, Invalid
+from cases.phones import phone_or_none
 from privacy import policy
+from privacy.masking import mask_value
 from privacy.models import AccessRecord, ExportRecord, PersonalField, Purpose
 
 MAX_NOTE = 500
+CONTROL_PARAMS = ("format", "full", "cursor")
+
+
+def logged_params(query) -> dict:
+    """The filter of an export as its log keeps it: a phone number or e-mail address searched
+    for is masked there too."""
+    params = {}
+    for name in sorted(query):
+        if name in CONTROL_PARAMS:
+            continue
+        values = query.getlist(name)
+        if name == "q":
+            values = [_masked_term(v) for v in values]
+        params[name] = values if len(values) != 1 else values[0]
+    return params
+
+
+def _masked_term(term: str) -> str:
+    if "@" in term:
+        return mask_value("email", term)
+    phone = phone_or_none(term)
+    return mask_value("phone", phone) if phone else term
 
 
 @dataclass(frozen=True)

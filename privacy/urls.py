@@ -7,5 +7,6 @@ from privacy import views
 app_name = "privacy"
 
 urlpatterns = [
+    path("cases/export/", views.CaseExportView.as_view(), name="case_export"),
     path("cases/<str:reference>/reveal/", views.RevealView.as_view(), name="case_reveal"),
 ]

@@ -22,6 +22,7 @@ from backoffice.api.permissions import RolePermission
 from backoffice.api.schema import errors
 from backoffice.roles import Role
 from cases.choices import Category, RootCause
+from privacy.services import export_log, logged_params
 from reports import export, queries
 from reports.params import API_FORMATS, GROUP_BY, MAX_DAYS, ReportForm, ReportParams
 
@@ -149,6 +150,14 @@ class ReportView(APIView):
         if params.format == "csv":
             period = params.period
             filename = f"{self.name_stem}-{period.start}-{period.end}"
+            export_log(  # every export is logged (privacy); counts only, nothing personal
+                actor=self.request.user,
+                what=f"reports.api.{self.name_stem}",
+                params=logged_params(self.request.query_params),
+                row_count=len(rows),
+                full=False,
+                format="csv",
+            )
             return export.csv_response(
                 filename, self.fields, ([row[key] for key in self.fields] for row in rows)
             )

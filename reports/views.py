@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from backoffice.roles import Role, has_role
+from privacy.services import export_log, logged_params
 from reports import export, queries, tables
 from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams
 
@@ -58,6 +59,15 @@ class ReportPage(ManagerRequiredMixin, TemplateView):
 
     def download(self, table: tables.Table, fmt: str):
         rows = table.export_rows()[:EXPORT_LIMIT]
+        # Every export is logged (privacy); a report holds counts, no personal data: masked.
+        export_log(
+            actor=self.request.user,
+            what=f"reports.{self.url_name.partition(':')[2]}",
+            params=logged_params(self.request.GET),
+            row_count=len(rows),
+            full=False,
+            format=fmt,
+        )
         if fmt == "xlsx":
             return export.xlsx_response(table.name, table.title, table.headers, rows)
         return export.csv_response(table.name, table.headers, rows)

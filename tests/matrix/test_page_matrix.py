@@ -101,6 +101,9 @@ TABLE = [
     ("POST", "/queues/{code}/", BULK, (LOGIN, 200, 404, 200, 404, NOOP, NOOP, 403, 200)),
     ("GET", "/cases/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("POST", "/cases/", BULK, (LOGIN, 403, 403, 200, NOOP, NOOP, NOOP, 403, 200)),
+    # The case list's export (privacy.views.CaseExportView): the roles of "all queues"; read
+    # only (an ExportRecord, not a change of anything under test).
+    ("GET", "/cases/export/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("GET", "/cases/mine/", None, (LOGIN, 200, 200, 200, 200, 403, 403, 403, 200)),
     # "Next case" claims the most urgent unassigned case of the caller's queues (a superuser's:
     # every queue) and opens it; a GET (a reload) claims nothing and goes to the queues.
