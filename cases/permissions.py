@@ -85,11 +85,6 @@ def can_search_cases(user) -> bool:
     return has_role(user, *CASE_WORKERS)
 
 
-def sees_full_phones(user) -> bool:
-    """Staff who work cases see phone numbers whole; everyone else (intake clients) masked."""
-    return has_role(user, *CASE_WORKERS)
-
-
 def is_outside_client(user) -> bool:
     """An intake system only, outside the staff: it is not told who works a case."""
     return has_role(user, Role.INTAKE) and not has_role(user, *CASE_WORKERS)

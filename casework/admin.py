@@ -14,14 +14,16 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin, IndexedSearchMixin
+from backoffice.client_ip import client_ip
 from cases.models import (
     Attachment,
     Case,
@@ -41,6 +43,11 @@ from cases.phones import PORTABILITY_CAVEAT, InvalidPhone, normalize_phone, phon
 from casework.selectors import search_condition
 from casework.services import case_update_text
 from casework.services.contacts import CONTACT_FIELDS, customer_contact_edit
+from privacy import policy as privacy_policy
+from privacy.masking import masked
+from privacy.models import Purpose
+from privacy.selectors import customer_access_records
+from privacy.services import reveal
 from risk.texts import detail_text
 
 # --- Shared pieces -------------------------------------------------------------------------------
@@ -181,8 +188,9 @@ class CustomerAdmin(LargeTableMixin, NoBulkDeleteMixin, IndexedSearchMixin, admi
     form = CustomerForm
     list_display = (
         "external_id",
-        "name",
+        "masked_name",
         "masked_phone",
+        "masked_email",
         "language",
         "preferred_channel",
         "created_at",
@@ -202,12 +210,81 @@ class CustomerAdmin(LargeTableMixin, NoBulkDeleteMixin, IndexedSearchMixin, admi
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Customer) -> str:
-        return obj.masked_phone
+        return masked(obj, "phone")
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj: Customer) -> str:
+        return masked(obj, "name")
+
+    @admin.display(description=_("e-mail"))
+    def masked_email(self, obj: Customer) -> str:
+        return masked(obj, "email")
+
+    @admin.display(description=_("who looked at this customer's data"))
+    def who_looked(self, obj: Customer) -> str:
+        records = list(customer_access_records(obj.pk))  # one query
+        if not records:
+            return gettext("Nobody has revealed this customer's data.")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    localtime(r.at).strftime("%Y-%m-%d %H:%M"),
+                    r.who.get_username(),
+                    r.get_field_display(),
+                    r.get_purpose_display(),
+                    r.note,
+                    r.case.reference if r.case_id else "—",
+                )
+                for r in records
+            ),
+        )
+        return format_html('<table class="access-records">{}</table>', rows)
+
+    def _full_fields(self, request) -> frozenset[str]:
+        """The contact fields this admin user sees in full on the change page (and may edit): the
+        ones the reveal table lets them see without a case (privacy/policy.py); each opening of
+        the page writes an access record per field (purpose: correction)."""
+        return privacy_policy.revealable_fields(request.user, None)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)
+        full = self._full_fields(request)
+        contact = [f if f in full else f"masked_{f}" for f in ("name", "phone", "email")]
+        return [
+            "external_id",
+            *contact,
+            "language",
+            "preferred_channel",
+            "created_at",
+            "updated_at",
+            "who_looked",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         # The upstream systems' key: changing it would hand this customer's cases, orders and
         # contact to whoever the intake names with the new id.
-        return (*self.readonly_fields, "external_id") if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        masked_fields = [f for f in self.get_fields(request, obj) if f.startswith("masked_")]
+        return (*self.readonly_fields, "external_id", *masked_fields, "who_looked")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            customer = self.get_object(request, object_id)
+            if customer is not None:
+                for field in sorted(self._full_fields(request)):
+                    reveal(
+                        actor=request.user,
+                        customer=customer,
+                        field=field,
+                        purpose=Purpose.CORRECTION,
+                        note=gettext("Customer page in the admin"),
+                        ip=client_ip(request),
+                    )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         """A new customer is saved as is; a contact change goes through the service that records
@@ -338,7 +415,14 @@ class RechargeOrderAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, adm
         (None, {"fields": ("order_id", "customer", "status")}),
         (
             _("Numbers and carriers"),
-            {"fields": ("phone", "intended_phone", "declared_carrier", "carrier_by_prefix")},
+            {
+                "fields": (
+                    "masked_phone",
+                    "masked_intended_phone",
+                    "declared_carrier",
+                    "carrier_by_prefix",
+                )
+            },
         ),
         (
             _("Amounts"),
@@ -346,11 +430,15 @@ class RechargeOrderAdmin(LargeTableMixin, IndexedSearchMixin, ReadOnlyMixin, adm
         ),
         (_("Source"), {"fields": ("client_ip", "created_at", "updated_at")}),
     )
-    readonly_fields = ("carrier_by_prefix",)
+    readonly_fields = ("carrier_by_prefix", "masked_phone", "masked_intended_phone")
 
     @admin.display(description=_("number topped up"))
     def masked_phone(self, obj: RechargeOrder) -> str:
         return obj.masked_phone
+
+    @admin.display(description=_("intended number"))
+    def masked_intended_phone(self, obj: RechargeOrder) -> str:
+        return obj.masked_intended_phone or "—"
 
     @admin.display(description=_("carrier mismatch"), boolean=True)
     def carrier_mismatch(self, obj: RechargeOrder) -> bool:
@@ -521,11 +609,11 @@ class CaseAdmin(LargeTableMixin, IndexedSearchMixin, admin.ModelAdmin):
 
     @admin.display(description=_("customer phone"))
     def customer_phone(self, obj: Case) -> str:
-        return obj.customer.phone or "—"
+        return masked(obj.customer, "phone") or "—"
 
     @admin.display(description=_("number topped up"))
     def order_phone(self, obj: Case) -> str:
-        return obj.recharge_order.phone if obj.recharge_order_id else "—"
+        return obj.recharge_order.masked_phone if obj.recharge_order_id else "—"
 
     def has_add_permission(self, request):
         return False  # cases come in through intake

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.admin_audit import AuditedAdminMixin
 from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
-from cases.phones import mask_phone
 from notifications.customer import CustomerContext
 from notifications.models import CannedSummary, Notification, NotificationTemplate
+from privacy.masking import mask_value
 
 
 @admin.register(NotificationTemplate)
@@ -61,15 +61,21 @@ class NotificationAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAd
     raw_id_fields = ("case",)
     list_select_related = ("case",)
 
+    def get_fields(self, request, obj=None):
+        # The recipient masked, like the list (PIPL): a customer's address is revealed only
+        # through the reveal action, which records who looked and why.
+        shown = [f.name for f in Notification._meta.fields if f.name != "recipient"]
+        return ["recipient_shown", *shown]
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Notification._meta.fields]
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("to"))
     def recipient_shown(self, obj) -> str:
         """Staff addresses in full; a customer's masked like everywhere else."""
         if obj.case_id is None:
             return obj.recipient
-        return mask_phone(obj.recipient) if "@" not in obj.recipient else obj.recipient
+        return mask_value("email" if "@" in obj.recipient else "phone", obj.recipient)
 
     def has_add_permission(self, request):
         return False

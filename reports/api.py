@@ -26,6 +26,7 @@ from backoffice.api.schema import errors
 from backoffice.errors import Invalid
 from backoffice.roles import Role
 from cases.choices import Category, RootCause
+from privacy.services import export_log, logged_params
 from reports import csat, export, queries, regulatory
 from reports.params import (
     API_FORMATS,
@@ -166,6 +167,14 @@ class ReportView(APIView):
         if params.format == "csv":
             period = params.period
             filename = f"{self.name_stem}-{period.start}-{period.end}"
+            export_log(  # every export is logged (privacy); counts only, nothing personal
+                actor=self.request.user,
+                what=f"reports.api.{self.name_stem}",
+                params=logged_params(self.request.query_params),
+                row_count=len(rows),
+                full=False,
+                format="csv",
+            )
             return export.csv_response(
                 filename, self.fields, ([row[key] for key in self.fields] for row in rows)
             )

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from backoffice.errors import Invalid
 from backoffice.roles import Role, has_role
+from privacy.services import export_log, logged_params
 from reports import csat, export, queries, regulatory, tables
 from reports.params import GROUP_BY, PAGE_FORMATS, ReportForm, ReportParams, local_today
 
@@ -68,6 +69,15 @@ class ReportPage(ManagerRequiredMixin, TemplateView):
 
     def download(self, table: tables.Table, fmt: str):
         rows = table.export_rows()[:EXPORT_LIMIT]
+        # Every export is logged (privacy); a report holds counts, no personal data: masked.
+        export_log(
+            actor=self.request.user,
+            what=f"reports.{self.url_name.partition(':')[2]}",
+            params=logged_params(self.request.GET),
+            row_count=len(rows),
+            full=False,
+            format=fmt,
+        )
         if fmt == "xlsx":
             return export.xlsx_response(table.name, table.title, table.headers, rows)
         return export.csv_response(table.name, table.headers, rows)

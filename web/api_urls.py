@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("regulatory.api_urls")),
     path("", include("inbound.api_urls")),
     path("reports/", include("reports.api_urls")),
+    path("", include("privacy.api_urls")),
 ]

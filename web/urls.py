@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("web.api_urls")),
     path("reports/", include("reports.urls")),
     path("", include("portal.urls")),
+    path("", include("privacy.urls")),
     path("", include("casework.urls")),
     path("", include("refunds.urls")),
     path("", include("regulatory.urls")),

@@ -32,7 +32,9 @@ class Customer(models.Model):
         indexes = [models.Index(fields=["email"], name="customer_email")]  # the admin's search
 
     def __str__(self) -> str:
-        return f"{self.external_id} {self.name}".strip()
+        # The id only: the name is personal data, masked wherever a customer is shown
+        # (privacy.masking); a string of the customer lands in admin lists, logs and widgets.
+        return self.external_id
 
     @property
     def masked_phone(self) -> str:

@@ -33,6 +33,7 @@ from cases.phones import InvalidPhone, mask_phone, normalize_phone
 from casework.api.sections import detail_section
 from casework.filtersets import SLA_STATES
 from casework.services import CreditAccountData, CustomerData, IncomingFile, OrderData
+from privacy.masking import masked
 from risk.texts import detail_text
 from sla import policy as sla_policy
 
@@ -306,17 +307,23 @@ class ExtendInput(serializers.Serializer):
 # --- output ---------------------------------------------------------------------------------------
 
 
-def _phone(value: str, *, full: bool) -> str:
-    return value if full else mask_phone(value)
+def _phone(value: str) -> str:
+    """Phone numbers are masked in every response (PIPL, docs/privacy.md); the full number only
+    through `POST /api/v1/customers/{external_id}/reveal/`, which writes an access record."""
+    return mask_phone(value)
 
 
 class CustomerOutput(serializers.Serializer):
     external_id = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
 
+    def get_name(self, customer) -> str:
+        # An intake system gets back the name it sent (spec/API.md); staff see it masked.
+        return customer.name if self.context.get("outside") else masked(customer, "name")
+
     def get_phone(self, customer) -> str:
-        return _phone(customer.phone, full=self.context.get("full_phones", False))
+        return _phone(customer.phone)
 
 
 class ClockOutput(serializers.Serializer):
@@ -447,10 +454,10 @@ class OrderOutput(ModelOutput):
         ]
 
     def get_phone(self, order) -> str:
-        return _phone(order.phone, full=self.context.get("full_phones", False))
+        return _phone(order.phone)
 
     def get_intended_phone(self, order) -> str:
-        return _phone(order.intended_phone, full=self.context.get("full_phones", False))
+        return _phone(order.intended_phone)
 
 
 class CreditAccountOutput(serializers.Serializer):

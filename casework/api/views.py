@@ -143,10 +143,6 @@ def _as_query(raw: dict, valid: dict) -> QueryDict:
     return query
 
 
-def _full_phones(user) -> bool:
-    return permissions.sees_full_phones(user)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List cases",
@@ -201,7 +197,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         timeline = list(selectors.case_timeline(case))
         context = _context(
             request,
-            full_phones=_full_phones(request.user),
             timeline=timeline,
             files=self._files(case),
         )

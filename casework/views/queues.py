@@ -24,6 +24,7 @@ from casework.views.base import StaffRequiredMixin, is_partial
 from casework.views.bulk import bulk_choices, run_bulk
 from casework.views.paging import ORDERINGS, keyset_page
 from casework.views.sla import case_sla
+from privacy.policy import may_export_full
 from sla.counts import overview_counts
 
 CHECKBOX_FILTERS = ("status", "sla_state", "priority", "category", "flag", "channel", "queue")
@@ -228,3 +229,16 @@ class AllCasesView(CaseListView):
     title = gettext_lazy("All queues")
     roles = (Role.SUPERVISOR, Role.FINANCE, Role.MANAGER)
     dropped_filters = ("created_after", "created_before", "breached")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The export (privacy.views.CaseExportView) of the same filter; full values on request
+        # for the roles that may (privacy/policy.py), masked otherwise.
+        context["export_params"] = [
+            (name, value)
+            for name in sorted(self.request.GET)
+            if name not in ("cursor", "format", "full")
+            for value in self.request.GET.getlist(name)
+        ]
+        context["may_export_full"] = may_export_full(self.request.user)
+        return context

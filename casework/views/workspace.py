@@ -29,6 +29,8 @@ from casework.views.sla import case_sla, clock_views
 from casework.views.timeline import page_version, timeline_entries
 from macros.forms import macro_form
 from notifications.selectors import canned_summaries
+from privacy import policy as privacy_policy
+from privacy.models import Purpose
 from sla.policy import has_running_regulatory
 
 
@@ -108,8 +110,9 @@ def workspace_context(
         "now": now,
         "can_work": can_work,
         "can_incidents": permissions.can_manage_incidents(user),
-        "full_phones": permissions.sees_full_phones(user),
         "may_decide_contact": policy.may_decide_contact(user, case),
+        "revealable": privacy_policy.revealable_fields(user, case),
+        "reveal_purposes": Purpose.choices,
         "flags": [f for f in case.flags.all() if f.cleared_at is None],
         "clocks": clocks,
         "sla": case_sla(case, now),

@@ -236,7 +236,8 @@ def test_case_change_page_edits_subject_only_and_audits_it(admin_client, site_da
     page = admin_client.get(url(Case, "change", case.pk), **EN)
     assert page.status_code == 200
     body = page.content.decode()
-    assert PHONE in body  # the full number on the change page only
+    assert PHONE not in body  # masked on the change page too (PIPL: reveal to see it)
+    assert MASKED in body
     for shown in ("Case opened", "Claimed", "Public reply", "已收到 1", "Carrier mismatch"):
         assert shown in body, shown  # the timeline, the messages and the flags inline
     assert [i.formset.prefix for i in page.context["inline_admin_formsets"]] == [
@@ -280,7 +281,8 @@ def test_recharge_order_shows_mismatch_and_portability_caveat(admin_client, site
     order = site_data[0].recharge_order
     page = admin_client.get(url(RechargeOrder, "change", order.pk), **EN)
     assert PORTABILITY_CAVEAT in page.content.decode()
-    assert PHONE in page.content.decode()
+    assert PHONE not in page.content.decode()
+    assert MASKED in page.content.decode()
     mismatched = admin_client.get(url(RechargeOrder, "changelist"), {"carrier_mismatch": "yes"})
     assert [o.order_id for o in mismatched.context["cl"].result_list] == [order.order_id]
     matched = admin_client.get(url(RechargeOrder, "changelist"), {"carrier_mismatch": "no"})

@@ -333,11 +333,11 @@ def test_agents_see_only_their_queues(agent):
     assert len(refs(client_for(manager).get("/api/v1/cases/"))) == 3
 
 
-def test_detail_shows_full_numbers_to_agents_and_the_timeline(agent):
+def test_detail_masks_numbers_for_agents_too_and_shows_the_timeline(agent):
     a, _, _ = make_cases()
     body = client_for(agent).get(f"/api/v1/cases/{a.reference}/").json()
-    assert body["customer"]["phone"] == "+8613912345678"
-    assert body["recharge_order"]["phone"] == "+8613912345678"
+    assert body["customer"]["phone"] == "+86 139****5678"  # the full number: reveal (privacy)
+    assert body["recharge_order"]["phone"] == "+86 139****5678"
     assert body["recharge_order"]["carrier_by_prefix"] == "china_mobile"
     assert [e["type"] for e in body["timeline"]][:2] == ["opened", "routed"]
     assert [n["purpose"] for n in body["notifications"]] == ["case_received"]

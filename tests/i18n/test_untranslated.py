@@ -107,6 +107,7 @@ FILL = {
         else w.world.refund.pk
     ),
     (None, "attachment_id"): lambda w, route: w.world.attachment.pk,
+    (None, "external_id"): lambda w, route: w.world.case.customer.external_id,
     (None, "ip"): lambda w, route: w.watched_ip,
     (None, "object_id"): _admin_object,
     (None, "id"): _admin_object,

@@ -101,6 +101,9 @@ TABLE = [
     ("POST", "/queues/{code}/", BULK, (LOGIN, 200, 404, 200, 404, NOOP, NOOP, 403, 200)),
     ("GET", "/cases/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("POST", "/cases/", BULK, (LOGIN, 403, 403, 200, NOOP, NOOP, NOOP, 403, 200)),
+    # The case list's export (privacy.views.CaseExportView): the roles of "all queues"; read
+    # only (an ExportRecord, not a change of anything under test).
+    ("GET", "/cases/export/", None, (LOGIN, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("GET", "/cases/mine/", None, (LOGIN, 200, 200, 200, 200, 403, 403, 403, 200)),
     # "Next case" claims the most urgent unassigned case of the caller's queues (a superuser's:
     # every queue) and opens it; a GET (a reload) claims nothing and goes to the queues.
@@ -116,7 +119,7 @@ TABLE = [
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
                        "checklist", "sub-cause", "refunds", "contact", "files", "macro",
-                       "regulatory-codes")
+                       "regulatory-codes", "reveal")
     ],
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
@@ -147,6 +150,11 @@ TABLE = [
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/contact/", {"change": CHANGE, "decision": "confirm"},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    # A reveal (privacy/policy.py): agents of the queue see the phone, supervisors of it every
+    # field, finance the phone and managers every field of any case they see; writes an access
+    # record and an audit entry.
+    ("POST", "/cases/{reference}/reveal/", {"field": "phone", "purpose": "contact_customer"},
+        (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The workspace's presence heartbeat: kept in the cache, never in the database (so an
     # accepted beat is a NOOP here); a case outside the caller's scope is a 404.
     ("POST", "/cases/{reference}/presence/", {"writing": "1"},

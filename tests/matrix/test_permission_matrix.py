@@ -60,6 +60,7 @@ ROLES = (
 )
 
 REF, REFUND, IP, FILE, MACRO = "{reference}", "{pk}", "{ip}", "{attachment_id}", "{macro}"
+CUSTOMER = "{external_id}"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -155,6 +156,9 @@ TABLE = [
         (401, 403, 403, 200, 200, 200, 200, 403, 200)),
     ("POST", f"/api/v1/risk/flagged-ips/{IP}/clear/", {"reason": "The company's NAT gateway."},
         (401, 403, 403, 200, 200, 403, 403, 403, 200)),
+    ("POST", f"/api/v1/customers/{CUSTOMER}/reveal/",
+        {"field": "phone", "purpose": "contact_customer", "case": REF},
+        (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("GET", "/api/v1/reports/sla/", None,
         (401, 403, 403, 403, 403, 403, 200, 403, 200)),
     ("GET", "/api/v1/reports/root-causes/", None,
@@ -276,6 +280,7 @@ def substitute(value, case: Case, refund: Refund):
             .replace(IP, WATCHED_IP)
             .replace(FILE, str(case.attachments.get().pk))
             .replace(MACRO, str(Macro.objects.get(name="matrix").pk))
+            .replace(CUSTOMER, case.customer.external_id)
         )
     return value
 

@@ -125,10 +125,11 @@ def test_navigation_follows_the_role(login, people):
     assert nav("manager") == {"all", "incidents", "finance", "held"}
 
 
-def test_full_phone_numbers_only_on_the_detail_for_case_workers(login, people, case):
+def test_phone_numbers_masked_on_the_detail_and_the_lists(login, people, case):
     client = login(people.agent)
     detail = client.get(f"/cases/{case.reference}/").content.decode()
-    assert "+8613912345678" in detail
+    assert "+8613912345678" not in detail  # the full number: reveal, with a purpose (privacy)
+    assert "+86 139****5678" in detail
     listing = client.get("/queues/recharge/").content.decode()
     assert "+8613912345678" not in listing
     assert "+86 139****5678" in listing

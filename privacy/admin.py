@@ -1,0 +1,33 @@
+"""The access and export records in the admin: read-only (written only by `privacy.services`)."""
+
+from django.contrib import admin
+
+from backoffice.admin_counts import LargeTableMixin
+from privacy.models import AccessRecord, ExportRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(LargeTableMixin, ReadOnlyAdmin):
+    list_display = ("at", "who", "customer", "field", "purpose", "case", "ip")
+    list_filter = ("field", "purpose")
+    list_select_related = ("who", "customer", "case")
+    raw_id_fields = ("who", "customer", "case")
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(LargeTableMixin, ReadOnlyAdmin):
+    list_display = ("at", "who", "what", "format", "row_count", "full")
+    list_filter = ("what", "format", "full")
+    list_select_related = ("who",)
+    raw_id_fields = ("who",)
