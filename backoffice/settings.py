@@ -322,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backoffice.audit_checkpoint",
         "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
     },
+    "privacy-retention": {
+        "task": "privacy.retention",
+        "schedule": crontab(hour=3, minute=30),  # Asia/Shanghai, off-peak
+    },
     "reports-daily-summary": {
         "task": "reports.daily_summary",
         "schedule": crontab(hour=8, minute=30),  # Asia/Shanghai: the Celery app's timezone
