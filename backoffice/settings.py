@@ -41,6 +41,12 @@ AUDIT_HMAC_KEY_REQUIRED = not DEBUG
 # With DEBUG off the key must be set (backoffice.audit.chain.key_problem): web, workers and beat
 # refuse to start without it, `check`/`migrate` report it, and nothing is ever signed with the
 # development key. Commands that touch no audit entry (collectstatic, compilemessages) run without.
+# Personal information (privacy/): the key of the keyed hashes that stand for personal data in the
+# audit trail (empty: derived from SECRET_KEY), and how long after a customer's last case closed
+# their personal data is kept before the retention task anonymises it (docs/privacy.md).
+PRIVACY_HASH_KEY = env.str("PRIVACY_HASH_KEY", default="")
+PRIVACY_RETENTION_DAYS = env.int("PRIVACY_RETENTION_DAYS", default=5 * 365)
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=200)
 # Where the audit head is checkpointed (append-only JSON lines), outside the database.
 AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit")
 # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty: REMOTE_ADDR.
@@ -339,6 +345,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "backoffice.audit_checkpoint",
         "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0),
+    },
+    "privacy-retention": {
+        "task": "privacy.retention",
+        "schedule": crontab(hour=3, minute=30),  # Asia/Shanghai, off-peak
     },
     "reports-daily-summary": {
         "task": "reports.daily_summary",

@@ -7,13 +7,16 @@ masked in lists (the full number only on a change page).
 """
 
 import contextlib
+import io
 import ipaddress
+import zipfile
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
@@ -44,6 +47,7 @@ from casework.selectors import search_condition
 from casework.services import case_update_text
 from casework.services.contacts import CONTACT_FIELDS, customer_contact_edit
 from privacy import policy as privacy_policy
+from privacy.bundle import customer_bundle, safe_name
 from privacy.masking import masked
 from privacy.models import Purpose
 from privacy.selectors import customer_access_records
@@ -262,6 +266,27 @@ class CustomerAdmin(LargeTableMixin, NoBulkDeleteMixin, IndexedSearchMixin, admi
             "updated_at",
             "who_looked",
         ]
+
+    actions = ("download_bundle",)
+
+    @admin.action(
+        description=_("Download everything held about this customer"), permissions=["change"]
+    )
+    def download_bundle(self, request, queryset):
+        """The customer's rights: the bundle of one selected customer (JSON + HTML, zipped)."""
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(request, _("Choose exactly one customer."), messages.ERROR)
+            return None
+        bundle = customer_bundle(actor=request.user, customer=chosen[0])
+        name = safe_name(chosen[0].external_id)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{name}.json", bundle.json)
+            archive.writestr(f"{name}.html", bundle.html)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="customer-{name}.zip"'
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         # The upstream systems' key: changing it would hand this customer's cases, orders and

@@ -1,9 +1,10 @@
-"""The access and export records in the admin: read-only (written only by `privacy.services`)."""
+"""The privacy records in the admin, read-only: access and export records (written only by
+`privacy.services`), retention runs and anonymisations (written only by `privacy.retention`)."""
 
 from django.contrib import admin
 
 from backoffice.admin_counts import LargeTableMixin
-from privacy.models import AccessRecord, ExportRecord
+from privacy.models import AccessRecord, Anonymisation, ExportRecord, RetentionRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,3 +32,25 @@ class ExportRecordAdmin(LargeTableMixin, ReadOnlyAdmin):
     list_filter = ("what", "format", "full")
     list_select_related = ("who",)
     raw_id_fields = ("who",)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "finished_at",
+        "closed_before",
+        "customers",
+        "cases",
+        "messages",
+        "attachments",
+        "notifications",
+    )
+
+
+@admin.register(Anonymisation)
+class AnonymisationAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "anonymised_at", "run")
+    list_select_related = ("customer", "run")
+    raw_id_fields = ("customer", "run")
+    search_fields = ("customer__external_id",)

@@ -20,6 +20,7 @@ from cases.choices import OPEN_STATUSES, EventType
 from cases.events import record_event
 from cases.models import Case, ContactChange, ContactChangeStatus, Customer
 from cases.phones import mask_phone
+from privacy.hashing import personal_refs
 
 CONTACT_FIELDS = ("name", "phone", "email")
 
@@ -27,6 +28,11 @@ CONTACT_FIELDS = ("name", "phone", "email")
 def shown(field: str, value: str) -> str:
     """A value as the timeline and the audit show it: phone numbers masked."""
     return mask_phone(value) if field == "phone" else value
+
+
+def audited_changes(changes: dict) -> dict:
+    """A change as the audit chain holds it: keyed hashes, never the values (privacy.hashing)."""
+    return personal_refs(changes)
 
 
 def shown_changes(changes: dict) -> dict:
@@ -89,7 +95,7 @@ def hold_contact_change(*, actor, customer: Customer, given: dict) -> ContactCha
         type=EventType.CONTACT_CHANGE_HELD,
         action="customer.contact_change_held",
         payload=payload,
-        audited=payload,
+        audited={"change_id": change.pk, "changes": audited_changes(changes)},
     )
     return change
 
@@ -140,7 +146,11 @@ def contact_change_decide(*, actor, case: Case, change_id: int, confirm: bool) -
         type=EventType.CONTACT_CHANGED if confirm else EventType.CONTACT_CHANGE_REJECTED,
         action=f"customer.contact_change_{'confirmed' if confirm else 'rejected'}",
         payload=payload,
-        audited={**payload, "case": case.reference},
+        audited={
+            "change_id": change.pk,
+            "changes": audited_changes(change.changes),
+            "case": case.reference,
+        },
     )
     return change
 
@@ -161,13 +171,24 @@ def customer_contact_edit(*, actor, customer: Customer, values: dict) -> Custome
     for field, c in changes.items():
         setattr(customer, field, c["to"])
     customer.save(update_fields=[*changes, "updated_at"])
-    payload = {"changes": shown_changes(changes), "how": "admin"}
+    # The history: a correction is kept as a confirmed change (old → new, who, when), like one an
+    # agent confirmed, so the customer's record (privacy.bundle) shows every value they had.
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    change = ContactChange.objects.create(
+        customer=customer,
+        changes=changes,
+        status=ContactChangeStatus.CONFIRMED,
+        requested_by=staff,
+        decided_by=staff,
+        decided_at=timezone.now(),
+    )
+    payload = {"change_id": change.pk, "changes": shown_changes(changes), "how": "admin"}
     _record_contact(
         actor=actor,
         customer=customer,
         type=EventType.CONTACT_CHANGED,
         action="customer.contact_edit",
         payload=payload,
-        audited=payload,
+        audited={"change_id": change.pk, "changes": audited_changes(changes), "how": "admin"},
     )
     return customer

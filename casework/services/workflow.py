@@ -28,6 +28,7 @@ from cases.transitions import (
     is_reopen,
     needs_root_cause,
 )
+from privacy.hashing import personal_ref
 from sla import services as sla
 
 
@@ -158,6 +159,15 @@ def case_update_text(*, actor, case: Case, subject: str, description: str) -> Ca
     return case
 
 
+# Free text that may hold what a customer wrote or who they are: the audit chain keeps its keyed
+# hash (privacy.hashing), the timeline keeps the text.
+AUDITED_AS_HASH = ("note", "customer_summary", "reason")
+
+
+def audited_texts(payload: dict) -> dict:
+    return {k: personal_ref(v) if k in AUDITED_AS_HASH else v for k, v in payload.items()}
+
+
 def start_new_cycle(case: Case) -> None:
     """A resolved case goes back to work: a new SLA cycle, the old resolution cleared."""
     case.cycle += 1
@@ -237,7 +247,7 @@ def case_transition(
         record_event(case=case, type=EventType.REOPENED, actor=actor, payload={"cycle": case.cycle})
     changed = CaseResolved if to == Status.RESOLVED else CaseStatusChanged
     publish(changed(case=case, previous=previous, at=now, actor=actor))
-    audit_case(actor=actor, action="case.transition", case=case, payload=payload)
+    audit_case(actor=actor, action="case.transition", case=case, payload=audited_texts(payload))
     return case
 
 
@@ -262,7 +272,7 @@ def case_set_priority(*, actor, case: Case, priority: str, reason: str = "") -> 
     case.save(update_fields=["priority", "updated_at"])
     record_event(case=case, type=EventType.PRIORITY_CHANGED, actor=actor, payload=payload)
     publish(CasePriorityChanged(case=case, previous=previous, actor=actor))
-    audit_case(actor=actor, action="case.priority", case=case, payload=payload)
+    audit_case(actor=actor, action="case.priority", case=case, payload=audited_texts(payload))
     return case
 
 
@@ -304,5 +314,7 @@ def case_extend_deadline(*, actor, case: Case, reason: str) -> Case:
         "to": clock.due_at.isoformat(),
     }
     publish(DeadlineExtended(case=case, clock=clock, reason=reason, actor=actor))
-    audit_case(actor=actor, action="case.extend_deadline", case=case, payload=payload)
+    audit_case(
+        actor=actor, action="case.extend_deadline", case=case, payload=audited_texts(payload)
+    )
     return case

@@ -28,6 +28,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseFlag,
+    ContactChange,
     Customer,
     Incident,
     Queue,
@@ -48,6 +49,7 @@ from casework.services import (
     incident_link,
     incident_open,
 )
+from privacy.hashing import personal_refs
 from sla.models import SlaClock
 
 pytestmark = pytest.mark.django_db
@@ -513,7 +515,27 @@ def test_a_contact_corrected_in_the_admin_is_recorded_and_the_id_cannot_change(
         "phone": {"from": "+86 139****5678", "to": "+86 138****0001"},
         "name": {"from": "张三", "to": "王五"},
     }
+    change = ContactChange.objects.get(customer=customer)  # the history of the correction
+    assert (change.status, change.requested_by, change.decided_by) == (
+        "confirmed",
+        admin_user,
+        admin_user,
+    )
+    assert change.changes == {
+        "phone": {"from": "+8613912345678", "to": "+8613800000001"},
+        "name": {"from": "张三", "to": "王五"},
+    }
     event = case.events.get(type=EventType.CONTACT_CHANGED)
-    assert (event.actor, event.payload) == (admin_user, {"changes": shown, "how": "admin"})
+    assert (event.actor, event.payload) == (
+        admin_user,
+        {"change_id": change.pk, "changes": shown, "how": "admin"},
+    )
     entry = AuditEntry.objects.get(action="customer.contact_edit")
-    assert (entry.object_id, entry.payload) == (customer.external_id, event.payload)
+    assert entry.object_id == customer.external_id
+    # The audit chain holds keyed hashes of the values, never the values (privacy.hashing).
+    assert entry.payload == {
+        "change_id": change.pk,
+        "changes": personal_refs(change.changes),
+        "how": "admin",
+    }
+    assert "王五" not in str(entry.payload) and "0001" not in str(entry.payload)
