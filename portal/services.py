@@ -16,18 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.domain_events import publish
 from backoffice.errors import Conflict, DomainError, Invalid, NotFound
 from cases import permissions
 from cases.choices import EventType
 from cases.events import audit_case, record_event
 from cases.models import Case
-from portal.events import SatisfactionAnswered
 from portal.models import CustomerLink, Satisfaction
 
 TOKEN_BYTES = 16  # 22 characters in URL-safe base64
 MAX_REASON = 500
-MAX_COMMENT = 2000
 
 
 class LinkLocked(DomainError):
@@ -180,31 +177,3 @@ def open_survey(case: Case) -> Satisfaction | None:
         .order_by("pk")
         .first()
     )
-
-
-@transaction.atomic
-def satisfaction_answer(*, survey: Satisfaction, score, comment: str = "") -> Satisfaction:
-    """The customer's answer (1–5 and an optional comment), once; publishes SatisfactionAnswered."""
-    survey = Satisfaction.objects.select_for_update().select_related("case").get(pk=survey.pk)
-    try:
-        value = int(str(score).strip())
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= 5:
-        raise Invalid({"score": [_("Choose a score from 1 to 5.")]})
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise Invalid({"comment": [_("At most %(n)d characters.") % {"n": MAX_COMMENT}]})
-    if "\x00" in comment:
-        raise Invalid({"comment": [_("The text contains a NUL character.")]})
-    if survey.answered_at is not None:
-        raise Conflict(_("You have already answered this survey."), code="answered")
-    survey.score, survey.comment, survey.answered_at = value, comment, timezone.now()
-    survey.save(update_fields=["score", "comment", "answered_at"])
-    record_event(
-        case=survey.case,
-        type=EventType.SATISFACTION,
-        payload={"survey": survey.pk, "score": value, "cycle": survey.cycle},
-    )
-    publish(SatisfactionAnswered(survey=survey, case=survey.case))
-    return survey

@@ -43,20 +43,22 @@ def survey_offer(*, case, at=None) -> Satisfaction:
 
 def _score(score) -> int:
     if isinstance(score, bool):
-        raise Invalid({"score": _("Give a score from 1 to 5.")})
+        raise Invalid({"score": [_("Give a score from 1 to 5.")]})
     try:
         value = int(str(score).strip())
     except (TypeError, ValueError):
-        raise Invalid({"score": _("Give a score from 1 to 5.")}) from None
+        raise Invalid({"score": [_("Give a score from 1 to 5.")]}) from None
     if not 1 <= value <= 5:
-        raise Invalid({"score": _("Give a score from 1 to 5.")})
+        raise Invalid({"score": [_("Give a score from 1 to 5.")]})
     return value
 
 
 def _comment(comment) -> str:
     text = "" if comment is None else str(comment).strip()
     if len(text) > COMMENT_MAX:
-        raise Invalid({"comment": _("At most 1000 characters.")})
+        raise Invalid({"comment": [_("At most 1000 characters.")]})
+    if "\x00" in text:
+        raise Invalid({"comment": [_("The text contains a NUL character.")]})
     return text
 
 

@@ -19,7 +19,7 @@ from backoffice.client_ip import client_ip
 from backoffice.errors import Conflict, DomainError, Invalid, NotFound
 from cases.choices import AttachmentSource, Language
 from casework.services import channel_actor, customer_writes
-from portal import page, services, throttle
+from portal import page, services, surveys, throttle
 from portal.models import CustomerLink
 
 logger = logging.getLogger(__name__)
@@ -208,8 +208,8 @@ class SurveyView(LinkView):
             return self.page(errors={"score": [_("There is no survey to answer.")]}, status=409)
         try:
             with translation.override(self.language):
-                services.satisfaction_answer(
-                    survey=survey, score=values["score"], comment=values["comment"]
+                surveys.record_answer(
+                    survey, values["score"], values["comment"], actor=channel_actor("portal")
                 )
         except DomainError as error:
             errors = getattr(error, "errors", None) or {"score": [error.message]}
