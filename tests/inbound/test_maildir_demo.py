@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from backoffice.celery import app as celery_app
 from cases.choices import MessageKind
 from cases.models import Case, Message
 from casework.services import CustomerData, case_open
@@ -86,3 +87,10 @@ def test_the_command_refuses_without_a_backend(settings):
     settings.INBOUND_BACKEND = ""
     with pytest.raises(CommandError, match="INBOUND_BACKEND"):
         call_command("poll_mailbox", "--once")
+
+
+def test_beat_runs_the_poll_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["inbound-poll-mailbox"]
+    assert entry["task"] == "inbound.poll_mailbox"
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"] == 60.0

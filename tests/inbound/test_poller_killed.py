@@ -19,8 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 MAILS = 6
 
 
-def run_poller(dovecot, die_after: str = "") -> subprocess.CompletedProcess:
-    connection.close()  # the child commits; this process must not hold the rows open
+def poller_env(dovecot) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "backoffice.settings_test",
@@ -28,6 +27,12 @@ def run_poller(dovecot, die_after: str = "") -> subprocess.CompletedProcess:
         **{name: str(value) for name, value in dovecot.settings().items()},
     }
     env.pop("INBOUND_TEST_DIE_AFTER", None)
+    return env
+
+
+def run_poller(dovecot, die_after: str = "") -> subprocess.CompletedProcess:
+    connection.close()  # the child commits; this process must not hold the rows open
+    env = poller_env(dovecot)
     if die_after:
         env["INBOUND_TEST_DIE_AFTER"] = die_after
     return subprocess.run(
@@ -87,3 +92,28 @@ def test_a_poller_killed_mid_batch_handles_every_mail_exactly_once(dovecot, imap
     assert run_poller(dovecot).returncode == 0
     assert InboundMessage.objects.count() == MAILS
     assert Case.objects.count() == 1 + MAILS // 2
+
+
+def test_two_pollers_at_once_handle_every_mail_once(dovecot, imap_mailbox, people):
+    for i in range(MAILS):
+        imap_mailbox.deliver(mail(sender=f"p{i}@example.com", subject=f"both {i}", text=f"{i}"))
+    connection.close()
+    command = [sys.executable, "manage.py", "poll_mailbox", "--once"]
+    pollers = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=poller_env(dovecot),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in pollers]
+
+    assert [p.returncode for p in pollers] == [0, 0], outputs
+    assert InboundMessage.objects.count() == MAILS
+    for i in range(MAILS):
+        assert Case.objects.filter(subject=f"both {i}").count() == 1
+    assert imap_mailbox.unseen() == []
