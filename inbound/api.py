@@ -105,6 +105,13 @@ _RESULTS = inline_serializer(
 _REFUSED = OpenApiResponse(description='`{"detail", "code"}`')
 
 
+def _refusal(refused: sms.Refused) -> Response:
+    headers = {"WWW-Authenticate": "HMAC-SHA256"} if refused.status == 401 else None
+    return Response(
+        {"detail": refused.detail, "code": refused.code}, refused.status, headers=headers
+    )
+
+
 class SmsEventsView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -145,10 +152,10 @@ class SmsEventsView(APIView):
                 signature=request.headers.get("X-Signature", ""),
             )
         except sms.Refused as refused:
-            return Response({"detail": refused.detail, "code": refused.code}, refused.status)
+            return _refusal(refused)
         events = parse_events(body)
         try:
             results = sms.sms_events_receive(signature=signature, events=events)
         except sms.Refused as refused:
-            return Response({"detail": refused.detail, "code": refused.code}, refused.status)
+            return _refusal(refused)
         return Response({"results": results})

@@ -78,11 +78,6 @@ def _secrets() -> list[bytes]:
     return [s.strip().encode() for s in configured if s and s.strip()]
 
 
-def sign(*, secret: str, timestamp: str, body: bytes) -> str:
-    """The signature the gateway sends (also what the development sandbox uses)."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 def verify(*, body: bytes, timestamp: str, signature: str, now: datetime | None = None) -> str:
     """The call's signature, normalised, if it is signed by one of our secrets within the window;
     else `Refused`. Every secret is compared (constant time), whichever matches."""

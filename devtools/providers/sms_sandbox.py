@@ -96,10 +96,7 @@ class SmsSandbox:
                 self.ids[key] = message_id
             failed = self.random.random() < self.fail_rate
         if self.out is not None:
-            self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / f"{message_id}.json").write_text(
-                json.dumps({"id": message_id, "to": to, "text": text}, ensure_ascii=False)
-            )
+            self._write(message_id, str(body.get("reference", "")), to, text)
         if self.webhook and self.secret:
             report = {
                 "type": "delivery",
@@ -109,6 +106,16 @@ class SmsSandbox:
             }
             threading.Thread(target=self._report, args=(report,), daemon=True).start()
         return 200, {"id": message_id}
+
+    def _write(self, message_id: str, reference: str, to: str, text: str) -> None:
+        """The message as a file, named like the product's `file://` gateway names it
+        (`sms-<outbox id>.json`, from the reference `notification-<id>`) so readers find it."""
+        outbox_id = reference.removeprefix("notification-")
+        name = f"sms-{int(outbox_id):08d}.json" if outbox_id.isdigit() else f"{message_id}.json"
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / name).write_text(
+            json.dumps({"to": to, "text": text, "id": message_id}, ensure_ascii=False, indent=1)
+        )
 
     def _report(self, report: dict) -> None:
         """After the product has had time to record the id it was given, tell it the outcome;

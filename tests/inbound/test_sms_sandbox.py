@@ -1,6 +1,8 @@
 """The sandbox SMS gateway (devtools) over real HTTP: the product sends an SMS to it, and it calls
 the product's webhook back with a signed delivery report."""
 
+import json
+
 import pytest
 
 from devtools.providers.sms_sandbox import SmsSandbox
@@ -40,8 +42,9 @@ def send_the_sms() -> Notification:
     return notification
 
 
-def test_the_sandbox_reports_delivery_back(sandbox):
+def test_the_sandbox_reports_delivery_back(sandbox, tmp_path):
     gateway = sandbox(fail_rate=0.0)
+    gateway.out = tmp_path
     notification = send_the_sms()
     assert gateway.reported.acquire(timeout=20)
     [report] = gateway.reports
@@ -49,6 +52,8 @@ def test_the_sandbox_reports_delivery_back(sandbox):
     notification.refresh_from_db()
     assert notification.provider_message_id == "sandbox-sms-1"
     assert notification.delivery_status == "delivered"
+    written = json.loads((tmp_path / f"sms-{notification.pk:08d}.json").read_text())
+    assert (written["to"], written["text"]) == ("+8613912345678", notification.body)
 
 
 def test_a_sandbox_failure_shows_on_the_notification(sandbox):

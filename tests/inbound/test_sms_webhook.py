@@ -72,6 +72,7 @@ def test_bad_signature_is_refused_and_changes_nothing():
     response = post(reply(), secret="not-the-secret")
     assert response.status_code == 401
     assert response.json()["code"] == "bad_signature"
+    assert response["WWW-Authenticate"] == "HMAC-SHA256"
     assert state() == before
 
 

@@ -187,6 +187,26 @@ class Command(BaseCommand):
         return [sys.executable, manage, "provider_sandbox", "--host", url.hostname or "127.0.0.1",
                 "--port", str(url.port or 8765), "--db", str(ledger), "--quiet"]  # fmt: skip
 
+    def start_sms_sandbox(self, base: str) -> None:
+        """With the default `file://` SMS gateway, the sandbox gateway in its place (still writing
+        each SMS as a file there) calling the webhook back with delivery reports: web and worker
+        get its URL and a demo signing secret through their environment."""
+        if not settings.SMS_GATEWAY_URL.startswith("file://"):
+            return
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            sms_port = probe.getsockname()[1]
+        secret = next(iter(settings.SMS_WEBHOOK_SECRET), "") or "demo-sms-webhook-secret"
+        manage = str(settings.BASE_DIR / "manage.py")
+        self.start("sms", [sys.executable, manage, "sms_sandbox", "--port", str(sms_port),
+                           "--webhook", f"{base}api/v1/sms/events/", "--secret", secret,
+                           "--fail-rate", "0.1", "--out",
+                           settings.SMS_GATEWAY_URL.removeprefix("file://")])  # fmt: skip
+        os.environ["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{sms_port}/sms"
+        os.environ["SMS_WEBHOOK_SECRET"] = secret
+
     def commands(self, host: str, port: int) -> dict[str, list[str]]:
         manage = str(settings.BASE_DIR / "manage.py")
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -229,6 +249,8 @@ class Command(BaseCommand):
         try:
             connections.close_all()  # the children open their own connections
             self.say("Starting web, worker and beat …")
+            probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            self.start_sms_sandbox(f"http://{f'[{probe}]' if ':' in probe else probe}:{port}/")
             for name, command in self.commands(host, port).items():
                 self.start(name, command)
             probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
@@ -250,7 +272,7 @@ class Command(BaseCommand):
             self.stop_children()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        self.say("Stopped the provider sandbox, web, worker and beat.")
+        self.say("Stopped the sandboxes, web, worker and beat.")
 
     def on_signal(self, signum, frame) -> None:
         self.stopping = True
@@ -309,6 +331,12 @@ class Command(BaseCommand):
         self.say(
             f"E-mails (acknowledgements, SLA alerts) are written as files to {settings.EMAIL_FILE_PATH}/"
         )
+        if "sms" in self.children:
+            self.say(
+                "SMS go to the sandbox gateway (files in "
+                f"{settings.SMS_GATEWAY_URL.removeprefix('file://')}/), which reports delivery "
+                "back (1 in 10 undelivered: the e-mail fallback)"
+            )
         pids = ", ".join(f"{name} pid {p.pid}" for name, p in self.children.items())
         self.say(f"Processes: {pids}; logs in {log_dir}/ (web.log, worker.log, beat.log)")
         self.say("Ctrl-C stops everything.")
