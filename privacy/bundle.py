@@ -32,7 +32,7 @@ SECTIONS = (
     ("cases.Message", "case__customer"),
     ("cases.Attachment", "case__customer"),
     ("cases.CaseEvent", "case__customer"),
-    ("cases.RechargeOrder", None),  # the customer's own, and those their cases are about
+    ("cases.RechargeOrder", None),  # their own, and those without a customer their cases are about
     ("cases.CreditAccountSnapshot", "case__customer"),
     ("refunds.Refund", "case__customer"),
     ("notifications.Notification", "case__customer"),
@@ -62,7 +62,9 @@ def _model(label: str):
 
 def _queryset(model, lookup, customer: Customer):
     if lookup is None:  # recharge orders
-        return model.objects.filter(Q(customer=customer) | Q(cases__customer=customer)).distinct()
+        return model.objects.filter(
+            Q(customer=customer) | Q(customer__isnull=True, cases__customer=customer)
+        ).distinct()
     value = customer.pk if lookup == "pk" else customer
     return model.objects.filter(**{lookup: value})
 

@@ -189,9 +189,9 @@ def anonymise_customer(*, customer_id: int, run: RetentionRun) -> Counts | None:
         recipient="", subject="", body="", last_error=""
     )
     _scrub_contact_changes(customer)
-    RechargeOrder.objects.filter(Q(customer=customer) | Q(cases__in=case_ids)).update(
-        phone="", intended_phone="", client_ip=None
-    )
+    RechargeOrder.objects.filter(
+        Q(customer=customer) | Q(customer__isnull=True, cases__in=case_ids)
+    ).update(phone="", intended_phone="", client_ip=None)
     _scrub_other_models(customer)
     now = timezone.now()
     Anonymisation.objects.create(customer=customer, run=run, anonymised_at=now)

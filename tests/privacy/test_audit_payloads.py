@@ -89,6 +89,15 @@ def test_no_audit_entry_holds_the_customers_data_and_the_chain_verifies(admin_cl
     page.force_login(agent)
     confirmed = page.post(f"/cases/{ref}/contact/", {"change": change.pk, "decision": "confirm"})
     assert confirmed.status_code == 302
+    back = intake.post(
+        "/api/v1/cases/",
+        case_body({"external_id": "U1", "name": NAME, "phone": PHONE, "email": EMAIL}),
+        format="json",
+    )
+    assert back.status_code == 201
+    held = ContactChange.objects.get(customer__external_id="U1", status="pending")
+    rejected = page.post(f"/cases/{ref}/contact/", {"change": held.pk, "decision": "reject"})
+    assert rejected.status_code == 302
     assert api.post(f"/api/v1/cases/{ref}/reply/", {"body": BODY}, format="json").status_code == 201
     note = api.post(f"/api/v1/cases/{ref}/reply/", {"body": NOTE, "internal": True}, format="json")
     assert note.status_code == 201
@@ -135,6 +144,7 @@ def test_no_audit_entry_holds_the_customers_data_and_the_chain_verifies(admin_cl
         "case.open",
         "customer.contact_change_held",
         "customer.contact_change_confirmed",
+        "customer.contact_change_rejected",
         "customer.contact_edit",
         "case.reply",
         "case.note",

@@ -19,7 +19,14 @@ from casework.services.attachments import IncomingFile, attach
 from casework.services.contacts import customer_contact_edit
 from notifications.models import Notification
 from privacy.models import Anonymisation, RetentionRun
-from privacy.retention import REDACTED, pseudonym
+from privacy.retention import (
+    REDACTED,
+    anonymise_customer,
+    cutoff,
+    due_customers,
+    pseudonym,
+    retention_run,
+)
 from privacy.tasks import retention
 from reports.params import Period
 from reports.queries import root_causes, sla_report
@@ -213,8 +220,6 @@ def test_a_customer_who_writes_again_is_no_longer_due(agent, settings):
     keeps the customer's data."""
     old = worked_case(agent, "OLD", "R-OLD")
     backdate(old, 6 * YEAR)
-    from privacy.retention import anonymise_customer, cutoff, due_customers
-
     assert list(due_customers(cutoff())) == [old.customer]
     open_case(customer_id="OLD", order=order_data(order_id="R-NEW"))
     run = RetentionRun.objects.create(started_at=timezone.now(), closed_before=cutoff())
@@ -226,3 +231,15 @@ def test_a_customer_who_writes_again_is_no_longer_due(agent, settings):
 
 def test_the_retention_task_is_scheduled():
     assert settings.CELERY_BEAT_SCHEDULE["privacy-retention"]["task"] == "privacy.retention"
+
+
+def test_a_run_is_bounded_and_the_next_one_goes_on(agent):
+    for i in range(3):
+        backdate(worked_case(agent, f"OLD{i}", f"R-OLD{i}"), 6 * YEAR)
+    first = retention_run(batch_size=2, max_batches=1)
+    second = retention_run(batch_size=2, max_batches=1)
+    third = retention_run(batch_size=2, max_batches=1)
+
+    assert [first.customers, second.customers, third.customers] == [2, 1, 0]
+    assert Anonymisation.objects.count() == 3
+    assert set(Anonymisation.objects.values_list("run", flat=True)) == {first.pk, second.pk}
