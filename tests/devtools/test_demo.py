@@ -115,6 +115,23 @@ def test_demo_command_creates_one_user_per_role_and_prints_the_logins():
 
 
 @pytest.mark.django_db
+def test_demo_prints_a_customer_link_that_opens_the_status_page(client):
+    out = StringIO()
+
+    call_command("demo", "--no-serve", "--cases", "30", stdout=out)
+
+    text = out.getvalue()
+    found = re.search(r"^\s+(http://127\.0\.0\.1:8000(/c/[\w-]+/))$", text, re.M)
+    digits = re.search(r"last four digits, (\d{4})$", text, re.M)
+    assert found and digits, text[-600:]
+    page = client.get(found.group(2))
+    assert page.status_code == 200
+    checked = client.post(found.group(2), {"last4": digits.group(1)}, follow=True)
+    reference = re.search(r"\((CS-\d{8}-\d{6});", text).group(1)
+    assert checked.status_code == 200 and reference in checked.content.decode()
+
+
+@pytest.mark.django_db
 def test_demo_reset_refuses_a_database_that_is_not_sqlite(monkeypatch):
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
 

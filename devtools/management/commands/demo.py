@@ -26,7 +26,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.module_loading import import_string
 
+from cases.choices import OPEN_STATUSES
+from cases.models import Case
 from devtools.demo import SEEDERS
+from portal import services as portal_services
 
 # username, role, password: fine for a demo on one's own machine, never anywhere else.
 DEMO_USERS = [
@@ -73,6 +76,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, cases, seed, no_serve, reset, **options):
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
+        self.public_base(host, port)
         if reset:
             self.reset_database()
         self.make_folders()
@@ -92,6 +96,7 @@ class Command(BaseCommand):
         if no_serve:
             self.stop_children()
             self.print_logins()
+            self.print_customer_link()
             return
         self.serve(host, port)
 
@@ -175,6 +180,32 @@ class Command(BaseCommand):
         for username, role, password in DEMO_USERS:
             self.say(f"  {username:<12}{role:<18}{password}")
         self.say(f"  {ADMIN[0]:<12}{'superuser':<18}{ADMIN[1]}  (Django admin)")
+
+    def public_base(self, host: str, port: int) -> None:
+        """The address customers' links point at (`PUBLIC_BASE_URL`): this demo's, unless the
+        environment names one; the web, worker and beat children inherit it."""
+        probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        base = f"http://{f'[{probe}]' if ':' in probe else probe}:{port}"
+        if os.environ.get("PUBLIC_BASE_URL") or base == settings.PUBLIC_BASE_URL:
+            return
+        os.environ["PUBLIC_BASE_URL"] = settings.PUBLIC_BASE_URL = base
+
+    def print_customer_link(self) -> None:
+        """A customer's status page: a fresh link to the latest open case of a customer with a
+        phone, and the second factor the page asks for (the phone's last four digits)."""
+        case = (
+            Case.objects.filter(status__in=OPEN_STATUSES)
+            .exclude(customer__phone="")
+            .select_related("customer")
+            .order_by("-received_at")
+            .first()
+        )
+        if case is None:
+            return
+        url = portal_services.issue_link(case=case)
+        self.say(f"A customer's status page ({case.reference}; the customer's side, no login):")
+        self.say(f"  {url}")
+        self.say(f"  second factor: the phone's last four digits, {case.customer.phone[-4:]}")
 
     # -- running -----------------------------------------------------------------------------------
     def provider_command(self) -> list[str]:
@@ -328,6 +359,7 @@ class Command(BaseCommand):
         self.say(self.style.SUCCESS(f"The back-office demo is running at {base}"))
         self.say(f"  Django admin: {base}admin/")
         self.print_logins()
+        self.print_customer_link()
         self.say(
             f"E-mails (acknowledgements, SLA alerts) are written as files to {settings.EMAIL_FILE_PATH}/"
         )
