@@ -56,7 +56,9 @@ def _render(request, template: str, context: dict, *, language: str, status: int
         )
     response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the path: never sent to another site (same-origin keeps the Origin header
+    # that CSRF checks; "no-referrer" would make the browser send `Origin: null`).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
