@@ -46,7 +46,10 @@ def test_the_customer_follows_the_sms_link_sends_evidence_and_rates(
     context.set_default_timeout(15_000)
     errors: list[str] = []
     page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None,
+    )
     try:
         page.goto(link)
         expect(page.locator("h2")).to_contain_text("身份验证")
