@@ -26,7 +26,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.module_loading import import_string
 
+from cases.choices import OPEN_STATUSES
+from cases.models import Case
 from devtools.demo import SEEDERS
+from portal.services import issue_link
 
 # username, role, password: fine for a demo on one's own machine, never anywhere else.
 DEMO_USERS = [
@@ -92,6 +95,7 @@ class Command(BaseCommand):
         if no_serve:
             self.stop_children()
             self.print_logins()
+            self.print_customer_link(settings.PUBLIC_BASE_URL.rstrip("/") + "/")
             return
         self.serve(host, port)
 
@@ -175,6 +179,25 @@ class Command(BaseCommand):
         for username, role, password in DEMO_USERS:
             self.say(f"  {username:<12}{role:<18}{password}")
         self.say(f"  {ADMIN[0]:<12}{'superuser':<18}{ADMIN[1]}  (Django admin)")
+
+    def print_customer_link(self, base: str) -> None:
+        """A customer's status page link (as every customer message carries one), for the
+        oldest open case with a phone on file, and the digits that open it."""
+        case = (
+            Case.objects.filter(status__in=OPEN_STATUSES)
+            .exclude(customer__phone="")
+            .select_related("customer")
+            .order_by("received_at", "pk")
+            .first()
+        )
+        if case is None:
+            return
+        url = issue_link(case=case)
+        path = url[len(settings.PUBLIC_BASE_URL.rstrip("/")) :]
+        self.say(
+            f"A customer's status page ({case.reference}): {base.rstrip('/')}{path}"
+            f"  (last four digits of the phone: {case.customer.phone[-4:]})"
+        )
 
     # -- running -----------------------------------------------------------------------------------
     def provider_command(self) -> list[str]:
@@ -306,6 +329,7 @@ class Command(BaseCommand):
         self.say(self.style.SUCCESS(f"The back-office demo is running at {base}"))
         self.say(f"  Django admin: {base}admin/")
         self.print_logins()
+        self.print_customer_link(base)
         self.say(
             f"E-mails (acknowledgements, SLA alerts) are written as files to {settings.EMAIL_FILE_PATH}/"
         )
