@@ -6,12 +6,13 @@ Passing the check sets a signed cookie scoped to the link's path; every request 
 again (expired, revoked, moved to another customer: 410)."""
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.signing import BadSignature
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -140,8 +141,11 @@ class StatusView(LinkView):
         throttle.count(ip)
         try:
             link = services.verify(token=token, last4=request.POST.get("last4", ""))
-        except services.LinkLocked:
-            return self.check_form(status=429, locked=True)
+        except services.LinkLocked as locked:
+            response = self.check_form(status=429, locked=True)
+            wait = (locked.until - timezone.now()).total_seconds()
+            response["Retry-After"] = str(max(1, math.ceil(wait)))
+            return response
         except Invalid as error:
             return self.check_form(errors=error.errors, status=400)
         except services.LinkGone as error:

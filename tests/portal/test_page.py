@@ -59,6 +59,7 @@ def test_five_wrong_tries_lock_the_link_for_15_minutes(people, customer_client):
         assert customer_client.post(path, {"last4": "0000"}).status_code == 400
     locked = customer_client.post(path, {"last4": "0000"})
     assert locked.status_code == 429
+    assert 840 < int(locked["Retry-After"]) <= 900
     link = link_of(path)
     assert timedelta(minutes=14) < link.locked_until - timezone.now() <= timedelta(minutes=15)
     assert customer_client.post(path, {"last4": "5678"}).status_code == 429
