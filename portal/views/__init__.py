@@ -97,6 +97,7 @@ class LinkView(View):
 
     def page(self, *, errors=None, values=None, status=200, done=""):
         case = self.link.case
+        done = done or self.request.GET.get("done", "")
         survey = page.survey_of(case)
         with translation.override(self.language):
             view = page.status_page(case, self.language)
@@ -110,7 +111,8 @@ class LinkView(View):
                 "scores": range(1, 6),
                 "errors": errors or {},
                 "values": values or {},
-                "done": done or self.request.GET.get("done", ""),
+                "done": done,
+                "followup": page.followup_of(case) if done == "followup" else None,
             },
             language=self.language,
             status=status,
@@ -174,7 +176,7 @@ class WriteView(LinkView):
         body = request.POST.get("body", "")
         try:
             with translation.override(self.language):
-                customer_writes(
+                written = customer_writes(
                     actor=channel_actor("portal"),
                     case=self.link.case,
                     body=body,
@@ -186,7 +188,9 @@ class WriteView(LinkView):
             errors = getattr(error, "errors", None) or {"body": [error.message]}
             status = error.status if isinstance(error, Invalid | Conflict) else 400
             return self.page(errors=_files_named(errors), values={"body": body}, status=status)
-        return redirect(reverse("portal:status", args=[token]) + "?done=message")
+        # On a closed case (or one resolved too long ago) the message opened a follow-up case.
+        done = "followup" if written.opened else "message"
+        return redirect(reverse("portal:status", args=[token]) + f"?done={done}")
 
 
 def _files_named(errors: dict) -> dict:
