@@ -218,3 +218,14 @@ def survey_of(case: Case) -> Satisfaction | None:
     if case.status not in (Status.RESOLVED, Status.CLOSED):
         return None
     return Satisfaction.objects.filter(case=case, cycle=case.cycle).order_by("pk").first()
+
+
+def followup_of(case: Case) -> str:
+    """The reference of the latest case a message of this customer opened after `case`."""
+    return (
+        Case.objects.filter(follows=case, customer_id=case.customer_id)
+        .order_by("-pk")
+        .values_list("reference", flat=True)
+        .first()
+        or ""
+    )

@@ -54,9 +54,10 @@ def link_url(token: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("portal:status", args=[token])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def issue_link(*, case: Case, actor=None) -> str:
-    """A new link to `case`'s status page for its customer; returns the absolute URL."""
+    """A new link to `case`'s status page for its customer; returns the absolute URL. No
+    savepoint: a message's link is written in its cause's transaction (the intake's budget)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = CustomerLink.objects.create(
         token_hash=token_hash(token),

@@ -6,12 +6,13 @@ Passing the check sets a signed cookie scoped to the link's path; every request 
 again (expired, revoked, moved to another customer: 410)."""
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.signing import BadSignature
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -56,7 +57,9 @@ def _render(request, template: str, context: dict, *, language: str, status: int
         )
     response["Content-Language"] = language
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the path: never sent to another site (same-origin keeps the Origin header
+    # that CSRF checks; "no-referrer" would make the browser send `Origin: null`).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -94,6 +97,7 @@ class LinkView(View):
 
     def page(self, *, errors=None, values=None, status=200, done=""):
         case = self.link.case
+        done = done or self.request.GET.get("done", "")
         survey = page.survey_of(case)
         with translation.override(self.language):
             view = page.status_page(case, self.language)
@@ -107,7 +111,8 @@ class LinkView(View):
                 "scores": range(1, 6),
                 "errors": errors or {},
                 "values": values or {},
-                "done": done or self.request.GET.get("done", ""),
+                "done": done,
+                "followup": page.followup_of(case) if done == "followup" else None,
             },
             language=self.language,
             status=status,
@@ -138,8 +143,11 @@ class StatusView(LinkView):
         throttle.count(ip)
         try:
             link = services.verify(token=token, last4=request.POST.get("last4", ""))
-        except services.LinkLocked:
-            return self.check_form(status=429, locked=True)
+        except services.LinkLocked as locked:
+            response = self.check_form(status=429, locked=True)
+            wait = (locked.until - timezone.now()).total_seconds()
+            response["Retry-After"] = str(max(1, math.ceil(wait)))
+            return response
         except Invalid as error:
             return self.check_form(errors=error.errors, status=400)
         except services.LinkGone as error:
@@ -168,7 +176,7 @@ class WriteView(LinkView):
         body = request.POST.get("body", "")
         try:
             with translation.override(self.language):
-                customer_writes(
+                written = customer_writes(
                     actor=channel_actor("portal"),
                     case=self.link.case,
                     body=body,
@@ -180,7 +188,9 @@ class WriteView(LinkView):
             errors = getattr(error, "errors", None) or {"body": [error.message]}
             status = error.status if isinstance(error, Invalid | Conflict) else 400
             return self.page(errors=_files_named(errors), values={"body": body}, status=status)
-        return redirect(reverse("portal:status", args=[token]) + "?done=message")
+        # On a closed case (or one resolved too long ago) the message opened a follow-up case.
+        done = "followup" if written.opened else "message"
+        return redirect(reverse("portal:status", args=[token]) + f"?done={done}")
 
 
 def _files_named(errors: dict) -> dict:

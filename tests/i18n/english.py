@@ -162,10 +162,11 @@ def response_text(response) -> str:
 
 
 # Not words: template code an admin types ({{ reference }}), hashes and tokens (hex), the
-# command an admin is told to run, and the hidden fields Django's formset error names.
+# command an admin is told to run, the hidden fields Django's formset error names, and links.
 NOT_WORDS = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\b[0-9a-f]{8,}\b|\bmanage\.py\b|\bseed_calendar\b"
     r"|[\w-]*(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS|\bManagementForm\b"
+    r"|https?://\S+"  # a link (the customer's status page link in every message)
 )
 
 

@@ -24,6 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.models import CustomerLink
+from portal.services import issue_link
 from risk.models import FlaggedIp
 from tests.i18n.english import admin_words, data_words, english, response_text
 from tests.matrix.test_page_matrix import ROLES, World, build_world, make_user
@@ -113,6 +115,10 @@ FILL = {
     (None, "id"): _admin_object,
     (None, "app_label"): lambda w, route: "cases",
     ("/queues/{code}/", "code"): lambda w, route: "recharge",
+    ("/cases/{reference}/customer-links/{pk}/revoke/", "pk"): lambda w, route: (
+        CustomerLink.objects.filter(case=w.world.case).order_by("pk").first().pk
+    ),
+    (None, "token"): lambda w, route: issue_link(case=w.world.case).rstrip("/").rsplit("/", 1)[1],
     (None, "code"): lambda w, route: w.world.incident.code,
 }
 

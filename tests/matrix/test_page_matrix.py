@@ -47,6 +47,7 @@ from desk.models import Notification as DeskNotification
 from desk.models import SavedView
 from macros.models import Macro
 from notifications.models import Notification
+from portal.models import CustomerLink
 from refunds.models import Refund, RefundApproval
 from refunds.services import refund_request
 from sla.models import SlaClock
@@ -119,8 +120,10 @@ TABLE = [
             (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302))
         for action in ("claim", "assign", "reply", "status", "extend", "incident", "merge",
                        "checklist", "sub-cause", "refunds", "contact", "files", "macro",
-                       "regulatory-codes", "reveal")
+                       "regulatory-codes", "reveal", "customer-links")
     ],
+    ("GET", "/cases/{reference}/customer-links/{pk}/revoke/", None,
+        (LOGIN, 302, 302, 302, 302, 302, 302, 403, 302)),
     ("POST", "/cases/{reference}/claim/", {},
         (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", "/cases/{reference}/assign/", {"assignee": "teammate"},
@@ -155,6 +158,12 @@ TABLE = [
     # record and an audit entry.
     ("POST", "/cases/{reference}/reveal/", {"field": "phone", "purpose": "contact_customer"},
         (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
+    # The customer's status link: who works the case issues one; the case's agent or a
+    # supervisor revokes one (the world's case is not assigned: its agent may not).
+    ("POST", "/cases/{reference}/customer-links/", {},
+        (LOGIN, 200, 404, 200, 404, 403, 403, 403, 200)),
+    ("POST", "/cases/{reference}/customer-links/{pk}/revoke/", {"reason": "号码已转让"},
+        (LOGIN, 403, 404, 200, 404, 403, 403, 403, 200)),
     # The workspace's presence heartbeat: kept in the cache, never in the database (so an
     # accepted beat is a NOOP here); a case outside the caller's scope is a 404.
     ("POST", "/cases/{reference}/presence/", {"writing": "1"},
@@ -304,6 +313,8 @@ class World:
         )
         if "/files/" in route:
             pk = self.attachment.pk
+        if "/customer-links/" in route:  # the acknowledgement's link
+            pk = CustomerLink.objects.filter(case=self.case).order_by("pk").first().pk
         return route.format(reference=key, code=key, pk=pk)
 
     def substitute(self, value):
@@ -506,7 +517,17 @@ def test_get_only_pages_refuse_a_post_and_change_nothing():
 
 # --- every staff route has a row -----------------------------------------------------------------
 
-EXCLUDED_PREFIXES = ("/api/", "/admin/", "/i18n/", "/healthz", "/metrics", "/login/", "/logout/")
+# "/c/": the customer's status page (no staff login; its checks: tests/portal).
+EXCLUDED_PREFIXES = (
+    "/api/",
+    "/admin/",
+    "/i18n/",
+    "/healthz",
+    "/metrics",
+    "/login/",
+    "/logout/",
+    "/c/",
+)
 
 
 # A function view answers every method unless a decorator refuses it: the table must say what

@@ -59,6 +59,7 @@ def test_five_wrong_tries_lock_the_link_for_15_minutes(people, customer_client):
         assert customer_client.post(path, {"last4": "0000"}).status_code == 400
     locked = customer_client.post(path, {"last4": "0000"})
     assert locked.status_code == 429
+    assert 840 < int(locked["Retry-After"]) <= 900
     link = link_of(path)
     assert timedelta(minutes=14) < link.locked_until - timezone.now() <= timedelta(minutes=15)
     assert customer_client.post(path, {"last4": "5678"}).status_code == 429
@@ -233,3 +234,17 @@ def test_the_customer_sees_public_replies_not_notes(people, opened, customer_cli
     path = opened(case)
     text = customer_client.get(path).content.decode()
     assert "已联系运营商核实" in text and "疑似羊毛党" not in text
+
+
+def test_writing_on_a_closed_case_opens_a_follow_up(people, opened, customer_client):
+    case = open_case(customer_id="U1")
+    case_transition(actor=people.agent, case=case, to=Status.RESOLVED, root_cause="carrier_fault")
+    case.refresh_from_db()
+    case_transition(actor=people.agent, case=case, to=Status.CLOSED)
+    path = opened(case)
+    response = customer_client.post(path + "write/", {"body": "又充错了"})
+    assert (response.status_code, response["Location"]) == (302, path + "?done=followup")
+    new = Case.objects.get(follows=case)
+    assert Message.objects.get(case=new, kind=MessageKind.CUSTOMER).body == "又充错了"
+    text = customer_client.get(response["Location"]).content.decode()
+    assert f"已作为新投诉 {new.reference} 受理" in text

@@ -29,7 +29,7 @@ from django.utils.module_loading import import_string
 from cases.choices import OPEN_STATUSES
 from cases.models import Case
 from devtools.demo import SEEDERS
-from portal import services as portal_services
+from portal.services import issue_link
 
 # username, role, password: fine for a demo on one's own machine, never anywhere else.
 DEMO_USERS = [
@@ -76,7 +76,6 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, cases, seed, no_serve, reset, **options):
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
-        self.public_base(host, port)
         if reset:
             self.reset_database()
         self.make_folders()
@@ -96,7 +95,7 @@ class Command(BaseCommand):
         if no_serve:
             self.stop_children()
             self.print_logins()
-            self.print_customer_link()
+            self.print_customer_link(settings.PUBLIC_BASE_URL.rstrip("/") + "/")
             return
         self.serve(host, port)
 
@@ -181,31 +180,24 @@ class Command(BaseCommand):
             self.say(f"  {username:<12}{role:<18}{password}")
         self.say(f"  {ADMIN[0]:<12}{'superuser':<18}{ADMIN[1]}  (Django admin)")
 
-    def public_base(self, host: str, port: int) -> None:
-        """The address customers' links point at (`PUBLIC_BASE_URL`): this demo's, unless the
-        environment names one; the web, worker and beat children inherit it."""
-        probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-        base = f"http://{f'[{probe}]' if ':' in probe else probe}:{port}"
-        if os.environ.get("PUBLIC_BASE_URL") or base == settings.PUBLIC_BASE_URL:
-            return
-        os.environ["PUBLIC_BASE_URL"] = settings.PUBLIC_BASE_URL = base
-
-    def print_customer_link(self) -> None:
-        """A customer's status page: a fresh link to the latest open case of a customer with a
-        phone, and the second factor the page asks for (the phone's last four digits)."""
+    def print_customer_link(self, base: str) -> None:
+        """A customer's status page link (as every customer message carries one), for the
+        oldest open case with a phone on file, and the digits that open it."""
         case = (
             Case.objects.filter(status__in=OPEN_STATUSES)
             .exclude(customer__phone="")
             .select_related("customer")
-            .order_by("-received_at")
+            .order_by("received_at", "pk")
             .first()
         )
         if case is None:
             return
-        url = portal_services.issue_link(case=case)
-        self.say(f"A customer's status page ({case.reference}; the customer's side, no login):")
-        self.say(f"  {url}")
-        self.say(f"  second factor: the phone's last four digits, {case.customer.phone[-4:]}")
+        url = issue_link(case=case)
+        path = url[len(settings.PUBLIC_BASE_URL.rstrip("/")) :]
+        self.say(
+            f"A customer's status page ({case.reference}): {base.rstrip('/')}{path}"
+            f"  (last four digits of the phone: {case.customer.phone[-4:]})"
+        )
 
     # -- running -----------------------------------------------------------------------------------
     def provider_command(self) -> list[str]:
@@ -217,26 +209,6 @@ class Command(BaseCommand):
         manage = str(settings.BASE_DIR / "manage.py")
         return [sys.executable, manage, "provider_sandbox", "--host", url.hostname or "127.0.0.1",
                 "--port", str(url.port or 8765), "--db", str(ledger), "--quiet"]  # fmt: skip
-
-    def start_sms_sandbox(self, base: str) -> None:
-        """With the default `file://` SMS gateway, the sandbox gateway in its place (still writing
-        each SMS as a file there) calling the webhook back with delivery reports: web and worker
-        get its URL and a demo signing secret through their environment."""
-        if not settings.SMS_GATEWAY_URL.startswith("file://"):
-            return
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            sms_port = probe.getsockname()[1]
-        secret = next(iter(settings.SMS_WEBHOOK_SECRET), "") or "demo-sms-webhook-secret"
-        manage = str(settings.BASE_DIR / "manage.py")
-        self.start("sms", [sys.executable, manage, "sms_sandbox", "--port", str(sms_port),
-                           "--webhook", f"{base}api/v1/sms/events/", "--secret", secret,
-                           "--fail-rate", "0.1", "--out",
-                           settings.SMS_GATEWAY_URL.removeprefix("file://")])  # fmt: skip
-        os.environ["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{sms_port}/sms"
-        os.environ["SMS_WEBHOOK_SECRET"] = secret
 
     def commands(self, host: str, port: int) -> dict[str, list[str]]:
         manage = str(settings.BASE_DIR / "manage.py")
@@ -280,8 +252,6 @@ class Command(BaseCommand):
         try:
             connections.close_all()  # the children open their own connections
             self.say("Starting web, worker and beat …")
-            probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-            self.start_sms_sandbox(f"http://{f'[{probe}]' if ':' in probe else probe}:{port}/")
             for name, command in self.commands(host, port).items():
                 self.start(name, command)
             probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
@@ -303,7 +273,7 @@ class Command(BaseCommand):
             self.stop_children()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        self.say("Stopped the sandboxes, web, worker and beat.")
+        self.say("Stopped the provider sandbox, web, worker and beat.")
 
     def on_signal(self, signum, frame) -> None:
         self.stopping = True
@@ -359,16 +329,10 @@ class Command(BaseCommand):
         self.say(self.style.SUCCESS(f"The back-office demo is running at {base}"))
         self.say(f"  Django admin: {base}admin/")
         self.print_logins()
-        self.print_customer_link()
+        self.print_customer_link(base)
         self.say(
             f"E-mails (acknowledgements, SLA alerts) are written as files to {settings.EMAIL_FILE_PATH}/"
         )
-        if "sms" in self.children:
-            self.say(
-                "SMS go to the sandbox gateway (files in "
-                f"{settings.SMS_GATEWAY_URL.removeprefix('file://')}/), which reports delivery "
-                "back (1 in 10 undelivered: the e-mail fallback)"
-            )
         pids = ", ".join(f"{name} pid {p.pid}" for name, p in self.children.items())
         self.say(f"Processes: {pids}; logs in {log_dir}/ (web.log, worker.log, beat.log)")
         self.say("Ctrl-C stops everything.")
