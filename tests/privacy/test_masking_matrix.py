@@ -166,3 +166,15 @@ def test_the_table_covers_every_role_and_the_surfaces_of_the_brief():
         "admin: customers",
     }
     assert all(len(row) == len(ROLES) for *_, row in TABLE)
+
+
+def test_admin_notification_page_masks_the_recipient_and_the_text(admin_client):
+    case = world()
+    notification = case.notifications.order_by("pk").first()
+    assert notification is not None
+    body = admin_client.get(
+        f"/admin/notifications/notification/{notification.pk}/change/",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert all(FULL[field] not in body for field in FIELDS)
+    assert MASKED["phone"] in body or MASKED["email"] in body
