@@ -6,7 +6,7 @@ from backoffice.admin_counts import LargeTableMixin
 from backoffice.admin_search import CaseReferenceSearchMixin
 from notifications.customer import CustomerContext
 from notifications.models import CannedSummary, Notification, NotificationTemplate
-from privacy.masking import mask_value
+from privacy.masking import FIELDS, mask_value
 
 
 @admin.register(NotificationTemplate)
@@ -64,8 +64,23 @@ class NotificationAdmin(LargeTableMixin, CaseReferenceSearchMixin, admin.ModelAd
     def get_fields(self, request, obj=None):
         # The recipient masked, like the list (PIPL): a customer's address is revealed only
         # through the reveal action, which records who looked and why.
-        shown = [f.name for f in Notification._meta.fields if f.name != "recipient"]
+        shown = [
+            "body_shown" if f.name == "body" else f.name
+            for f in Notification._meta.fields
+            if f.name != "recipient"
+        ]
         return ["recipient_shown", *shown]
+
+    @admin.display(description=_("text"))
+    def body_shown(self, obj) -> str:
+        """The text sent, with the customer's name, phone and e-mail in it masked."""
+        text = obj.body
+        customer = obj.case.customer if obj.case_id else None
+        for field in FIELDS if customer is not None else ():
+            value = getattr(customer, field)
+            if value:
+                text = text.replace(value, mask_value(field, value))
+        return text
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

@@ -23,6 +23,7 @@ from cases.models import Case, Customer
 from privacy.models import PersonalField, Purpose
 from privacy.services import reveal
 
+MAX_EXTERNAL_ID = Customer._meta.get_field("external_id").max_length
 REVEALERS = {Role.AGENT, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER}  # superusers pass too
 
 
@@ -69,7 +70,11 @@ class CustomerRevealView(APIView):
         data.is_valid(raise_exception=True)
         valid = data.validated_data
         case = _visible_case(request.user, valid["case"])
-        customer = Customer.objects.filter(external_id=external_id).first()
+        customer = (
+            Customer.objects.filter(external_id=external_id).first()
+            if len(external_id) <= MAX_EXTERNAL_ID and external_id.isprintable()
+            else None  # no such id can exist (and a NUL never reaches the database)
+        )
         if customer is None:
             raise NotFound(_("No such customer."))
         revealed = reveal(

@@ -102,10 +102,6 @@ def revealable_fields_with_a_case(user) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def may_reveal_at_all(user) -> bool:
-    return bool(_rules(user))
-
-
 def may_export_full(user) -> bool:
     """Export personal fields in full (when asked, `full=1`): managers and superusers."""
     return has_role(user, *EXPORT_FULL_ROLES)

@@ -26,6 +26,7 @@ from cases.models import Case, Customer, Message, RechargeOrder
 from cases.triage import CHECKLISTS, evidence_text
 from casework.selectors import case_timeline
 from notifications.models import DeliveryStatus, OutboxStatus, Purpose
+from privacy.masking import mask_value
 from risk.texts import detail_text
 from sla.choices import Metric, Threshold
 
@@ -91,6 +92,14 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+def _contact(field: str, value) -> str:
+    """A contact value of a change as the timeline shows it: masked (the payload holds the phone
+    masked already; the name and the e-mail are masked here, privacy.masking)."""
+    if field in ("name", "email") and value:
+        return mask_value(field, str(value))
+    return "" if value is None else str(value)
 
 
 def _field_label(model, name: str) -> str:
@@ -226,7 +235,8 @@ def _simple(event_type: str, p: dict) -> list[str]:
         return [f"{p.get('name', '')} · {filesizeformat(p['size'])}"]
     if isinstance(p.get("changes"), dict):  # contact changes: {field: {from, to}}
         return [
-            f"{_field_label(Customer, name)}: {c.get('from')} → {c.get('to')}"
+            f"{_field_label(Customer, name)}: {_contact(name, c.get('from'))} → "
+            f"{_contact(name, c.get('to'))}"
             for name, c in p["changes"].items()
         ]
     if event_type == EventType.ORDER_AMOUNT_CHANGED:

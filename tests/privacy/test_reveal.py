@@ -137,10 +137,11 @@ def test_refused_reveals_write_nothing(role, body, status, named):
     nothing_written()
 
 
-def test_unknown_customer_is_404():
+@pytest.mark.parametrize("external_id", ["U404", "U1001%00", "U" * 65])
+def test_unknown_customer_is_404(external_id):
     customer_case()
     response = post_reveal(
-        make_user("manager"), {"field": "phone", "purpose": "contact_customer"}, "U404"
+        make_user("manager"), {"field": "phone", "purpose": "contact_customer"}, external_id
     )
     assert response.status_code == 404
     nothing_written()
