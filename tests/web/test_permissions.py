@@ -114,14 +114,15 @@ def test_navigation_follows_the_role(login, people):
                 "approvals": 'href="/approvals/"',
                 "incidents": 'href="/incidents/"',
                 "finance": 'href="/finance/"',
+                "csat": 'href="/csat/follow-ups/"',
             }.items()
             if url in html
         }
 
     assert nav("agent") == {"mine", "approvals"}
-    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance"}
+    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance", "csat"}
     assert nav("finance") == {"all", "approvals", "finance"}
-    assert nav("manager") == {"all", "incidents", "finance"}
+    assert nav("manager") == {"all", "incidents", "finance", "csat"}
 
 
 def test_full_phone_numbers_only_on_the_detail_for_case_workers(login, people, case):
