@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("casework.api.urls")),
     path("", include("refunds.api.urls")),
     path("reports/", include("reports.api_urls")),
+    path("", include("portal.api.csat_urls")),
 ]
