@@ -79,3 +79,25 @@ def test_a_supervisor_closes_over_the_api(people):
     )
     again = api_for(people["sup"]).post(url, {"note": "再次"}, format="json")
     assert again.status_code == 409
+
+
+def test_the_list_query_count_does_not_grow_with_rows(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    answered(people, [1, 2])
+    client = api_for(people["manager"])
+    client.get(URL)  # the first request reads what the process caches (the user's roles)
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(URL).json()["results"]) == 2
+    more_people = {**people}
+    for i, score in enumerate([1, 2, 1]):
+        case = open_case(customer_id=f"B{i}", order=order_data(order_id=f"B-R{i}"))
+        case_claim(actor=more_people["agent"], case=case)
+        case_transition(
+            actor=more_people["agent"], case=case, to=Status.RESOLVED, root_cause="user_error"
+        )
+        surveys.record_answer(Satisfaction.objects.get(case=case), score, "")
+    with CaptureQueriesContext(connection) as more:
+        assert len(client.get(URL).json()["results"]) == 5
+    assert len(more) == len(few)
