@@ -66,6 +66,7 @@ class FollowUpPagination(TotalOrderCursorPagination):
     ),
 )
 class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"[0-9]{1,18}"  # a bigint: a longer or other id is no route (404)
     permission_classes = [RolePermission]
     roles_by_action = {"list": {Role.SUPERVISOR, Role.MANAGER}, "close": {Role.SUPERVISOR}}
     serializer_class = FollowUpOutput

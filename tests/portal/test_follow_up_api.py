@@ -101,3 +101,9 @@ def test_the_list_query_count_does_not_grow_with_rows(people):
     with CaptureQueriesContext(connection) as more:
         assert len(client.get(URL).json()["results"]) == 5
     assert len(more) == len(few)
+
+
+@pytest.mark.parametrize("pk", ["0", "999999999999999999", "99999999999999999999999", "abc"])
+def test_an_unknown_or_impossible_id_is_a_404(people, pk):
+    response = api_for(people["sup"]).post(f"{URL}{pk}/close/", {"note": "x"}, format="json")
+    assert response.status_code == 404
