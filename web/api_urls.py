@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("inbound.api_urls")),
     path("reports/", include("reports.api_urls")),
     path("", include("privacy.api_urls")),
+    path("", include("portal.api.csat_urls")),
 ]

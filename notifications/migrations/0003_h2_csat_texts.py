@@ -42,13 +42,13 @@ NEW = {
     "case_reopened": {
         "zh-hans": (
             "投诉{{ reference }}已重新处理",
-            "【客服中心】您好{{ customer_name }}，投诉{{ reference }}已根据您的反馈重新处理，"
+            "【客服中心】您好{{ customer_name }}，投诉{{ reference }}已重新进入处理，"
             "我们将在{{ resolution_due }}前给您答复。",
         ),
         "en": (
             "Complaint {{ reference }} reopened",
-            "Hello {{ customer_name }}, complaint {{ reference }} has been reopened after your "
-            "message. We will answer by {{ resolution_due }}.",
+            "Hello {{ customer_name }}, complaint {{ reference }} has been reopened and is being "
+            "handled again. We will answer by {{ resolution_due }}.",
         ),
     },
     "follow_up_opened": {

@@ -72,7 +72,8 @@ def _back(request, survey) -> str:
 
 class FollowUpCloseView(StaffRequiredMixin, View):
     def post(self, request, pk):
-        survey = Satisfaction.objects.select_related("case").filter(pk=pk).first()
+        found = Satisfaction.objects.select_related("case").filter(pk=pk) if pk < 2**63 else None
+        survey = found.first() if found is not None else None
         if survey is None or not permissions.can_view_case(request.user, survey.case):
             raise Http404(_("No such survey."))
         if not policy.may_close_follow_up(request.user, survey):
@@ -95,7 +96,9 @@ def satisfaction_panel(request, case, forms) -> dict | None:
     """The case's survey answers and follow-ups, and its linked cases (前序投诉 / 后续投诉)."""
     answered = [s for s in selectors.surveys_of_case(case) if s.answered_at is not None]
     follows = case.follows if case.follows_id else None
-    followers = list(Case.objects.filter(follows=case).order_by("pk").only("pk", "reference"))
+    followers = list(
+        Case.objects.filter(follows=case).order_by("pk").only("pk", "reference", "queue_id")
+    )
     user = request.user
     if follows is not None and not permissions.can_view_case(user, follows):
         follows = None

@@ -228,7 +228,8 @@ TABLE = [
     *[
         ("GET", f"/reports/{page}", None, (LOGIN, 403, 403, 403, 403, 403, 200, 403, 200))
         for page in (
-            "", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/", "regulatory/"
+            "", "breaches/", "ageing/", "root-causes/", "refunds/", "deadlines/", "regulatory/",
+            "csat/",
         )
     ],
     # Held inbound mail: agents, supervisors and managers; the world holds none (`{pk}`: 404).
@@ -242,6 +243,11 @@ TABLE = [
         (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
     ("POST", "/inbound/held/{pk}/discard/", {"reason": "spam"},
         (LOGIN, 404, 404, 404, 404, 403, 404, 403, 404)),
+    # Satisfaction follow-ups (满意度回访): supervisors (their queues) and managers list them; the
+    # `{pk}` is no survey (tests/portal/test_follow_up_screens.py closes real ones, by role).
+    ("GET", "/csat/follow-ups/", None, (LOGIN, 403, 403, 200, 200, 403, 200, 403, 200)),
+    ("POST", "/csat/follow-ups/{pk}/close/", {"note": "已回访"},
+        (LOGIN, 404, 404, 404, 404, 404, 404, 403, 404)),
 ]
 # fmt: on
 
@@ -308,9 +314,11 @@ class World:
             INCIDENT: self.incident.code,
         }
         key = values.get(target, target)
-        pk = {"/desk/inbox/": self.note.pk, "/desk/views/": self.view.pk}.get(
-            route[: len("/desk/inbox/")], self.refund.pk
-        )
+        pk = {
+            "/desk/inbox/": self.note.pk,
+            "/desk/views/": self.view.pk,
+            "/csat/follow": 2**31 - 1,  # no survey
+        }.get(route[: len("/desk/inbox/")], self.refund.pk)
         if "/files/" in route:
             pk = self.attachment.pk
         if "/customer-links/" in route:  # the acknowledgement's link

@@ -168,6 +168,13 @@ TABLE = [
         (401, 403, 403, 403, 403, 403, 200, 403, 200)),
     ("GET", "/api/v1/reports/regulatory/", None,
         (401, 403, 403, 403, 403, 403, 200, 403, 200)),
+    ("GET", "/api/v1/reports/csat/", None,
+        (401, 403, 403, 403, 403, 403, 200, 403, 200)),
+    # The satisfaction follow-ups; `{pk}` is no survey (none is offered: the case is not resolved).
+    ("GET", "/api/v1/csat/follow-ups/", None,
+        (401, 403, 403, 200, 200, 403, 200, 403, 200)),
+    ("POST", f"/api/v1/csat/follow-ups/{REFUND}/close/", {"note": "已回访"},
+        (401, 403, 403, 404, 404, 403, 403, 403, 404)),
 ]
 # fmt: on
 

@@ -81,9 +81,7 @@ def test_a_reopen_tells_the_customer_once_with_the_new_deadline(agent, freezer):
     notice = reopened.get()
     case.refresh_from_db()
     assert (case.cycle, notice.subject_key) == (2, f"case:{case.pk}:cycle:2")
-    assert notice.body.startswith(
-        f"【客服中心】您好李四，投诉{case.reference}已根据您的反馈重新处理"
-    )
+    assert notice.body.startswith(f"【客服中心】您好李四，投诉{case.reference}已重新进入处理")
     assert "前给您答复" in notice.body and "{{" not in notice.body
     assert notice.not_before == sh(2026, 10, 2, 10, 0)
 
@@ -107,7 +105,7 @@ def test_a_reopen_is_told_in_english_by_email(agent, freezer):
     notice = Notification.objects.get(case=case, purpose="case_reopened")
     assert (notice.channel, notice.language) == ("email", "en")
     assert notice.subject == f"Complaint {case.reference} reopened"
-    assert "has been reopened after your message" in notice.body
+    assert "has been reopened and is being handled again" in notice.body
 
 
 def test_a_follow_up_case_is_acknowledged_naming_both_cases(agent, freezer):
@@ -137,3 +135,18 @@ def test_a_follow_up_case_is_acknowledged_in_english(agent, freezer):
     notice = Notification.objects.get(case=new)
     assert (notice.purpose, notice.language) == ("follow_up_opened", "en")
     assert f"your new message about complaint {case.reference}" in notice.body
+
+
+def test_each_reopened_cycle_is_told_once_whoever_reopens_it(agent, freezer):
+    freezer.move_to(sh(2026, 9, 30, 10, 0))
+    case = _open()
+    _resolve(agent, case)
+    case_transition(actor=agent, case=case, to=Status.IN_PROGRESS)  # the agent reopens: cycle 2
+    _resolve(agent, case)
+    customer_writes(actor=channel_actor("sms"), case=case, body="还是不对", channel="sms")  # 3
+    keys = list(
+        Notification.objects.filter(case=case, purpose="case_reopened")
+        .order_by("pk")
+        .values_list("subject_key", flat=True)
+    )
+    assert keys == [f"case:{case.pk}:cycle:2", f"case:{case.pk}:cycle:3"]

@@ -143,7 +143,7 @@ def test_others_cannot_close_a_follow_up(client, people, who, status):
     assert AuditEntry.objects.count() == audits
 
 
-@pytest.mark.parametrize("pk", ["999999", "0"])
+@pytest.mark.parametrize("pk", ["999999", "0", "9223372036854775807", "99999999999999999999999"])
 def test_an_unknown_survey_is_a_404(client, people, pk):
     assert login(client, people["sup"]).post(f"{URL}{pk}/close/", {"note": "x"}).status_code == 404
 

@@ -171,7 +171,7 @@ def test_the_csat_page_shows_the_table_in_chinese(client, surveys):
     )
     assert page.status_code == 200
     text = page.content.decode()
-    assert "满意度（CSAT）" in text and "回复率 %" in text
+    assert "客户满意度" in text and "回复率 %" in text and "各组满意率 %" in text
     assert "80.0" in text and "50.0" in text
 
 

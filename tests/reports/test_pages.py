@@ -21,6 +21,7 @@ PAGES = [
     "/reports/root-causes/",
     "/reports/refunds/",
     "/reports/deadlines/",
+    "/reports/csat/",
 ]
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 

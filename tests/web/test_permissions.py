@@ -115,14 +115,15 @@ def test_navigation_follows_the_role(login, people):
                 "incidents": 'href="/incidents/"',
                 "finance": 'href="/finance/"',
                 "held": 'href="/inbound/held/"',
+                "csat": 'href="/csat/follow-ups/"',
             }.items()
             if url in html
         }
 
     assert nav("agent") == {"mine", "approvals", "held"}
-    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance", "held"}
+    assert nav("supervisor") == {"mine", "all", "approvals", "incidents", "finance", "held", "csat"}
     assert nav("finance") == {"all", "approvals", "finance"}
-    assert nav("manager") == {"all", "incidents", "finance", "held"}
+    assert nav("manager") == {"all", "incidents", "finance", "held", "csat"}
 
 
 def test_phone_numbers_masked_on_the_detail_and_the_lists(login, people, case):
