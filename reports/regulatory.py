@@ -124,7 +124,7 @@ class Row:
 
 # The cases the report counts, each found through an index: received in the period
 # (`case_received`); received before it and resolved since its start (`case_resolved_root_cause`:
-# a resolved case has a root cause); received before it and open now (no resolution). A case is
+# a resolved case has a root cause); received before it and open now (`case_open_received`). A case is
 # closed only once resolved (it keeps `resolved_at`), so `resolved_at` is when it was handled.
 _SQL_TEMPLATE = """
 WITH picked AS (
