@@ -28,8 +28,8 @@ class CodingOutput(serializers.Serializer):
     b = CodeOutput(allow_null=True, help_text="B: the business type")
     c = CodeOutput(allow_null=True, help_text="C: the cause")
     source = serializers.CharField(help_text="default (from the mapping) or corrected")
-    corrected_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
+    corrected_by = serializers.CharField(
+        source="corrected_by.username", allow_null=True, help_text="Who corrected the codes"
     )
     corrected_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()

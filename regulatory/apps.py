@@ -8,3 +8,9 @@ class RegulatoryConfig(AppConfig):
     name = "regulatory"
     verbose_name = _("Regulatory classification")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backoffice.cache import clear_on_edits
+        from regulatory.models import Code, CodeMapping, CodeSet
+
+        clear_on_edits(CodeSet, Code, CodeMapping)

@@ -2,11 +2,14 @@
 when its root cause is set, until a supervisor corrects them), a supervisor's correction, and
 the code tables' versions (a new version copies a set; activating one makes it the only active)."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
+from backoffice.cache import cached
 from backoffice.errors import Conflict, Invalid
 from cases import permissions
 from cases.choices import EventType
@@ -21,40 +24,70 @@ def active_code_set() -> CodeSet | None:
     return CodeSet.objects.filter(active=True).first()
 
 
-def default_codes(case: Case, code_set: CodeSet) -> dict[str, Code | None]:
-    """The mapped code on each axis: the root cause's, else the category's, else the channel's."""
+@dataclass(frozen=True)
+class _Defaults:
+    """The mapping resolved in one code set: (source, value, axis) → code id."""
+
+    code_set_id: int
+    code_ids: dict[tuple[str, str, str], int]
+
+
+def _defaults_of(code_set_id: int) -> _Defaults:
+    ids = dict(Code.objects.filter(code_set_id=code_set_id).values_list("code", "pk"))
+    return _Defaults(
+        code_set_id,
+        {
+            (m.source, m.value, m.axis): ids[m.code]
+            for m in CodeMapping.objects.all()
+            if m.code in ids
+        },
+    )
+
+
+def _active_defaults() -> _Defaults | None:
+    """The active set's mapping, kept for `CONFIG_CACHE_SECONDS` (read on every intake; edits in
+    the admin clear it: `RegulatoryConfig.ready`)."""
+
+    def load():
+        code_set = active_code_set()
+        return None if code_set is None else _defaults_of(code_set.pk)
+
+    return cached("regulatory.defaults", load)
+
+
+def default_codes(case: Case, defaults: _Defaults) -> dict[str, int | None]:
+    """The mapped code id on each axis: the root cause's, else the category's, else the
+    channel's (`a_id`, `b_id`, `c_id`)."""
     asked = [
         ("root_cause", case.root_cause),
         ("category", case.category),
         ("channel", case.channel),
     ]
-    mappings = CodeMapping.objects.filter(
-        source__in=[s for s, _v in asked], value__in=[v for _s, v in asked if v]
-    )
-    by_key = {(m.source, m.value, m.axis): m.code for m in mappings}
-    wanted = {}
+    found = {}
     for axis in Axis.values:
-        for source, value in asked:
-            code = by_key.get((source, value, axis))
-            if value and code:
-                wanted[axis] = code
-                break
-    codes = {c.code: c for c in Code.objects.filter(code_set=code_set, code__in=wanted.values())}
-    return {axis.lower(): codes.get(wanted.get(axis, "")) for axis in Axis.values}
+        found[f"{axis.lower()}_id"] = next(
+            (
+                defaults.code_ids[(source, value, axis)]
+                for source, value in asked
+                if value and (source, value, axis) in defaults.code_ids
+            ),
+            None,
+        )
+    return found
 
 
 def coding_open(*, case: Case) -> CaseCoding | None:
     """The default codes of a case just opened, and where its customer's phone is registered."""
-    code_set = active_code_set()
-    if code_set is None:
+    defaults = _active_defaults()
+    if defaults is None:
         return None
     province, city = region_of(case.customer.phone)
     return CaseCoding.objects.create(
         case=case,
-        code_set=code_set,
+        code_set_id=defaults.code_set_id,
         province=province,
         city=city,
-        **default_codes(case, code_set),
+        **default_codes(case, defaults),
     )
 
 
@@ -65,11 +98,14 @@ def coding_refresh(*, case: Case) -> CaseCoding | None:
         return coding_open(case=case)
     if coding.source == CodingSource.CORRECTED:
         return coding
-    codes = default_codes(case, coding.code_set)
-    changed = [axis for axis, code in codes.items() if getattr(coding, axis) != code]
+    defaults = _active_defaults()
+    if defaults is None or defaults.code_set_id != coding.code_set_id:
+        defaults = _defaults_of(coding.code_set_id)  # coded from an older version: keep to it
+    codes = default_codes(case, defaults)
+    changed = [field for field, pk in codes.items() if getattr(coding, field) != pk]
     if changed:
-        for axis in changed:
-            setattr(coding, axis, codes[axis])
+        for field in changed:
+            setattr(coding, field, codes[field])
         coding.save(update_fields=changed)
     return coding
 

@@ -254,6 +254,19 @@ class RegulatoryReportOutput(serializers.Serializer):
     rows = RegulatoryRowOutput(many=True)
 
 
+XLSX_BODY = OpenApiResponse(OpenApiTypes.BINARY, description="The same rows as an XLSX sheet")
+REGULATORY_BAD_PARAMETERS = OpenApiResponse(
+    inline_serializer(
+        name="RegulatoryReportParameterErrors",
+        fields={
+            "period": _messages("Not a month (2026-10) or a quarter (2026-Q4) of 2000–2099"),
+            "format": _messages("Not `json`, `csv` or `xlsx`"),
+        },
+    ),
+    description="Bad parameters, each named with its messages.",
+)
+
+
 class RegulatoryReportView(ReportView):
     """The regulator's statistics (docs/regulatory-report.md): JSON, or the fixed column layout
     as CSV or XLSX."""
@@ -271,7 +284,8 @@ class RegulatoryReportView(ReportView):
         responses={
             (200, "application/json"): RegulatoryReportOutput,
             (200, "text/csv"): CSV_BODY,
-            400: BAD_PARAMETERS,
+            (200, export.XLSX_TYPE): XLSX_BODY,
+            400: REGULATORY_BAD_PARAMETERS,
             **errors(401, 403),
         },
     )

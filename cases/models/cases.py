@@ -183,6 +183,12 @@ class Case(models.Model):
             ),
             # the reports: cases received, root causes (docs/benchmarks.md, "Reports")
             models.Index(fields=["received_at"], name="case_received"),
+            # the regulator's statistics: the open cases received before a period
+            models.Index(
+                fields=["received_at"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_received",
+            ),
             models.Index(
                 fields=["resolved_at"],
                 include=["category", "root_cause"],
