@@ -30,6 +30,7 @@ from casework.services.attachments import check_files
 from inbound import policy
 from inbound.models import InboundMessage, InboundStatus
 from inbound.parsing import ParsedMail, parse
+from privacy.hashing import personal_ref
 
 logger = logging.getLogger(__name__)
 
@@ -255,16 +256,22 @@ def held_attach(*, actor, inbound_id: int, case: Case) -> InboundMessage:
         permissions.can_work_case(actor, case),
         _("You may only attach a message to a case you work."),
     )
-    parsed = parse(bytes(row.raw))
-    files, refused = _files(parsed)
-    written = customer_writes(
-        actor=channel_actor("email"),
-        case=case,
-        body=_body(parsed),
-        files=files,
-        source=AttachmentSource.EMAIL,
-        channel=Channel.EMAIL,
-    )
+    if row.channel == Channel.SMS:  # a reply by SMS: its text, no files
+        written = customer_writes(
+            actor=channel_actor("sms"), case=case, body=row.body, channel=Channel.SMS
+        )
+        refused = ""
+    else:
+        parsed = parse(bytes(row.raw))
+        files, refused = _files(parsed)
+        written = customer_writes(
+            actor=channel_actor("email"),
+            case=case,
+            body=_body(parsed),
+            files=files,
+            source=AttachmentSource.EMAIL,
+            channel=Channel.EMAIL,
+        )
     record_event(
         case=written.case,
         type=EventType.INBOUND_HELD,
@@ -275,7 +282,7 @@ def held_attach(*, actor, inbound_id: int, case: Case) -> InboundMessage:
         actor=actor,
         action="inbound.attach",
         case=written.case,
-        payload={"inbound_id": row.pk, "reason": row.reason, "sender": row.sender},
+        payload={"inbound_id": row.pk, "reason": row.reason, "sender": personal_ref(row.sender)},
     )
     return _finish(
         row,
@@ -302,7 +309,11 @@ def held_discard(*, actor, inbound_id: int, reason: str) -> InboundMessage:
         actor=actor,
         action="inbound.discard",
         target=row,
-        payload={"reason": reason, "held_for": row.reason, "sender": row.sender},
+        payload={
+            "reason": personal_ref(reason),
+            "held_for": row.reason,
+            "sender": personal_ref(row.sender),
+        },
     )
     if row.case_id is not None:
         record_event(

@@ -22,6 +22,7 @@ from cases.choices import EventType
 from cases.events import audit_case, record_event
 from cases.models import Case
 from portal.models import CustomerLink, Satisfaction
+from privacy.hashing import personal_ref
 
 TOKEN_BYTES = 16  # 22 characters in URL-safe base64
 MAX_REASON = 500
@@ -104,7 +105,12 @@ def revoke(*, actor, link: CustomerLink, reason: str) -> CustomerLink:
     link.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     payload = {"action": "revoked", "link": link.pk, "reason": reason}
     record_event(case=link.case, type=EventType.STATUS_LINK, actor=actor, payload=payload)
-    audit_case(actor=actor, action="case.status_link_revoked", case=link.case, payload=payload)
+    audit_case(
+        actor=actor,
+        action="case.status_link_revoked",
+        case=link.case,
+        payload={**payload, "reason": personal_ref(reason)},  # free text: its keyed reference
+    )
     return link
 
 

@@ -15,6 +15,7 @@ from cases import permissions
 from cases.choices import EventType
 from cases.events import audit_case, record_event
 from cases.models import Case
+from privacy.hashing import personal_ref
 from regulatory import policy
 from regulatory.models import Axis, CaseCoding, Code, CodeMapping, CodeSet, CodingSource
 from regulatory.regions import region_of
@@ -156,7 +157,12 @@ def coding_correct(*, actor, case: Case, a: str, b: str, c: str, reason: str) ->
     coding.save()
     payload = {"from": before, "to": after, "reason": reason}
     record_event(case=case, type=EventType.REGULATORY_CODES, actor=actor, payload=payload)
-    audit_case(actor=actor, action="case.regulatory_codes", case=case, payload=payload)
+    audit_case(
+        actor=actor,
+        action="case.regulatory_codes",
+        case=case,
+        payload={**payload, "reason": personal_ref(reason)},  # free text: its keyed reference
+    )
     return coding
 
 

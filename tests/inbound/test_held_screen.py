@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backoffice.audit.models import AuditEntry
 from cases.choices import AttachmentSource, EventType, MessageKind
@@ -12,6 +13,7 @@ from cases.models import Attachment, CaseEvent, Message
 from casework.services import CustomerData, case_open
 from inbound.models import InboundMessage, InboundStatus
 from inbound.services import receive_email
+from privacy.hashing import personal_ref
 from tests.inbound.mails import PNG, mail
 from tests.support.factories import open_case
 
@@ -124,6 +126,34 @@ def test_an_agent_attaches_a_held_message_to_the_case(login, people, email_case)
     assert "other@example.com" not in login(people.agent).get(LIST).content.decode()
 
 
+def test_an_agent_attaches_a_held_sms_reply_as_its_text(login, people, email_case):
+    row = InboundMessage.objects.create(
+        channel="sms",
+        external_id="gw-held-1",
+        sender="+8613900000003",
+        body="还是没到账，请尽快处理",
+        received_at=timezone.now(),
+        status=InboundStatus.HELD,
+        reason="several_open_cases",
+    )
+
+    answer = login(people.agent).post(
+        f"/inbound/held/{row.pk}/attach/", {"reference": email_case.reference}
+    )
+
+    assert answer.status_code == 302
+    row.refresh_from_db()
+    message = Message.objects.get(case=email_case, kind=MessageKind.CUSTOMER)
+    assert (row.status, row.message_id, message.body) == (
+        InboundStatus.THREADED,
+        message.pk,
+        "还是没到账，请尽快处理",
+    )
+    assert not Attachment.objects.filter(case=email_case).exists()
+    entry = AuditEntry.objects.get(action="inbound.attach")
+    assert entry.payload["sender"] == personal_ref("+8613900000003")
+
+
 def test_attaching_to_an_unknown_reference_names_the_field(login, people, email_case):
     (row,) = held(email_case)
 
@@ -169,7 +199,8 @@ def test_an_agent_discards_a_held_message_with_a_reason(login, people, email_cas
     row.refresh_from_db()
     assert (row.status, row.handled_by) == (InboundStatus.DISCARDED, people.agent)
     entry = AuditEntry.objects.get(action="inbound.discard")
-    assert entry.payload["reason"] == "垃圾邮件"
+    assert entry.payload["reason"] == personal_ref("垃圾邮件")  # free text: its keyed reference
+    assert entry.payload["sender"] == personal_ref(row.sender) and "@" not in str(entry.payload)
     assert not Message.objects.filter(case=email_case, kind=MessageKind.CUSTOMER).exists()
     again = client.post(f"/inbound/held/{row.pk}/discard/", {"reason": "again"})
     assert again.status_code == 404

@@ -9,6 +9,7 @@ from backoffice.audit.models import AuditEntry
 from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent
 from casework.services import case_transition
+from privacy.hashing import personal_ref
 from regulatory.models import CaseCoding, CodeMapping
 from tests.support.factories import open_case, order_data
 
@@ -46,6 +47,8 @@ def test_a_supervisor_corrects_the_codes_over_the_api_audited(people):
     assert event.payload["to"] == {"a": "A0302", "b": "B0101", "c": "C09"}
     entry = AuditEntry.objects.get(action="case.regulatory_codes")
     assert (entry.object_id, entry.actor_label) == (case.reference, "sup")
+    assert entry.payload["to"] == event.payload["to"]
+    assert entry.payload["reason"] == personal_ref(BODY["reason"])  # free text: its reference
     # a later root cause keeps the correction
     case_transition(actor=people.supervisor, case=case, to=Status.RESOLVED, root_cause="unknown")
     assert _codes(case) == ("A0302", "B0101", "C09")
