@@ -1,8 +1,12 @@
 """The code tables: seeded, mapped onto every case at intake, refreshed with the root cause, and
 versioned (a set that classified a case is not edited in place; a new version is)."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.admin.utils import quote
+from django.db import connection
 from django.urls import reverse
 
 from backoffice.audit.models import AuditEntry
@@ -129,3 +133,22 @@ def test_a_used_code_set_is_read_only_and_a_new_version_copies_it(admin_client, 
     old = CaseCoding.objects.get(case=case)
     assert (old.code_set, old.b) == (v1, code)  # the first case keeps its history
     assert old.source == CodingSource.DEFAULT
+
+
+def test_the_migration_codes_the_cases_opened_before_it(people):
+    """Cases of before the classification (no coding) get the mapped defaults; coded ones keep
+    theirs."""
+    migration = importlib.import_module("regulatory.migrations.0003_h5_backfill_codings")
+    old = open_case()
+    case_transition(actor=people.agent, case=old, to=Status.RESOLVED, root_cause="fraud")
+    CaseCoding.objects.filter(case=old).delete()
+    kept = open_case(customer_id="U5", order=order_data(order_id="R-5"))
+    coding = CaseCoding.objects.get(case=kept)
+    coding.province = "测试"
+    coding.save()
+
+    migration.backfill(None, SimpleNamespace(connection=connection))
+    assert codes(old) == ("A0303", "B0301", "C09")
+    assert CaseCoding.objects.get(case=old).province == ""
+    assert CaseCoding.objects.get(case=kept).province == "测试"
+    assert CaseCoding.objects.count() == 2
