@@ -5,13 +5,22 @@ token or password reaches a log line) to the rest of the personal data — names
 and what the customer wrote — for every record at INFO and above: an intake over the API, a
 customer's message, a staff reply, the customer writing again on their own channel (SMS) after
 the case closed, a contact correction in the admin, the customer's bundle (admin action and
-command), and the retention task anonymising them.
+command), and the retention task anonymising them; and the customer's own channels: the status
+page, an e-mail read from the mailbox, an SMS reply through the gateway's webhook.
 """
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import urlparse
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -20,9 +29,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.choices import Channel
-from cases.models import Case, Customer
-from casework.services import case_transition, customer_writes
+from cases.models import Case, Customer, Message
+from casework.services import CustomerData, case_open, case_transition, customer_writes
 from casework.services.channel_actor import channel_actor
+from inbound.services import receive_email
+from portal.services import issue_link
 from privacy.tasks import retention
 from tests.backoffice.test_log_scrubbing import Capture
 from tests.support.factories import staff
@@ -33,6 +44,16 @@ EMAIL, NEW_EMAIL = "ouyang.nana@example.cn", "feifei.ouyang@example.cn"
 BODY = "我叫欧阳娜娜，身份证110101199003070000，充值没到账"
 REPLY = "欧阳娜娜您好，已经为您核实"
 SMS = "欧阳娜娜又写信：还是没到账"
+PORTAL = "欧阳娜娜在进度页补充：截图见附件"
+MAIL = "欧阳娜娜的邮件：请尽快处理"
+RATING = "欧阳娜娜评价：太慢了"
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def png(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
 
 
 @pytest.fixture
@@ -140,3 +161,74 @@ def test_the_privacy_journeys_log_no_personal_data_at_info(
     ]
     # The capture saw the journey (the retention run logs its count at INFO).
     assert "customers anonymised" in info_log.text
+
+
+@pytest.mark.django_db
+def test_the_customer_channels_log_no_personal_data_at_info(info_log, settings):
+    """The status page (check, writing with a file, the survey), an e-mail in and a reply by SMS:
+    nothing the customer is or wrote reaches a log line at INFO."""
+    settings.SMS_WEBHOOK_SECRET = ["log-secret"]
+    agent = staff("agent", "general", username="agent")
+    case = case_open(
+        actor=None,
+        channel="app",
+        category="other",
+        subject="充值问题",
+        description=BODY,
+        customer=CustomerData(external_id="U-ch", name=NAME, phone=PHONE, email=EMAIL),
+    )
+    phone = Client(REMOTE_ADDR="198.51.100.9")
+    path = urlparse(issue_link(case=case)).path
+    assert phone.post(path, {"last4": PHONE[-4:]}).status_code == 302
+    assert case.reference in phone.get(path).content.decode()
+    wrote = phone.post(path + "write/", {"body": PORTAL, "files": [png("欧阳娜娜的截图.png")]})
+    assert wrote.status_code == 302, wrote.content[:300]
+
+    mail = EmailMessage()
+    mail["From"], mail["To"] = f"{NAME} <{EMAIL}>", f"cs+{case.reference}@service.example.com"
+    mail["Subject"], mail["Message-ID"] = f"[{case.reference}] {NAME}的补充", "<log-1@example.cn>"
+    mail.set_content(MAIL)
+    assert receive_email(mail.as_bytes(), external_id="<log-1@example.cn>").status == "threaded"
+
+    body = json.dumps(
+        {
+            "type": "reply",
+            "id": "log-sms-1",
+            "from": PHONE,
+            "text": SMS,
+            "at": "2026-12-07T10:00:00+08:00",
+        },
+        ensure_ascii=False,
+    ).encode()
+    stamp = str(int(time.time()))
+    signature = hmac.new(b"log-secret", stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    webhook = Client().post(
+        "/api/v1/sms/events/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_SIGNATURE=signature,
+        HTTP_X_TIMESTAMP=stamp,
+    )
+    assert webhook.status_code == 200, webhook.content
+
+    case_transition(actor=agent, case=case, to="resolved", root_cause="system_fault")
+    survey = phone.post(path + "survey/", {"score": "1", "comment": RATING})
+    assert survey.status_code == 302, survey.content[:300]
+    assert Message.objects.filter(case=case, kind="customer").count() == 3
+
+    personal = {
+        "name": NAME,
+        "phone": PHONE,
+        "phone (national)": PHONE[3:],
+        "e-mail": EMAIL,
+        "description": BODY,
+        "status page message": PORTAL,
+        "mail": MAIL,
+        "sms": SMS,
+        "rating comment": RATING,
+        "file name": "欧阳娜娜的截图",
+    }
+    leaked = {k: v for k, v in personal.items() if v in info_log.text}
+    assert leaked == {}, [
+        line for line in info_log.lines if any(v in line for v in leaked.values())
+    ]
