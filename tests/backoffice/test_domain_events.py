@@ -13,6 +13,7 @@ from cases.choices import EventType, Status
 from cases.models import Case, CaseEvent
 from casework.services import case_transition
 from notifications.models import Notification
+from portal import events as portal_events
 from refunds import events as refund_events
 from sla.choices import ClockState
 from sla.models import SlaClock
@@ -149,7 +150,9 @@ def _event_names() -> set[str]:
 
 
 def test_the_settings_map_lists_only_importable_callables_for_known_events():
-    assert case_events.CaseOpened.name and refund_events.Paid.name  # the events are imported
+    # the events are imported
+    assert case_events.CaseOpened.name and refund_events.Paid.name
+    assert portal_events.SatisfactionAnswered.name
     names = _event_names()
     for name, paths in settings.DOMAIN_EVENT_SUBSCRIBERS.items():
         assert name in names, f"no event is called {name!r}"
@@ -172,8 +175,9 @@ def test_resolving_stops_the_clocks_then_tells_the_customer():
         .values_list("type", flat=True)
     )
     assert types[0] == EventType.STATUS_CHANGED
-    assert types[-1] == EventType.NOTIFICATION
-    assert set(types[1:-1]) == {EventType.SLA}
+    # the message carries a new status link (issue 25), issued just before it is queued
+    assert types[-2:] == [EventType.STATUS_LINK, EventType.NOTIFICATION]
+    assert set(types[1:-2]) == {EventType.SLA}
     assert Notification.objects.filter(case=case, purpose="case_resolved").count() == 1
 
 

@@ -13,6 +13,8 @@ from tests.support.customer_text import without_status_link
 from tests.support.factories import open_case, staff
 from tests.support.workers import wait_for
 
+INVITE = "欢迎通过投诉进度页面为本次处理打分（1–5分）。"  # the rating invitation (issue 25)
+
 FRAUD_NOTE = "经核实为欺诈交易"
 
 
@@ -56,7 +58,7 @@ def test_a_fraud_case_resolved_through_the_api_texts_only_the_customer_summary(
     text = sms_gateway.messages[1]["text"]
     assert (
         without_status_link(text)
-        == f"【客服中心】投诉{case.reference}已处理完毕：{told}如有疑问请回复。"
+        == f"【客服中心】投诉{case.reference}已处理完毕：{told}如有疑问请回复。" + INVITE
     )
     assert "欺诈" not in text and FRAUD_NOTE not in text
 
@@ -113,7 +115,7 @@ def test_the_status_form_needs_a_summary_for_the_customer_to_resolve(client, sms
     [n] = Notification.objects.filter(purpose="case_resolved")
     assert delivery.deliver(n.pk) == "sent"
     assert without_status_link(sms_gateway.messages[-1]["text"]) == (
-        f"【客服中心】投诉{case.reference}已处理完毕：{canned.text}如有疑问请回复。"
+        f"【客服中心】投诉{case.reference}已处理完毕：{canned.text}如有疑问请回复。{INVITE}"
     )
 
 
@@ -137,4 +139,5 @@ def test_cases_resolved_with_an_incident_tell_customers_the_neutral_text(client,
     assert delivery.deliver(n.pk) == "sent"
     assert without_status_link(sms_gateway.messages[-1]["text"]) == (
         f"【客服中心】投诉{case.reference}已处理完毕：我们已核查您的投诉并处理完毕。如有疑问请回复。"
+        + INVITE
     )
