@@ -24,6 +24,14 @@ BEFORE = [
     ("risk", None),
     ("notifications", None),
 ]
+# Just after the move: the later migrations of these apps (new columns, new and reworded templates)
+# are undone first, so that the round trip compares the move alone.
+MOVED = [
+    ("cases", "0020_models_leave_for_sla_risk_notifications"),
+    ("sla", "0002_field_labels"),
+    ("risk", "0002_field_labels"),
+    ("notifications", "0001_initial"),
+]
 TABLES = [
     "cases_slapolicy",
     "cases_slatarget",
@@ -73,6 +81,8 @@ def test_the_move_loses_nothing_back_and_forth():
     group = Group.objects.create(name="sla editors")
     group.permissions.add(permission)
     rules = RiskRule.objects.count()
+    clocks = snapshot()["cases_slaclock"]
+    migrate(MOVED)
     rows = snapshot()
 
     executor = migrate(BEFORE)
@@ -89,8 +99,10 @@ def test_the_move_loses_nothing_back_and_forth():
     finally:
         migrate(latest())
 
-    assert snapshot()["cases_slaclock"] == rows["cases_slaclock"]
-    assert NotificationTemplate.objects.get(pk=template.pk).body == "written before"
+    assert snapshot()["cases_slaclock"] == rows["cases_slaclock"] == clocks
+    # read under the new state, with the status link line a later migration appends (issue 25)
+    body = NotificationTemplate.objects.get(pk=template.pk).body
+    assert body.split("{% if status_url %}")[0] == "written before"
     assert RiskRule.objects.count() == rules
     back = ContentType.objects.get(pk=policy_type.pk)
     assert (back.app_label, back.model) == ("sla", "slapolicy")
