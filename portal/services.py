@@ -121,13 +121,12 @@ def _usable(link: CustomerLink, now) -> None:
         raise LinkGone(_("This link is no longer valid."), code="gone")
 
 
-def find(token: str) -> CustomerLink:
-    """The usable link of `token` (no second factor checked here)."""
-    link = (
-        CustomerLink.objects.select_related("case", "customer")
-        .filter(token_hash=token_hash(token or ""))
-        .first()
-    )
+def find(token: str, *, for_update: bool = False) -> CustomerLink:
+    """The usable link of `token` (no second factor checked here), its row locked if asked."""
+    links = CustomerLink.objects.select_related("case", "customer")
+    if for_update:
+        links = links.select_for_update(of=("self",))  # the link only, not its case
+    link = links.filter(token_hash=token_hash(token or "")).first()
     if link is None:
         raise NotFound(_("This link does not exist."))
     _usable(link, timezone.now())
@@ -146,13 +145,7 @@ def verify(*, token: str, last4: str) -> CustomerLink:
     locks the link for `PORTAL_LOCK_MINUTES`. A locked, expired or revoked link checks nothing."""
     now = timezone.now()
     with transaction.atomic():
-        link = find(token)
-        link = (
-            CustomerLink.objects.select_for_update()
-            .select_related("case", "customer")
-            .get(pk=link.pk)
-        )
-        _usable(link, now)
+        link = find(token, for_update=True)
         if link.locked_until is not None and link.locked_until > now:
             raise LinkLocked(link.locked_until)
         answer = (last4 or "").strip()
