@@ -296,7 +296,14 @@ class RegulatoryReportView(ReportView):
         period = regulatory.parse_period(request.query_params.get("period"), today=local_today())
         rows = regulatory.regulatory_report(period)
         if fmt != "json":
-            return regulatory.download(period, rows, fmt)
+            return regulatory.download(
+                period,
+                rows,
+                fmt,
+                actor=request.user,
+                what="reports.api.regulatory",
+                query=request.query_params,
+            )
         return Response(
             {
                 "period": period.label,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.errors import Invalid
 from cases.choices import OPEN_STATUSES, RootCause
+from privacy.services import export_log, logged_params
 from regulatory.models import Code
 from reports import export
 from sla.choices import Metric
@@ -257,10 +258,19 @@ def regulatory_report(period: RegulatoryPeriod) -> list[Row]:
     return rows
 
 
-def download(period: RegulatoryPeriod, rows: list[Row], fmt: str):
-    """The fixed layout as a file: `COLUMNS` as the header row, whatever the reader's language."""
+def download(period: RegulatoryPeriod, rows: list[Row], fmt: str, *, actor, what: str, query):
+    """The fixed layout as a file: `COLUMNS` as the header row, whatever the reader's language.
+    Logged as every export is (privacy); the report holds counts only."""
     name = f"regulatory-{period.label}"
     values = [row.values() for row in rows]
+    export_log(
+        actor=actor,
+        what=what,
+        params=logged_params(query),
+        row_count=len(values),
+        full=False,
+        format=fmt,
+    )
     if fmt == "xlsx":
         return export.xlsx_response(name, name, COLUMNS, values)
     return export.csv_response(name, COLUMNS, values)

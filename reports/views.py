@@ -200,7 +200,14 @@ class RegulatoryPage(ManagerRequiredMixin, TemplateView):
             return self.render_to_response(self.context(raw or "", errors), status=400)
         rows = regulatory.regulatory_report(period)
         if fmt:
-            return regulatory.download(period, rows, fmt)
+            return regulatory.download(
+                period,
+                rows,
+                fmt,
+                actor=request.user,
+                what="reports.regulatory",
+                query=request.GET,
+            )
         sections, chart = tables.regulatory(rows)
         return self.render_to_response(
             self.context(period.label, errors, period=period, sections=sections, chart=chart)

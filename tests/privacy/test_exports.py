@@ -147,3 +147,18 @@ def test_report_exports_are_logged(cases):
     ]
     assert records[0].row_count == len(csv_rows(page))
     assert records[1].row_count == len(csv_rows(api))
+
+
+def test_the_regulators_statistics_downloads_are_logged(cases):
+    manager = make_user("manager")
+    page = browser(manager).get("/reports/regulatory/", {"format": "csv", "period": "2026-11"})
+    api = api_client_for(manager).get(
+        "/api/v1/reports/regulatory/", {"format": "xlsx", "period": "2026-Q4"}
+    )
+    assert (page.status_code, api.status_code) == (200, 200)
+    records = list(ExportRecord.objects.order_by("id"))
+    assert [(r.what, r.format, r.full, r.params) for r in records] == [
+        ("reports.regulatory", "csv", False, {"period": "2026-11"}),
+        ("reports.api.regulatory", "xlsx", False, {"period": "2026-Q4"}),
+    ]
+    assert records[0].row_count == len(csv_rows(page)) and records[1].row_count > 0
