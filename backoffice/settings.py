@@ -534,6 +534,7 @@ DOMAIN_EVENT_SUBSCRIBERS = {
     "case.status_changed": [
         "sla.reactions.case_status_changed",
         "notifications.reactions.case_status_changed",
+        "regulatory.reactions.case_status_changed",
     ],
     "case.resolved": [
         "sla.reactions.case_status_changed",

@@ -267,7 +267,8 @@ JOIN seed_prefix p ON p.idx = g.pidx
 
 # One row per case with every random choice made once. Status shares: open = p, split
 # 12/13/6/4 (of 35) over new/in_progress/waiting_customer/waiting_third_party; the rest is
-# resolved (25 of 65) and closed (40 of 65; 15% of those closed without a resolution).
+# resolved (25 of 65) and closed (40 of 65; 15% of those closed without a resolution: merged into
+# the case before them, the only way the product closes a case it has not resolved).
 SQL_SEED_CASE = """
 CREATE TEMP TABLE seed_case ON COMMIT DROP AS
 WITH base AS (
@@ -662,9 +663,11 @@ REGIONS = [
 ]  # fmt: skip
 SQL_CODINGS = """
 INSERT INTO regulatory_casecoding (case_id, code_set_id, a_id, b_id, c_id, source, reason,
-  province, city)
-SELECT c.id, cs.id, ca.id, cb.id, cc.id, 'default', '', r.province, r.city
+  province, city, received_at, handled_at, outcome, referral, counted, late, extended)
+SELECT c.id, cs.id, ca.id, cb.id, cc.id, 'default', '', r.province, r.city, f.received_at,
+  f.handled_at, f.outcome, f.referral, f.counted, f.late, f.extended
 FROM cases_case c
+JOIN ({facts_of}) f ON f.case_id = c.id
 CROSS JOIN (SELECT id FROM regulatory_codeset WHERE active) cs
 LEFT JOIN regulatory_codemapping ma ON ma.source = 'channel' AND ma.value = c.channel
   AND ma.axis = 'A'
@@ -687,7 +690,7 @@ SQL_CASES = """
 INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, category, sub_cause,
   suggested_sub_cause, priority, status, queue_id, assignee_id, subject, description, received_at,
   root_cause, resolution, customer_summary, cycle, created_at, updated_at, first_response_at,
-  resolved_at, closed_at {next_due_col})
+  resolved_at, closed_at, merged_into_id {next_due_col})
 SELECT c.i,
   'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
     lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
@@ -718,7 +721,8 @@ SELECT c.i,
   CASE WHEN c.status IN ('resolved','closed') THEN '您反映的问题已处理完毕。' ELSE '' END,
   1, c.created_at,
   greatest(c.created_at, c.first_response_at, c.pause_at, c.resolved_at, c.closed_at),
-  c.first_response_at, c.resolved_at, c.closed_at
+  c.first_response_at, c.resolved_at, c.closed_at,
+  CASE WHEN c.closed_unresolved AND c.i > 1 THEN c.i - 1 END
   {next_due_val}
 FROM seed_case c
 JOIN cases_queue q ON q.code = c.queue_code
@@ -825,7 +829,8 @@ ORDER BY e.at, r.id
 
 def seed(url: str, args) -> None:
     spec = load_calendar_spec(url)
-    from sla import facts  # after django.setup()
+    from regulatory import facts as regulatory_facts  # after django.setup()
+    from sla import facts
 
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))
@@ -965,22 +970,23 @@ def seed(url: str, args) -> None:
             )
             cur.execute(query, params)
             s.rows = cur.rowcount
-        with Step("regulatory coding") as s:
-            cur.execute(
-                SQL_CODINGS,
-                {
-                    "provinces": [p for p, _c in REGIONS],
-                    "cities": [c for _p, c in REGIONS],
-                    "regions": len(REGIONS),
-                },
-            )
-            s.rows = cur.rowcount
         with Step("SLA clocks") as s:
             cur.execute(SQL_CLOCKS, params)
             s.rows = cur.rowcount
         with Step("refunds, approvals, provider attempts") as s:
             cur.execute(SQL_REFUNDS, params)
             s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
+        with Step("regulatory coding and facts") as s:
+            cur.execute(
+                SQL_CODINGS.replace("{facts_of}", regulatory_facts.facts_of()),
+                {
+                    **regulatory_facts.params(),
+                    "provinces": [p for p, _c in REGIONS],
+                    "cities": [c for _p, c in REGIONS],
+                    "regions": len(REGIONS),
+                },
+            )
+            s.rows = cur.rowcount
         with Step("SLA clock stops (report facts)") as s:
             s.rows = facts.backfill_postgresql(cur, {calendar: spec})
         with Step("timeline events (opened)") as s:

@@ -136,8 +136,14 @@ class CaseCoding(models.Model):
     case = models.OneToOneField(
         "cases.Case", on_delete=models.CASCADE, related_name="coding", verbose_name=_("case")
     )
+    # None while no code set is active: the case still has its facts row (below).
     code_set = models.ForeignKey(
-        CodeSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("code set")
+        CodeSet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("code set"),
     )
     a = models.ForeignKey(
         Code,
@@ -178,10 +184,35 @@ class CaseCoding(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
+    # The regulator's facts of the case (`regulatory.facts`), what the periodic statistics count:
+    # copied from the case at intake and kept when it is resolved, reopened or merged, so that the
+    # report reads this one narrow table and none of cases, clocks or codes row by row.
+    received_at = models.DateTimeField(_("received"))
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    late = models.BooleanField(
+        _("handled late"), default=False, help_text=_("A regulatory deadline of it was breached")
+    )
+    extended = models.BooleanField(_("deadline extended"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    referral = models.BooleanField(_("regulator referral"), default=False)
+    counted = models.BooleanField(
+        _("counted"), default=True, help_text=_("False once merged into another case")
+    )
 
     class Meta:
         verbose_name = _("case regulatory coding")
         verbose_name_plural = _("case regulatory codings")
+        # The report's three picks (reports.regulatory): received in the period, handled since
+        # its start, still open.
+        indexes = [
+            models.Index(fields=["received_at"], condition=Q(counted=True), name="coding_received"),
+            models.Index(fields=["handled_at"], condition=Q(counted=True), name="coding_handled"),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(counted=True, handled_at__isnull=True),
+                name="coding_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.a_id} {self.b_id} {self.c_id}"

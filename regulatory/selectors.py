@@ -7,7 +7,7 @@ from regulatory.models import CaseCoding, Code
 def coding_of(case: Case) -> CaseCoding | None:
     return (
         CaseCoding.objects.select_related("code_set", "a", "b", "c", "corrected_by")
-        .filter(case=case)
+        .filter(case=case, code_set__isnull=False)  # a row without codes yet: none to show
         .first()
     )
 

@@ -12,11 +12,11 @@ from backoffice.audit.services import audit_record
 from backoffice.cache import cached
 from backoffice.errors import Conflict, Invalid
 from cases import permissions
-from cases.choices import EventType
+from cases.choices import Channel, EventType, Status
 from cases.events import audit_case, record_event
 from cases.models import Case
 from privacy.hashing import personal_ref
-from regulatory import policy
+from regulatory import facts, policy
 from regulatory.models import Axis, CaseCoding, Code, CodeMapping, CodeSet, CodingSource
 from regulatory.regions import region_of
 
@@ -77,30 +77,40 @@ def default_codes(case: Case, defaults: _Defaults) -> dict[str, int | None]:
     return found
 
 
-def coding_open(*, case: Case) -> CaseCoding | None:
-    """The default codes of a case just opened, and where its customer's phone is registered."""
+def coding_open(*, case: Case) -> CaseCoding:
+    """The default codes of a case just opened, where its customer's phone is registered, and its
+    regulatory facts (`regulatory.facts`). Without an active code set the row has no codes yet."""
     defaults = _active_defaults()
-    if defaults is None:
-        return None
     province, city = region_of(case.customer.phone)
+    codes = default_codes(case, defaults) if defaults else {}
     return CaseCoding.objects.create(
         case=case,
-        code_set_id=defaults.code_set_id,
+        code_set_id=defaults.code_set_id if defaults else None,
         province=province,
         city=city,
-        **default_codes(case, defaults),
+        received_at=case.received_at,
+        referral=case.channel == Channel.REGULATOR,
+        counted=case.merged_into_id is None,
+        **codes,
     )
 
 
-def coding_refresh(*, case: Case) -> CaseCoding | None:
-    """Re-derive the defaults (the root cause or category changed); a corrected coding stays."""
+def coding_refresh(*, case: Case) -> CaseCoding:
+    """The case was resolved: its regulatory facts, and the defaults re-derived (the root cause
+    may change the cause code); a corrected coding keeps its codes."""
     coding = CaseCoding.objects.select_for_update().filter(case=case).first()
     if coding is None:
-        return coding_open(case=case)
+        coding = coding_open(case=case)
+    facts.refresh(case_id=case.pk)
     if coding.source == CodingSource.CORRECTED:
         return coding
     defaults = _active_defaults()
-    if defaults is None or defaults.code_set_id != coding.code_set_id:
+    if coding.code_set_id is None:
+        if defaults is None:
+            return coding
+        coding.code_set_id = defaults.code_set_id
+        coding.save(update_fields=["code_set"])
+    elif defaults is None or defaults.code_set_id != coding.code_set_id:
         defaults = _defaults_of(coding.code_set_id)  # coded from an older version: keep to it
     codes = default_codes(case, defaults)
     changed = [field for field, pk in codes.items() if getattr(coding, field) != pk]
@@ -109,6 +119,16 @@ def coding_refresh(*, case: Case) -> CaseCoding | None:
             setattr(coding, field, codes[field])
         coding.save(update_fields=changed)
     return coding
+
+
+def coding_status_changed(*, case: Case, previous: str) -> None:
+    """A reopen clears the handled facts; a merge stops counting the duplicate. Other changes of
+    status leave the facts as they are (no statement)."""
+    reopened = previous == Status.RESOLVED and case.resolved_at is None
+    if case.merged_into_id is None and not reopened:
+        return
+    if not facts.refresh(case_id=case.pk):
+        coding_open(case=case)
 
 
 def _code_for(code_set: CodeSet, axis: str, value) -> Code:
@@ -142,7 +162,9 @@ def coding_correct(*, actor, case: Case, a: str, b: str, c: str, reason: str) ->
     coding = CaseCoding.objects.select_for_update().filter(case=case).first()
     if coding is None:
         coding = coding_open(case=case)
-        if coding is None:
+    if coding.code_set_id is None:
+        coding.code_set = active_code_set()
+        if coding.code_set is None:
             raise Conflict(_("No regulatory code set is active."), code="no_code_set")
     new = {
         axis.lower(): _code_for(coding.code_set, axis, value)

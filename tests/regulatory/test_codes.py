@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.admin.utils import quote
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from backoffice.audit.models import AuditEntry
@@ -135,20 +136,54 @@ def test_a_used_code_set_is_read_only_and_a_new_version_copies_it(admin_client, 
     assert old.source == CodingSource.DEFAULT
 
 
-def test_the_migration_codes_the_cases_opened_before_it(people):
-    """Cases of before the classification (no coding) get the mapped defaults; coded ones keep
-    theirs."""
+def _migrate(targets) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_the_migrations_code_and_count_the_cases_opened_before_them(people):
+    """Cases of before the classification (no coding) get the mapped defaults (0003); coded ones
+    keep theirs; then every case gets its regulatory facts (0004), a case with no coding row a row
+    without codes."""
     migration = importlib.import_module("regulatory.migrations.0003_h5_backfill_codings")
     old = open_case()
     case_transition(actor=people.agent, case=old, to=Status.RESOLVED, root_cause="fraud")
-    CaseCoding.objects.filter(case=old).delete()
     kept = open_case(customer_id="U5", order=order_data(order_id="R-5"))
     coding = CaseCoding.objects.get(case=kept)
     coding.province = "测试"
     coding.save()
+    before = [("regulatory", "0003_h5_backfill_codings")]
+    latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    executor = _migrate(before)
+    try:
+        state = executor.loader.project_state(before[0]).apps
+        state.get_model("regulatory", "CaseCoding").objects.filter(case_id=old.pk).delete()
+        migration.backfill(None, SimpleNamespace(connection=connection))  # 0003, as it ran
+        assert state.get_model("regulatory", "CaseCoding").objects.count() == 2
+        with connection.cursor() as cursor:  # a case 0003 could not code: no active set then
+            cursor.execute("DELETE FROM regulatory_casecoding WHERE case_id = %s", [kept.pk])
+    finally:
+        _migrate(latest)
 
-    migration.backfill(None, SimpleNamespace(connection=connection))
     assert codes(old) == ("A0303", "B0301", "C09")
     assert CaseCoding.objects.get(case=old).province == ""
-    assert CaseCoding.objects.get(case=kept).province == "测试"
-    assert CaseCoding.objects.count() == 2
+    old.refresh_from_db()
+    facts = CaseCoding.objects.values(
+        "received_at", "handled_at", "outcome", "late", "extended", "referral", "counted"
+    )
+    assert facts.get(case=old) == {
+        "received_at": old.received_at,
+        "handled_at": old.resolved_at,
+        "outcome": "fraud",
+        "late": False,
+        "extended": False,
+        "referral": False,
+        "counted": True,
+    }
+    uncoded = CaseCoding.objects.get(case=kept)
+    assert (uncoded.code_set_id, uncoded.a_id, uncoded.handled_at) == (None, None, None)
+    assert uncoded.received_at == kept.received_at
