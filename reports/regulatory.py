@@ -20,10 +20,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backoffice.db.replica import read_connection
 from backoffice.errors import Invalid
 from cases.choices import OPEN_STATUSES, RootCause
 from privacy.services import export_log, logged_params
@@ -230,7 +230,7 @@ def _key_and_label(dimension: str, record: dict, names: dict[str, str]) -> tuple
 def regulatory_report(period: RegulatoryPeriod) -> list[Row]:
     """Every row of the report, dimension by dimension (in `DIMENSIONS` order), then by key."""
     start, end = period.bounds
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             _SQL,
             {
