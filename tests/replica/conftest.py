@@ -226,7 +226,9 @@ def _remove_alias() -> None:
     settings.DATABASES.pop(replica_db.REPLICA, None)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the alias goes away with this folder's last test, so the reports of the suites
+# after it read the primary as they do without a replica.
+@pytest.fixture(scope="package")
 def standby(django_db_setup, django_db_blocker):
     """The replica, running and caught up, with Django's `replica` alias pointing at it."""
     if not is_postgres():
