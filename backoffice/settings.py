@@ -160,6 +160,39 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "backoffice.pgbackend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def replica_database(default: dict, replica: dict) -> dict:
+    """The `replica` alias (`DATABASE_REPLICA_URL`): a streaming replica of `default` that the
+    reports and exports read (backoffice/db/replica.py). The primary's engine and options on the
+    replica's address, every transaction read-only, a short connect timeout (an unreachable
+    replica costs a report that long once, then the primary answers), and a test mirror of
+    `default`, so the test runner neither creates nor flushes a database there."""
+    if not default["ENGINE"].startswith(("django.db.backends.postgresql", "backoffice.pgbackend")):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL as DATABASE_URL.")
+    options = {**default.get("OPTIONS", {}), **replica.get("OPTIONS", {})}
+    server = options.get("options", "")
+    options["options"] = f"{server} -c default_transaction_read_only=on".strip()
+    options.setdefault("connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2))
+    return {
+        **replica,
+        "ENGINE": default["ENGINE"],
+        "OPTIONS": options,
+        "CONN_MAX_AGE": default.get("CONN_MAX_AGE", 0),
+        "TEST": {"MIRROR": "default"},
+    }
+
+
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database(DATABASES["default"], env.db("DATABASE_REPLICA_URL"))
+# Only the reads a report or an export makes inside `backoffice.db.replica.on_replica` go to the
+# replica; every other read, every write and every migration stays on `default`.
+DATABASE_ROUTERS = ["backoffice.db.routers.ReplicaRouter"]
+# A replica further behind than this (seconds since the last transaction it replayed, while WAL
+# waits to be replayed) is not read: the primary answers, and the fallback is logged and counted.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
+# How long a process trusts its last look at the replica (reachable, lag) before looking again.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://backoffice")}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from backoffice.calendars.business import percentile_cont
+from backoffice.db.replica import read_connection
 from reports.params import Period
 from sla.choices import ClockState, Metric
 from sla.facts import GROUP_FIELDS
@@ -87,9 +88,10 @@ _SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
 
 
 def _in_sql(period: Period, key: str) -> dict[object, ClockFigures]:
-    quote = connection.ops.quote_name
+    db = read_connection()  # the replica's inside a report's `on_replica`
+    quote = db.ops.quote_name
     sql = _SQL.format(key=quote(key), table=quote(SlaClockStop._meta.db_table))
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         for setting in _SETTINGS:
             cursor.execute(setting)
         cursor.execute(sql, list(period.bounds))

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 
+from backoffice.db import replica
 from backoffice.observability import tasktimes
 from backoffice.observability.models import MetricTally
 from backoffice.wiring import plugged
@@ -112,6 +113,22 @@ def task_families(tallies) -> list:
     return [run, wait, failures]
 
 
+def replica_family(tallies) -> CounterMetricFamily:
+    """Report and export reads that the primary answered instead of the replica, by reason."""
+    fallbacks = CounterMetricFamily(
+        PREFIX + replica.FALLBACKS,
+        "Report and export reads served by the primary because the replica was unreachable, "
+        "lagging or failed mid-read (backoffice/db/replica.py).",
+        labels=["reason"],
+    )
+    counts = dict.fromkeys((replica.UNREACHABLE, replica.LAGGING, replica.FAILED), 0)
+    for tally in tallies:
+        counts[tally.label] = counts.get(tally.label, 0) + tally.count
+    for reason, number in sorted(counts.items()):
+        fallbacks.add_metric([reason], number)
+    return fallbacks
+
+
 class DatabaseCollector:
     """Reads every series when collected; registered on a registry of our own per scrape."""
 
@@ -120,6 +137,7 @@ class DatabaseCollector:
         for collect in plugged("METRICS_COLLECTORS"):
             yield from collect(now)
         yield from task_families(MetricTally.objects.filter(metric__startswith="task_"))
+        yield replica_family(MetricTally.objects.filter(metric=replica.FALLBACKS))
 
 
 def render() -> bytes:

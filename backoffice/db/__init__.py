@@ -1,0 +1,1 @@
+"""Which database a query goes to: the primary, or for reports and exports the read replica."""
