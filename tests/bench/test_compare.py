@@ -66,14 +66,28 @@ def test_medians_ratios_and_query_spans_per_operation():
 
     assert [row["op"] for row in report.summarize(samples)] == [k for k, *_ in report.OPS]
     staff = rows["staff_list"]
-    assert staff["product"] == {"n": 3, "median_ms": 45.0, "queries": "8–9", "error": None}
-    assert staff["helpdesk"] == {"n": 3, "median_ms": 1200.0, "queries": "65", "error": None}
+    assert staff["product"] == {
+        "n": 3,
+        "median_ms": 45.0,
+        "min_ms": 40.0,
+        "queries": "8–9",
+        "error": None,
+    }
+    assert staff["helpdesk"] == {
+        "n": 3,
+        "median_ms": 1200.0,
+        "min_ms": 900.0,
+        "queries": "65",
+        "error": None,
+    }
     assert staff["ratio"] == pytest.approx(1200 / 45)
+    assert staff["ratio_min"] == pytest.approx(900 / 40)
     assert rows["detail"]["product"]["median_ms"] == 25.0
     assert rows["detail"]["ratio"] == pytest.approx(2.2)
     assert rows["create"]["product"] == {
         "n": 0,
         "median_ms": None,
+        "min_ms": None,
         "queries": "–",
         "error": "status [500] (want 201)",
     }
@@ -92,8 +106,13 @@ def test_the_table_rows():
     lines = report.table(rows)
 
     assert lines[0].startswith("| operation |")
-    assert "| API list, first page | 28.7 ms · 6 q · n=1 | 43,092 ms · 100,758 q · n=1 | 1,501× |" in lines  # fmt: skip
-    assert "| create through the API | not measured (boom) | 23.7 ms · 20 q · n=1 | – |" in lines
+    assert (
+        "| API list, first page | 28.7 ms (min 28.7) · 6 q · n=1 "
+        "| 43,092 ms (min 43,092) · 100,758 q · n=1 | 1,501× | 1,501× |"
+    ) in lines
+    assert (
+        "| create through the API | not measured (boom) | 23.7 ms (min 23.7) · 20 q · n=1 | – | – |"
+    ) in lines
     assert report.fmt_ratio(26.3) == "26.3×" and report.fmt_ratio(1.049) == "1.05×"
 
 
@@ -124,7 +143,7 @@ def test_the_markdown_names_the_machine_and_the_load():
     assert "1,000 cases and 1,001 tickets (2,002 follow-ups)" in text
     assert "2 cores (Some CPU), 24 GiB, PostgreSQL 15.20" in text
     assert "1.00 / 2.00 / 3.00 before, 4.00 / 5.00 / 6.00 after, 1-min 2.50–7.25" in text
-    assert text.count("| not measured | not measured | – |") == len(report.OPS)
+    assert text.count("| not measured | not measured | – | – |") == len(report.OPS)
 
 
 def test_the_command_line():
