@@ -215,6 +215,7 @@ def main() -> None:
         "sql_floor": sql_floor(client, payloads.case, args.database_url),
         "load": list(os.getloadavg()),
     }
+    RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
     product, baseline = result["product"], result["baseline"]
     print("| median per request | product | baseline |\n|---|---:|---:|")

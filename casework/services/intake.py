@@ -35,7 +35,12 @@ from cases.models import (
 from cases.phones import InvalidPhone, normalize_phone
 from cases.references import next_reference
 from cases.triage import suggest_sub_cause
-from casework.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
+from casework.services.contacts import (
+    CONTACT_FIELDS,
+    hold_contact_change,
+    latest_pending,
+    shown_changes,
+)
 from casework.services.orders import OrderData, recharge_order_upsert
 from casework.services.routing import route_case
 from risk import engine as risk
@@ -79,7 +84,7 @@ def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactCha
         except InvalidPhone as exc:
             raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
     fields = {k: v for k, v in fields.items() if v}
-    customer = Customer.objects.filter(external_id=external_id).first()
+    customer = Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
     if customer is None:
         customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
         return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
