@@ -33,7 +33,7 @@ from cases.models import (
     QueueMembership,
 )
 from cases.phones import InvalidPhone, normalize_phone
-from cases.references import next_reference
+from cases.references import case_insert_numbered
 from cases.triage import suggest_sub_cause
 from casework.services.contacts import (
     CONTACT_FIELDS,
@@ -250,9 +250,9 @@ def case_intake(
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
     )
     clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at
-    # The day's reference counter row stays locked until commit: take it as late as possible.
-    case.reference = next_reference()
-    case.save(force_insert=True)
+    # The day's reference counter row stays locked until commit: take it as late as possible,
+    # with the case's INSERT.
+    case_insert_numbered(case)
     with events_batched():  # one INSERT for the whole timeline of the intake
         if credit_account is not None:
             CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)
