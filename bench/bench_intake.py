@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "intake.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench_10000"
 STEPS = [  # (module, function) inside case_intake
-    ("casework.services.intake", "customer_upsert"),
+    ("casework.services.intake", "_customer_upsert"),
     ("casework.services.intake", "recharge_order_upsert"),
     ("risk.engine", "intake_facts"),
     ("risk.engine", "intake_signals"),
-    ("casework.services.intake", "next_reference"),
+    ("casework.services.intake", "case_insert_numbered"),  # the reference and the case
     ("casework.services.intake", "clocks_plan_for_case"),
     ("casework.services.intake", "clocks_start_planned"),
     ("notifications.services", "notify_case_received"),  # through notifications.reactions
@@ -215,6 +215,7 @@ def main() -> None:
         "sql_floor": sql_floor(client, payloads.case, args.database_url),
         "load": list(os.getloadavg()),
     }
+    RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
     product, baseline = result["product"], result["baseline"]
     print("| median per request | product | baseline |\n|---|---:|---:|")

@@ -37,6 +37,7 @@ from risk.texts import (
 )
 
 AMOUNT_HISTORY = 20  # the amount rule's median is over the customer's last (up to) 20 orders
+REPEAT_EVIDENCE = 10  # the repeat rule names the customer's latest 10 cases in its window
 RANGES_PER_QUERY = 100
 RAISED = {Priority.P3: Priority.P2, Priority.P2: Priority.P1, Priority.P1: Priority.P1}
 CACHE_KEY = "risk.rules"
@@ -90,8 +91,18 @@ def intake_facts(*, customer, order, rules: dict[str, RiskRule]) -> dict:
         cases_since=since,
         watched_ip=order.client_ip if burst is not None and order is not None else None,
         order_id=order.pk if order is not None else None,
+        references=REPEAT_EVIDENCE,
+        amounts_before=(
+            (order.placed_at, AMOUNT_HISTORY)
+            if order is not None and _needs_history(rules.get(RuleCode.AMOUNT_ANOMALY))
+            else None
+        ),
     )
     return {**facts, "since": since}
+
+
+def _needs_history(rule) -> bool:
+    return rule is not None and rule.factor is not None and bool(rule.min_history)
 
 
 def intake_signals(
@@ -104,7 +115,9 @@ def intake_signals(
         signals.append(Signal(rule, detail(REGULATOR)))
     if order is not None:
         signals.append(_carrier_mismatch(order, rules.get(RuleCode.CARRIER_MISMATCH)))
-        signals.append(_amount_anomaly(order, rules.get(RuleCode.AMOUNT_ANOMALY)))
+        signals.append(
+            _amount_anomaly(order, rules.get(RuleCode.AMOUNT_ANOMALY), facts.get("earlier_amounts"))
+        )
         signals.append(_amount_edited(order, rules.get(RuleCode.AMOUNT_EDITED)))
         signals.append(_watched_ip(facts.get("watched"), rules.get(RuleCode.IP_FAILURE_BURST)))
     signals.append(_repeat_complainant(customer, rules.get(RuleCode.REPEAT_COMPLAINANT), facts))
@@ -135,7 +148,8 @@ def earlier_amounts(order: RechargeOrder, limit: int = AMOUNT_HISTORY) -> list[D
     )
 
 
-def _amount_anomaly(order, rule) -> Signal | None:
+def _amount_anomaly(order, rule, history: list[Decimal] | None = None) -> Signal | None:
+    """`history`: the customer's earlier amounts when the caller has read them (`intake_facts`)."""
     if rule is None:
         return None
     amount = order.amount_paid
@@ -146,7 +160,8 @@ def _amount_anomaly(order, rule) -> Signal | None:
         )
     if rule.factor is None or not rule.min_history:
         return None
-    history = earlier_amounts(order)
+    if history is None:
+        history = earlier_amounts(order)
     if len(history) < rule.min_history:
         return None
     median = Decimal(statistics.median(history)).quantize(Decimal("0.01"))
@@ -196,7 +211,9 @@ def _repeat_complainant(customer, rule, facts: dict) -> Signal | None:
     if rule is None or facts.get("recent_cases", 0) + 1 < rule.threshold:  # this one included
         return None
     count = facts["recent_cases"] + 1
-    earlier = list(recent_cases_query(customer.pk, facts["since"], 10))
+    earlier = facts.get("recent_references")
+    if earlier is None:
+        earlier = list(recent_cases_query(customer.pk, facts["since"], REPEAT_EVIDENCE))
     return Signal(
         rule,
         detail(

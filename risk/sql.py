@@ -7,6 +7,7 @@ statement through the ORM (filters, subqueries, compiling) cost 1–2 ms of Pyth
 one spelling per IP.
 """
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -35,6 +36,11 @@ EARLIER_AMOUNTS = (
     " WHERE customer_id = %s AND placed_at < %s AND id <> %s"
     " ORDER BY placed_at DESC LIMIT %s"
 )
+# The references of the customer's latest cases in the repeat window (the repeat rule's evidence).
+RECENT_REFERENCES = (
+    "SELECT reference FROM cases_case WHERE customer_id = %s AND created_at >= %s"
+    " ORDER BY created_at DESC, id DESC LIMIT %s"
+)
 # Failed orders from one IP in a time range: one range scan of `order_ip_placed` per range.
 FAILURES = "SELECT client_ip, placed_at FROM cases_rechargeorder WHERE status = %s AND ({})"
 FAILURE_RANGE = "(client_ip = %s AND placed_at >= %s AND placed_at <= %s)"
@@ -54,17 +60,43 @@ def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def listed(select: str, column: str) -> str:
+    """A SELECT of one `column` as one value: a PostgreSQL array, a JSON array on SQLite (`rows`
+    reads both)."""
+    if connection.vendor == "postgresql":
+        return f"ARRAY({select})"
+    return f"(SELECT json_group_array({column}) FROM ({select}))"  # noqa: S608 - constants
+
+
+def rows(value) -> list:
+    if isinstance(value, str):  # SQLite's JSON array
+        return json.loads(value)
+    return list(value or [])
+
+
 def facts_statement(
     *,
     customer_id: int,
     cases_since: datetime | None,
     watched_ip: str | None,
     order_id: int | None,
+    references: int = 0,
+    amounts_before: tuple[datetime, int] | None = None,
 ) -> tuple[str, list]:
+    """`references`: also the references of the customer's latest cases in the window (at most
+    that many); `amounts_before` (placed_at, limit): also the amounts of the customer's last
+    orders placed before the order `order_id` (the amount rule's history)."""
     columns, params = [], []
     if cases_since is not None:
         columns.append(f"{RECENT_CASES} AS recent_cases")
         params += [customer_id, at(cases_since)]
+        if references:
+            columns.append(f"{listed(RECENT_REFERENCES, 'reference')} AS recent_references")
+            params += [customer_id, at(cases_since), references]
+    if amounts_before is not None and order_id is not None:
+        placed_at, limit = amounts_before
+        columns.append(f"{listed(EARLIER_AMOUNTS, 'amount_paid')} AS earlier_amounts")
+        params += [customer_id, at(placed_at), order_id, limit]
     if watched_ip:
         columns.append(f"{WATCHED} AS watched")
         params += [ip_param(watched_ip), WatchStatus.ACTIVE]
@@ -77,7 +109,8 @@ def facts_statement(
 def intake_facts(**kwargs) -> dict:
     """One row: `recent_cases` (the customer's cases since `cases_since`), `watched` (the active
     watch-list entry of `watched_ip`), `duplicate_of` (an open case of the same customer and
-    order `order_id`), each only when asked for (see `facts_statement`)."""
+    order `order_id`), `recent_references` and `earlier_amounts` (lists), each only when asked
+    for (see `facts_statement`)."""
     sql, params = facts_statement(**kwargs)
     if not sql:
         return {}
@@ -85,7 +118,12 @@ def intake_facts(**kwargs) -> dict:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         names = [c[0] for c in cursor.description]
-    return dict(zip(names, row, strict=True))
+    facts = dict(zip(names, row, strict=True))
+    if "recent_references" in facts:
+        facts["recent_references"] = [str(r) for r in rows(facts["recent_references"])]
+    if "earlier_amounts" in facts:
+        facts["earlier_amounts"] = amounts(rows(facts["earlier_amounts"]))
+    return facts
 
 
 def amounts_statement(*, customer_id: int, placed_at: datetime, order_id: int, limit: int):
@@ -96,7 +134,11 @@ def earlier_amounts(**kwargs) -> list[Decimal]:
     """The amounts of the customer's last `limit` orders placed before `placed_at`, newest first."""
     with connection.cursor() as cursor:
         cursor.execute(*amounts_statement(**kwargs))
-        return [Decimal(str(amount)).quantize(CENT) for (amount,) in cursor.fetchall()]
+        return amounts(amount for (amount,) in cursor.fetchall())
+
+
+def amounts(values) -> list[Decimal]:
+    return [Decimal(str(amount)).quantize(CENT) for amount in values]
 
 
 def failures_statement(ranges: list[tuple[str, datetime, datetime]]) -> tuple[str, list]:

@@ -71,10 +71,12 @@ def audit_record(
 
 def _append(entries: list[AuditEntry]) -> None:
     """Chain the entries after the head, under the chain's lock (held to commit)."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # the lock, then the head: one round trip
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+            cursor.execute("SELECT seq, hash FROM audit_chain_head_locked(%s)", [_LOCK_KEY])
+            last = cursor.fetchone()
+    else:
+        last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     for entry in entries:
         entry.seq = seq

@@ -33,9 +33,14 @@ from cases.models import (
     QueueMembership,
 )
 from cases.phones import InvalidPhone, normalize_phone
-from cases.references import next_reference
+from cases.references import case_insert_numbered
 from cases.triage import suggest_sub_cause
-from casework.services.contacts import CONTACT_FIELDS, hold_contact_change, shown_changes
+from casework.services.contacts import (
+    CONTACT_FIELDS,
+    hold_contact_change,
+    latest_pending,
+    shown_changes,
+)
 from casework.services.orders import OrderData, recharge_order_upsert
 from casework.services.routing import route_case
 from risk import engine as risk
@@ -79,7 +84,7 @@ def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactCha
         except InvalidPhone as exc:
             raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
     fields = {k: v for k, v in fields.items() if v}
-    customer = Customer.objects.filter(external_id=external_id).first()
+    customer = Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
     if customer is None:
         customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
         return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
@@ -245,9 +250,9 @@ def case_intake(
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
     )
     clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at
-    # The day's reference counter row stays locked until commit: take it as late as possible.
-    case.reference = next_reference()
-    case.save(force_insert=True)
+    # The day's reference counter row stays locked until commit: take it as late as possible,
+    # with the case's INSERT.
+    case_insert_numbered(case)
     with events_batched():  # one INSERT for the whole timeline of the intake
         if credit_account is not None:
             CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)

@@ -284,9 +284,11 @@ def test_intake_writes_in_bulk_within_a_fixed_statement_budget():
         and not any(f'FROM "cases_{t}' in s or f'FROM "backoffice_{t}' in s for t in config)
         and 'FROM "regulatory_code' not in s  # the regulatory code tables and their mapping
     ]
-    # 18, the acknowledgement's status link (one INSERT, issue 25) and the case's regulatory
-    # coding (one INSERT, issue 26)
-    assert len(work) <= 20, "\n".join(s[:90] for s in work)
+    # 17, the acknowledgement's status link (one INSERT, issue 25) and the case's regulatory
+    # coding (one INSERT, issue 26); then (issue 27) the amount rule's history read with the other
+    # risk facts, the reference numbered in the case's INSERT, the audit chain's lock and head in
+    # one call
+    assert len(work) <= 17, "\n".join(s[:90] for s in work)
     assert list(case.events.values_list("type", flat=True)) == [
         EventType.OPENED,
         EventType.ROUTED,
@@ -297,3 +299,41 @@ def test_intake_writes_in_bulk_within_a_fixed_statement_budget():
         EventType.STATUS_LINK,  # the acknowledgement's link to the status page
         EventType.NOTIFICATION,
     ]
+
+
+def test_a_known_repeat_complainant_repeating_a_held_contact_costs_no_extra_reads():
+    """The third complaint in the window of a customer who keeps giving the same new phone: the
+    repeat rule's evidence (the earlier references), the amount rule's history and the change
+    already held are read with the customer and the risk facts, not by statements of their own;
+    the flag and the held change's event are those of the first reads (issue 27)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def complaint(n, order):
+        return case_open(
+            actor=None,
+            channel="app",
+            category="recharge_not_credited",
+            subject="充值未到账",
+            customer=CustomerData(external_id="U42", name="张三", phone=f"+861391234567{n}"),
+            recharge_order=order_data(order_id=f"R42-{order}", status="succeeded"),
+        )
+
+    first = complaint(0, 1)
+    second = complaint(1, 2)  # a new phone: held
+    held = ContactChange.objects.get(customer=first.customer)
+    with CaptureQueriesContext(connection) as captured:
+        third = complaint(1, 3)  # the same new phone again
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [s for s in sql if s.startswith('SELECT "cases_contactchange"')]
+    assert not [s for s in sql if s.startswith("SELECT amount_paid")]
+    facts = [s for s in sql if "AS recent_cases" in s]
+    assert len(facts) == 1
+    assert "AS recent_references" in facts[0] and "AS earlier_amounts" in facts[0]
+    assert not [s for s in sql if 'SELECT "cases_case"."reference"' in s]
+    assert ContactChange.objects.filter(customer=first.customer).count() == 1
+    assert flags(third) == ["repeat_complainant"]
+    flag = third.flags.get()
+    assert re.findall(r"CS-\d{8}-\d{6}", flag.detail) == [first.reference, second.reference]
+    event = third.events.get(type=EventType.CONTACT_CHANGE_HELD)
+    assert event.payload["change_id"] == held.pk

@@ -32,7 +32,7 @@ def test_a_burst_completed_at_intake_takes_the_audit_lock_once_and_last():
     assert FlaggedIp.objects.filter(ip=IP).exists()
     sql = [q["sql"] for q in captured.captured_queries]
     counter = next(i for i, s in enumerate(sql) if '"cases_referencecounter"' in s)
-    chain = [i for i, s in enumerate(sql) if "pg_advisory_xact_lock(418581342580)" in s]
+    chain = [i for i, s in enumerate(sql) if "audit_chain_head_locked(418581342580)" in s]
     assert len(chain) == 1 and chain[0] > counter
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", "object_id"))
     assert actions[-2][0].startswith("risk.") and actions[-1] == ("case.open", case.reference)
