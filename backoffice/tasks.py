@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from backoffice.audit.checkpoints import audit_checkpoint as take_checkpoint
+from backoffice.partitions import maintain
 
 
 @shared_task(name="backoffice.ping", ignore_result=False)
@@ -13,3 +14,9 @@ def ping(value: str) -> str:
 def audit_checkpoint() -> int:
     """Checkpoint the audit chain's head outside the database; returns the checkpointed seq."""
     return take_checkpoint().seq
+
+
+@shared_task(name="backoffice.partition_maintenance")
+def partition_maintenance() -> dict:
+    """Create the coming months' partitions and detach the expired ones (backoffice.partitions)."""
+    return maintain()
