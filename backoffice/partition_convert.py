@@ -17,6 +17,7 @@ the partitioned one. No row is copied, so none can be missed.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -32,6 +33,8 @@ from backoffice.partitions import (
     _create_partition,
     _literal,
     add_months,
+    apply_grants,
+    grants,
     is_partitioned,
     month_start,
 )
@@ -127,6 +130,8 @@ def _definitions(cursor, table: str) -> dict:
     )
     identity, sequence = cursor.fetchone()
     return {
+        "grants": grants(cursor, table),
+        "sequence_grants": grants(cursor, sequence),
         "indexes": indexes,
         "constraints": constraints,
         "triggers": triggers,
@@ -162,6 +167,7 @@ def _move_sequence(cursor, table: str, legacy: str, defs: dict) -> None:
         cursor.execute(f"CREATE SEQUENCE {sequence} START WITH {start}")
     else:
         cursor.execute(f'ALTER TABLE "{legacy}" ALTER COLUMN id DROP DEFAULT')
+    apply_grants(cursor, sequence.replace('"', ""), defs["sequence_grants"], kind="SEQUENCE")
     cursor.execute(f'ALTER SEQUENCE {sequence} OWNED BY "{table}".id')
     cursor.execute(f"ALTER TABLE \"{table}\" ALTER COLUMN id SET DEFAULT nextval('{sequence}')")
 
@@ -172,6 +178,7 @@ def _build_parent(cursor, spec: Spec, legacy: str, defs: dict) -> None:
         f'CREATE TABLE "{table}" (LIKE "{legacy}" INCLUDING DEFAULTS INCLUDING STORAGE '
         f'INCLUDING COMMENTS) PARTITION BY RANGE ("{column}")'
     )
+    apply_grants(cursor, table, defs["grants"])
     _move_sequence(cursor, table, legacy, defs)
     for columns in _unique_sets(spec):
         index = _uniq_index(table, columns)
@@ -219,6 +226,7 @@ def swap(spec: Spec, *, bound: datetime, ahead: int = 2, lock_timeout: str = "5s
         cursor.execute(f'CREATE TABLE "{table}{DEFAULT}" PARTITION OF "{table}" DEFAULT')
         for sql in spec.partition_sql:
             cursor.execute(sql.format(table=f'"{table}{DEFAULT}"'))
+        apply_grants(cursor, f"{table}{DEFAULT}", defs["grants"])
         start = bound
         while start <= add_months(month_start(timezone.now()), ahead):
             _create_partition(cursor, spec, table, start)
@@ -241,9 +249,17 @@ def convert(spec: Spec, *, ahead: int = 2, lock_timeout: str = "5s", out=None) -
         latest = cursor.fetchone()[0]
     bound = bound_for(empty=latest is None, latest=latest)
     empty = latest is None
+    started = time.monotonic()
     if not empty:
         prepare(spec, bound=bound, out=out)
+    prepared = time.monotonic()
     swap(spec, bound=bound, ahead=ahead, lock_timeout=lock_timeout, out=out)
+    done = time.monotonic()
+    _say(
+        out,
+        f"{table}: online steps {prepared - started:.1f} s, "
+        f"locked swap {(done - prepared) * 1000:.0f} ms",
+    )
     return True
 
 

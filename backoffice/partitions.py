@@ -174,6 +174,42 @@ def partitions(table: str, *, counts: bool = False) -> list[Partition]:
     return sorted(found, key=lambda p: (p.default, p.lower or oldest))
 
 
+# --- privileges -----------------------------------------------------------------------------
+
+_GRANTS = (
+    "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) "
+    "END, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+    "WHERE c.oid = to_regclass(%s) AND a.grantee <> c.relowner"
+)
+
+
+def grants(cursor, relation: str) -> list[tuple[str, str]]:
+    """(grantee, privilege) on `relation` for every role but its owner."""
+    cursor.execute(_GRANTS, [relation])
+    return cursor.fetchall()
+
+
+def apply_grants(cursor, relation: str, wanted: list[tuple[str, str]], kind="TABLE") -> None:
+    """Give `relation` exactly the grants `wanted` (those of the table it stands for). A partition
+    created by the owner would otherwise get the default privileges, and the audit trail's app
+    role must not get UPDATE or DELETE on a partition (docs/operations.md, the database role)."""
+    for grantee in {grantee for grantee, _ in grants(cursor, relation)}:
+        cursor.execute(f"REVOKE ALL ON {kind} {relation} FROM {grantee}")
+    for grantee, privilege in wanted:
+        cursor.execute(f"GRANT {privilege} ON {kind} {relation} TO {grantee}")
+
+
+def sync_grants(spec: Spec) -> None:
+    """Every partition gets its parent's grants again (deploy/postgres/grants.sql grants on every
+    table, partitions included; the audit trail's app role must only read and insert)."""
+    if not is_partitioned(spec.table):
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        wanted = grants(cursor, spec.table)
+        for partition in partitions(spec.table):
+            apply_grants(cursor, partition.name, wanted)
+
+
 # --- partitions ahead -----------------------------------------------------------------------
 
 
@@ -193,6 +229,7 @@ def _create_partition(cursor, spec: Spec, table: str, start: datetime) -> str:
         ) from exc
     for sql in spec.partition_sql:
         cursor.execute(sql.format(table=f'"{name}"'))
+    apply_grants(cursor, name, grants(cursor, table))
     return name
 
 
@@ -209,6 +246,7 @@ def ensure_partitions(spec: Spec, *, now: datetime | None = None, ahead: int = 2
             cursor.execute(f'CREATE TABLE "{table}{DEFAULT}" PARTITION OF "{table}" DEFAULT')
             for sql in spec.partition_sql:
                 cursor.execute(sql.format(table=f'"{table}{DEFAULT}"'))
+            apply_grants(cursor, f"{table}{DEFAULT}", grants(cursor, table))
             created.append(f"{table}{DEFAULT}")
         start = month_start(now or timezone.now())
         for month in range(ahead + 1):
@@ -274,5 +312,6 @@ def maintain(*, now: datetime | None = None, keep: bool = False) -> dict[str, di
     for key, spec in SPECS.items():
         created = ensure_partitions(spec, now=now, ahead=settings.PARTITION_MONTHS_AHEAD)
         detached = detach_expired(spec, now=now, keep=keep)
+        sync_grants(spec)
         done[key] = {"created": created, "detached": detached}
     return done
