@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def _create_partition(cursor, spec: Spec, table: str, start: datetime) -> str:
                 f'CREATE TABLE "{name}" PARTITION OF "{table}" '
                 f"FOR VALUES FROM ({_literal(start)}) TO ({_literal(end)})"
             )
-    except Exception as exc:  # the default partition holds rows of that month
+    except IntegrityError as exc:  # check_violation: the default partition holds rows of it
         raise PartitionError(
             f"cannot create {name}: {exc}. Move the DEFAULT partition's rows of "
             f"{start:%Y-%m} elsewhere first (docs/operations.md)."
@@ -235,12 +235,14 @@ def _create_partition(cursor, spec: Spec, table: str, start: datetime) -> str:
 
 def ensure_partitions(spec: Spec, *, now: datetime | None = None, ahead: int = 2) -> list[str]:
     """Create the DEFAULT partition and those of this month and the next `ahead` months that no
-    partition covers yet; return the names created. A plain table is left alone."""
+    partition covers yet; return the names created. A plain table is left alone. A month that
+    cannot be created (its rows sit in the DEFAULT partition) does not stop the others: they are
+    kept, then PartitionError names the months refused."""
     table = spec.table
     if not is_partitioned(table):
         return []
     existing = partitions(table)
-    created = []
+    created, refused = [], []
     with transaction.atomic(), connection.cursor() as cursor:
         if not any(p.default for p in existing):
             cursor.execute(f'CREATE TABLE "{table}{DEFAULT}" PARTITION OF "{table}" DEFAULT')
@@ -253,9 +255,16 @@ def ensure_partitions(spec: Spec, *, now: datetime | None = None, ahead: int = 2
             begin = add_months(start, month)
             if any(_covers(p, begin) for p in existing):
                 continue
-            created.append(_create_partition(cursor, spec, table, begin))
+            try:
+                created.append(_create_partition(cursor, spec, table, begin))
+            except PartitionError as exc:
+                refused.append(str(exc))
     if created:
         logger.info("partitions created", extra={"table": table, "partitions": created})
+    if refused:
+        error = PartitionError("; ".join(refused))
+        error.created = created
+        raise error
     return created
 
 
@@ -310,8 +319,13 @@ def maintain(*, now: datetime | None = None, keep: bool = False) -> dict[str, di
         return {}
     done = {}
     for key, spec in SPECS.items():
-        created = ensure_partitions(spec, now=now, ahead=settings.PARTITION_MONTHS_AHEAD)
+        try:
+            created = ensure_partitions(spec, now=now, ahead=settings.PARTITION_MONTHS_AHEAD)
+            errors = []
+        except PartitionError as exc:  # the other months were created; the DEFAULT catches
+            logger.error("partitions refused: %s", exc, extra={"table": spec.table})
+            created, errors = getattr(exc, "created", []), [str(exc)]
         detached = detach_expired(spec, now=now, keep=keep)
         sync_grants(spec)
-        done[key] = {"created": created, "detached": detached}
+        done[key] = {"created": created, "detached": detached, "errors": errors}
     return done

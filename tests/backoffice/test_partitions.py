@@ -162,6 +162,12 @@ def test_month_bounds_are_shanghai_midnights_and_the_default_catches_the_rest(db
         ensure_partitions(EVENTS, now=datetime(2031, 1, 10, tzinfo=UTC), ahead=0)
     assert {p.name for p in partitions("cases_caseevent")} == names
     assert where(c.pk) == "cases_caseevent_default"
+    # Maintenance goes on past it: the later months and the audit trail's are made; it is reported.
+    done = maintain(now=datetime(2031, 1, 10, tzinfo=UTC))
+    assert done["caseevent"]["created"] == ["cases_caseevent_p203102", "cases_caseevent_p203103"]
+    assert "cases_caseevent_p203101" in done["caseevent"]["errors"][0]
+    assert "backoffice_auditentry_p203101" in done["auditentry"]["created"]
+    assert where(c.pk) == "cases_caseevent_default"
 
 
 def test_retention_detaches_old_months_and_leaves_the_rest_and_the_audit_trail(db, settings):

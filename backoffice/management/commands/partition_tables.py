@@ -32,8 +32,14 @@ class Command(BaseCommand):
             raise CommandError("partitioning needs PostgreSQL; on SQLite the tables stay plain")
         specs = list(SPECS.values()) if table == "all" else [SPECS[table]]
         if action == "maintain":
+            failed = False
             for key, done in maintain(keep=keep).items():
                 self.stdout.write(f"{key}: created {done['created']}, detached {done['detached']}")
+                for error in done["errors"]:
+                    failed = True
+                    self.stderr.write(f"{key}: {error}")
+            if failed:
+                raise CommandError("some partitions were refused (docs/operations.md)")
             return
         for spec in specs:
             if action == "convert":
