@@ -274,3 +274,35 @@ def test_inserts_while_converting_are_all_kept(plain_tables):
     stored = set(CaseEvent.objects.filter(pk__in=inserted).values_list("pk", flat=True))
     assert stored == set(inserted)
     assert len(set(inserted)) == len(inserted)
+
+
+def test_the_beat_task_makes_the_coming_months(db):
+    from backoffice.tasks import partition_maintenance
+
+    with freeze_time(datetime(2029, 5, 10, tzinfo=UTC)):
+        done = partition_maintenance()
+    assert done["caseevent"]["created"] == [
+        "cases_caseevent_p202905",
+        "cases_caseevent_p202906",
+        "cases_caseevent_p202907",
+    ]
+    assert done["auditentry"]["created"][0] == "backoffice_auditentry_p202905"
+    assert done["caseevent"]["detached"] == [] and done["caseevent"]["errors"] == []
+
+
+def test_the_beat_task_under_a_role_that_owns_nothing_changes_nothing(db, caplog):
+    from backoffice.tasks import partition_maintenance
+
+    names = {p.name for p in partitions("cases_caseevent")}
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE h2_owns_nothing")
+        cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO h2_owns_nothing")
+        cursor.execute("SET ROLE h2_owns_nothing")
+    try:
+        with freeze_time(datetime(2029, 5, 10, tzinfo=UTC)):
+            assert partition_maintenance() == {}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert "needs the owner role" in caplog.text
+    assert {p.name for p in partitions("cases_caseevent")} == names
