@@ -46,6 +46,13 @@ AUDIT_HMAC_KEY_REQUIRED = not DEBUG
 # their personal data is kept before the retention task anonymises it (docs/privacy.md).
 PRIVACY_HASH_KEY = env.str("PRIVACY_HASH_KEY", default="")
 PRIVACY_RETENTION_DAYS = env.int("PRIVACY_RETENTION_DAYS", default=5 * 365)
+# Monthly partitions (backoffice/partitions.py, docs/operations.md "Partitioned tables"): timeline
+# partitions wholly older than this many months are detached and dropped; 0 keeps them all. The
+# audit trail is never detached. Tables at most PARTITION_MIGRATE_MAX_ROWS rows are converted by
+# the migration itself; bigger ones by `manage.py partition_tables convert`.
+TIMELINE_RETENTION_MONTHS = env.int("TIMELINE_RETENTION_MONTHS", default=0) or None
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=2)
+PARTITION_MIGRATE_MAX_ROWS = env.int("PARTITION_MIGRATE_MAX_ROWS", default=100_000)
 PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=200)
 # Where the audit head is checkpointed (append-only JSON lines), outside the database.
 AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=VAR_DIR / "audit")
@@ -382,6 +389,10 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention": {
         "task": "privacy.retention",
         "schedule": crontab(hour=3, minute=30),  # Asia/Shanghai, off-peak
+    },
+    "partition-maintenance": {
+        "task": "backoffice.partition_maintenance",
+        "schedule": crontab(hour=2, minute=45),  # Asia/Shanghai, off-peak
     },
     "reports-daily-summary": {
         "task": "reports.daily_summary",

@@ -6,6 +6,7 @@
 #
 # 1. migrations: refused when one would lock a big table (`manage.py migration_locks`), unless
 #    ALLOW_LOCKING_MIGRATIONS=1; applied as the owner role (MIGRATE_DATABASE_URL) when it is set;
+#    then `partition_tables maintain` as that role (partitions ahead, their grants);
 # 2. collectstatic (the release's own STATIC_ROOT, served by whitenoise);
 # 3. `check --deploy`, which must be clean (warnings fail too);
 # 4. /opt/backoffice/current → this release;
@@ -35,6 +36,8 @@ manage() { "$RELEASE/.venv/bin/python" "$RELEASE/manage.py" "$@"; }
 echo "== migrations"
 DATABASE_URL=${MIGRATE_DATABASE_URL:-$DATABASE_URL} manage migration_locks
 DATABASE_URL=${MIGRATE_DATABASE_URL:-$DATABASE_URL} manage migrate --noinput
+# The coming months' partitions and the partitions' grants (docs/operations.md, "Partitioned tables").
+DATABASE_URL=${MIGRATE_DATABASE_URL:-$DATABASE_URL} manage partition_tables maintain
 echo "== static files"
 manage collectstatic --noinput --verbosity 0
 echo "== check --deploy"

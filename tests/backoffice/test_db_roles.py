@@ -103,3 +103,48 @@ def test_the_app_role_reads_and_appends_the_trail_and_nothing_else(app_role):
             1,
             "test.write",
         )
+
+
+def test_partitions_carry_their_tables_grants_for_the_app_role(app_role):
+    """The audit trail's partitions (old rows, months ahead, DEFAULT) refuse the app role's UPDATE,
+    DELETE and TRUNCATE as the trail does, once `partition_tables maintain` has run after the
+    grants; the timeline's partitions and its id sequence stay writable."""
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+
+    from backoffice.partitions import SPECS, ensure_partitions, partitions
+
+    call_command("partition_tables", "maintain")
+    ensure_partitions(SPECS["auditentry"], now=datetime(2030, 5, 1, tzinfo=UTC), ahead=0)
+    audit_parts = [p.name for p in partitions("backoffice_auditentry")]
+    assert {"backoffice_auditentry_legacy", "backoffice_auditentry_default"} <= set(audit_parts)
+    assert "backoffice_auditentry_p203005" in audit_parts
+    with psycopg.connect(**conninfo(user=app_role, password="app-test-secret")) as app:
+        for part in audit_parts:
+            for sql in (
+                f"UPDATE {part} SET action = 'x'",
+                f"DELETE FROM {part}",
+                f"TRUNCATE {part}",
+            ):
+                refused(app, sql, psycopg.errors.InsufficientPrivilege, "permission denied")
+        with app.transaction(force_rollback=True):
+            app.execute(
+                "INSERT INTO backoffice_auditentry (seq, occurred_at, actor_label, action,"
+                " object_type, object_id, payload, prev_hash, hash, key_id)"
+                " VALUES (1, now(), '', 'x', 't', '1', '{}', 'p', 'h', '')"
+            )
+        case = open_case_row()
+        with app.transaction(force_rollback=True):
+            app.execute(
+                "INSERT INTO cases_caseevent (case_id, type, payload, created_at)"
+                " VALUES (%s, 'note', '{}', now())",
+                [case],
+            )
+            app.execute("UPDATE cases_caseevent SET payload = '{}' WHERE case_id = %s", [case])
+
+
+def open_case_row() -> int:
+    from tests.support.factories import open_case
+
+    return open_case().pk

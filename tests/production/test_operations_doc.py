@@ -9,6 +9,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 STACK, STACK_TEST = "tests/production/stack.py", "tests/production/test_stack.py"
+PARTITIONS_TEST = "tests/backoffice/test_partitions.py"
 RUN_BY = {
     "psql -v owner=backoffice_owner -v app=backoffice_app -d backoffice -f deploy/postgres/grants.sql": (
         STACK,
@@ -21,6 +22,14 @@ RUN_BY = {
     ),
     ".venv/bin/python manage.py backup_check": (STACK_TEST, 'manage("backup_check", owner=True)'),
     ".venv/bin/python manage.py axes_reset": (STACK_TEST, 'manage("axes_reset")'),
+    "DATABASE_URL=$MIGRATE_DATABASE_URL manage.py partition_tables convert --table caseevent": (
+        PARTITIONS_TEST,
+        'convert("caseevent")',
+    ),
+    "DATABASE_URL=$MIGRATE_DATABASE_URL manage.py partition_tables convert --table auditentry": (
+        PARTITIONS_TEST,
+        'convert("auditentry")',
+    ),
 }
 
 

@@ -34,6 +34,7 @@ BIG_MODELS = [
     "refunds.RefundApproval",
     "refunds.RefundAttempt",
     "backoffice.AuditEntry",
+    "regulatory.CaseCoding",
 ]
 TABLE = r'"?(?P<table>[A-Za-z0-9_]+)"?'
 LOCKING = [
