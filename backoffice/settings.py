@@ -530,6 +530,9 @@ QUEUE_COUNTS_MAX_AGE = env.float("QUEUE_COUNTS_MAX_AGE", default=180.0)
 
 # Seconds a process keeps configuration read on every intake (SLA policies, routing rules, templates).
 CONFIG_CACHE_SECONDS = env.float("CONFIG_CACHE_SECONDS", default=30.0)
+# Seconds the shared cache keeps what a case workspace offers per queue (agents to assign, macros,
+# open incidents; casework/queue_cache.py). Dropped at once when those rows change; 0: not cached.
+WORKSPACE_CACHE_SECONDS = env.int("WORKSPACE_CACHE_SECONDS", default=300)
 
 # Observability (backoffice/observability/; docs/operations.md, "Observability"). Request ids:
 # nginx's X-Request-ID (or a new one) on the response, on every log line and in the tasks a request

@@ -45,5 +45,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 # Configuration is read fresh in tests (they edit it with queryset updates that send no signal).
 CONFIG_CACHE_SECONDS = 0
+# Likewise what the workspace keeps per queue (tests/casework/test_workspace_page.py turns it on).
+WORKSPACE_CACHE_SECONDS = 0
 # Screens count queues afresh unless a test asks for the stored counts.
 QUEUE_COUNTS_MAX_AGE = 0

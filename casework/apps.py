@@ -8,3 +8,8 @@ class CaseworkConfig(AppConfig):
 
     name = "casework"
     verbose_name = _("Case work")
+
+    def ready(self):
+        from casework import queue_cache
+
+        queue_cache.connect()

@@ -1,6 +1,7 @@
 """Reads of the cases app: querysets with what each screen needs, in a deterministic order."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from backoffice.errors import NotFound
@@ -41,6 +42,29 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
         CaseEvent.objects.filter(case_id__in=cases)
         .select_related("actor", "case")
         .order_by("created_at", "id")
+    )
+
+
+def case_timeline_page(case: Case, *, before: int | None, size: int) -> list[CaseEvent]:
+    """One page of the timeline, newest first: `size + 1` events at most (the one past the page
+    says there are older ones), before event `before` when given.
+
+    Found backwards through `event_timeline` and cut at the page, so a page costs the same for a
+    case with 5 events as for one with 5,000. `before` is an event of the case's own timeline; an
+    id from elsewhere only moves the boundary (the events are still this timeline's)."""
+    events = case_timeline(case).order_by("-created_at", "-id")
+    if before is not None:
+        at = Subquery(CaseEvent.objects.filter(pk=before).values("created_at")[:1])
+        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
+    return list(events[: size + 1])
+
+
+def latest_own_event() -> Subquery:
+    """The id of a case's latest own timeline event (its version, 0 before any), to annotate the
+    case with: one index probe."""
+    return Coalesce(
+        Subquery(CaseEvent.objects.filter(case_id=OuterRef("pk")).order_by("-id").values("pk")[:1]),
+        0,
     )
 
 
@@ -135,6 +159,29 @@ def case_detail(user) -> QuerySet[Case]:
                 "messages",
                 queryset=Message.objects.select_related("author").order_by("created_at", "id"),
             ),
+        )
+    )
+
+
+def case_workspace(user) -> QuerySet[Case]:
+    """A case with what the workspace shows: as `case_detail` without the messages (the page's
+    timeline reads those of the events it shows, whatever the case's history), with its version
+    (`version`: the latest own timeline event) and whether it has what most cases have none of
+    (`has_files`, `has_contact_changes` pending for its customer, `has_followers`: later cases
+    that follow it), each an index probe, so the panels read those rows only when there are some."""
+    return (
+        case_list(user)
+        .select_related("recharge_order", "credit_account")
+        .prefetch_related("merged_into", "incident")
+        .annotate(
+            version=latest_own_event(),
+            has_files=Exists(Attachment.objects.filter(case_id=OuterRef("pk"))),
+            has_contact_changes=Exists(
+                ContactChange.objects.filter(
+                    customer_id=OuterRef("customer_id"), status=ContactChangeStatus.PENDING
+                )
+            ),
+            has_followers=Exists(Case.objects.filter(follows_id=OuterRef("pk"))),
         )
     )
 

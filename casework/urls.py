@@ -26,6 +26,7 @@ urlpatterns = [
     path("search/", search.SearchView.as_view(), name="search"),
     path("cases/next/", next_case.NextCaseView.as_view(), name="next_case"),
     path(REF, workspace.CaseDetailView.as_view(), name="case_detail"),
+    path(REF + "timeline/", workspace.TimelineView.as_view(), name="case_timeline"),
     path(REF + "claim/", actions.ClaimView.as_view(), name="case_claim"),
     path(REF + "assign/", actions.AssignView.as_view(), name="case_assign"),
     path(REF + "reply/", actions.ReplyView.as_view(), name="case_reply"),

@@ -24,6 +24,7 @@ class MacroForm(PrefixedForm, forms.Form):
         return self.macros[self.cleaned_data["macro"]]
 
 
-def macro_form(case, data=None) -> MacroForm:
-    """The picker of `case`: only the macros valid for its queue and category."""
-    return MacroForm(data, macros=list(macros_for_case(case)))
+def macro_form(case, data=None, macros=None) -> MacroForm:
+    """The picker of `case`: only the macros valid for its queue and category (`macros`: those,
+    when the caller has them already)."""
+    return MacroForm(data, macros=list(macros_for_case(case)) if macros is None else macros)

@@ -14,6 +14,16 @@ def macros_for_case(case) -> QuerySet[Macro]:
     )
 
 
+def macros_of_queue(queue_id: int) -> QuerySet[Macro]:
+    """The active macros of a queue (or every queue), of any category: a queue's workspaces pick
+    their case's category from these (`applies_to`)."""
+    return (
+        Macro.objects.filter(active=True)
+        .filter(Q(queue__isnull=True) | Q(queue_id=queue_id))
+        .order_by("name", "id")
+    )
+
+
 def applies_to(macro: Macro, case) -> bool:
     """The same rule as `macros_for_case`, for a macro in hand."""
     return (

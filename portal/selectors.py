@@ -22,8 +22,14 @@ def follow_ups(user) -> QuerySet:
 
 
 def surveys_of_case(case) -> list[Satisfaction]:
-    return list(
-        Satisfaction.objects.filter(case=case)
-        .select_related("agent", "follow_up_by")
-        .order_by("cycle")
-    )
+    """The case's surveys by cycle, read once per case object: the workspace's satisfaction and
+    customer-link panels both show them."""
+    loaded = case.__dict__.get("_surveys_of_case")
+    if loaded is None:
+        loaded = list(
+            Satisfaction.objects.filter(case=case)
+            .select_related("agent", "follow_up_by")
+            .order_by("cycle", "pk")
+        )
+        case.__dict__["_surveys_of_case"] = loaded
+    return loaded

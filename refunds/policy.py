@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.cache import cached
 from backoffice.errors import Conflict, Forbidden
 from backoffice.roles import Role, has_role, roles_of
 from cases import permissions as case_permissions
@@ -201,6 +202,15 @@ class DecisionBar(StrEnum):
 def may_approve_at_all(user, currency: str = "CNY") -> bool:
     """Holds an approval tier of the currency (the approvals inbox is theirs)."""
     return approver_limit(user, currency)[0]
+
+
+def offers_approvals(user, currency: str = "CNY") -> bool:
+    """`may_approve_at_all` on the tiers as the configuration cache holds them (`backoffice.cache`:
+    an edit shows at once in its process, within `CONFIG_CACHE_SECONDS` in the others): the
+    navigation asks on every page. The inbox and the decisions read the tiers fresh."""
+    configured = cached(f"refunds.tiers.{currency}", lambda: tiers(currency))
+    mine = roles_of(user)
+    return any(t.role in mine or user.is_superuser for t in configured)
 
 
 def within_limit(authority: tuple[bool, Decimal | None], cumulative: Decimal) -> bool:

@@ -1,5 +1,6 @@
 """Reads of the classification: a case's coding with its codes, the codes a correction offers."""
 
+from backoffice.cache import cached
 from cases.models import Case
 from regulatory.models import CaseCoding, Code
 
@@ -13,7 +14,13 @@ def coding_of(case: Case) -> CaseCoding | None:
 
 
 def codes_by_axis(code_set_id: int) -> dict[str, list[Code]]:
-    """Every code of a set, by axis, in code order (the correction form's choices)."""
+    """Every code of a set, by axis, in code order (the correction form's choices): configuration,
+    kept like the rest (`backoffice.cache`, cleared on edits of the code tables)."""
+    codes = cached(f"regulatory.codes_by_axis.{code_set_id}", lambda: _codes_by_axis(code_set_id))
+    return {axis: list(rows) for axis, rows in codes.items()}
+
+
+def _codes_by_axis(code_set_id: int) -> dict[str, list[Code]]:
     codes: dict[str, list[Code]] = {"A": [], "B": [], "C": []}
     for code in Code.objects.filter(code_set_id=code_set_id).order_by("code"):
         codes[code.axis].append(code)

@@ -15,7 +15,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from backoffice.roles import Role, has_role
-from refunds.policy import may_approve_at_all, may_use_finance_console
+from refunds.policy import may_use_finance_console, offers_approvals
 
 REPORTS_PATH = "/reports/"
 
@@ -45,7 +45,7 @@ def nav_items(request) -> list[NavItem]:
         items.append((reverse("cases:queue_overview"), label))
     if has_role(user, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
         items.append((reverse("cases:case_list"), _("All queues")))
-    if may_approve_at_all(user):
+    if offers_approvals(user):
         items.append((reverse("refunds:approvals"), _("Approvals")))
     if may_use_finance_console(user):
         items.append((reverse("refunds:finance_console"), _("Finance console")))

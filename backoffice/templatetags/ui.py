@@ -13,6 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 
+from backoffice import form_html
 from backoffice.roles import Role
 
 register = template.Library()
@@ -109,3 +110,10 @@ def flag_list(flags):
             ((flag.get_code_display(),) for flag in flags),
         ),
     )
+
+
+@register.simple_tag
+def field_group(field):
+    """`{% field_group field %}`: `field.as_field_group`, a blank form's field rendered once per
+    process (backoffice.form_html)."""
+    return form_html.field_group(field)

@@ -23,6 +23,7 @@ AGENT = "bench_general_02"  # made by bench/seed.py: an agent of the general que
 INTAKE = "bench_intake"
 FINANCE = "bench_finance"
 AGENT = "bench_recharge_02"  # made by bench/seed.py: an agent of one queue (the search's scope)
+AGENT_QUEUE = "recharge"
 PRODUCT_URL = "/api/v1/cases/"
 BASELINE_URL = "/bench/baseline/tickets/"
 
@@ -98,6 +99,11 @@ def read_urls(api: APIClient, *, depth: int, references: list[str]) -> list[tupl
         ("All cases (HTML)", "html", ["/cases/"]),
         ("Closed cases, newest first (HTML)", "html", ["/cases/?status=closed"]),
         ("Case detail (HTML)", "html", detail),
+        (
+            "Case detail, the queue's agent (HTML)",
+            "agent",
+            [f"/cases/{ref}/" for ref in queue_references(AGENT_QUEUE, len(references))],
+        ),
         ("Approvals inbox (HTML, finance)", "finance", ["/approvals/"]),
         ("Finance console (HTML, finance)", "finance", ["/finance/"]),
         ("API case list, first page", "api", [PRODUCT_URL]),
@@ -161,6 +167,27 @@ def sample_customers(n: int) -> list[str]:
     from cases.models import Customer
 
     return _spread(Customer, "external_id", n)
+
+
+def queue_references(queue: str, n: int) -> list[str]:
+    """References of `n` open cases of a queue spread over the id range: the cases its agents
+    work, with every action form of the workspace (issue 27)."""
+    from cases.models import Case
+
+    open_cases = Case.objects.filter(queue__code=queue).exclude(status__in=["resolved", "closed"])
+    top = open_cases.order_by("-id").values_list("id", flat=True).first() or 0
+    step = max(1, top // (n + 1))
+    found = []
+    for i in range(n):
+        ref = (
+            open_cases.filter(id__gte=step * i)
+            .order_by("id")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        if ref and ref not in found:
+            found.append(ref)
+    return found
 
 
 def sample_references(n: int) -> list[str]:

@@ -1,6 +1,7 @@
-"""The case timeline as the workspace shows it: every event (and those of merged duplicates) in
-order, with replies, notes and customer messages shown in full, refunds, SLA clocks and
-customer notifications summarised in the reader's language."""
+"""The case timeline as the workspace shows it: the events (and those of merged duplicates), newest
+first, a page at a time (`TIMELINE_PAGE`; older pages on demand), with replies, notes and customer
+messages shown in full, refunds, SLA clocks and customer notifications summarised in the reader's
+language."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,13 +25,15 @@ from cases.choices import (
 from cases.choices import ContactChannel as NotifyChannel
 from cases.models import Case, Customer, Message, RechargeOrder
 from cases.triage import CHECKLISTS, evidence_text
-from casework.selectors import case_timeline
+from casework.selectors import case_timeline_page
 from notifications.models import DeliveryStatus, OutboxStatus, Purpose
 from privacy.masking import mask_value
 from risk.texts import detail_text
 from sla.choices import Metric, Threshold
 
 CHECKLIST_TICKED = "checklist_ticked"  # the risk work's event type (risk.triage)
+# Entries per page of the timeline: the workspace shows the newest; "Older entries" loads the next.
+TIMELINE_PAGE = 20
 
 KINDS = {
     EventType.REPLY: ("reply", "↩"),
@@ -286,14 +289,20 @@ def _entry(event, messages: dict[int, Message], case: Case) -> Entry:
     return entry
 
 
-def timeline_entries(case: Case) -> list[Entry]:
-    """Two queries: the events (with actors) and the messages they point at."""
-    return _entries(list(case_timeline(case)), case)
+@dataclass
+class TimelinePage:
+    entries: list[Entry]  # newest first
+    older: int | None  # the event to continue before, when there are older entries
 
 
-def page_version(case: Case, entries: list[Entry]) -> int:
-    """The version of the case a page shows: its latest own timeline event (0 before any)."""
-    return max((e.event_id for e in entries if not e.from_case), default=0)
+def timeline_page(case: Case, *, before: int | None = None) -> TimelinePage:
+    """A page of the timeline, newest first, before event `before` (the newest page without).
+    Two queries whatever the case's history: the page's events (with actors) and the messages
+    they point at."""
+    events = case_timeline_page(case, before=before, size=TIMELINE_PAGE)
+    page = events[:TIMELINE_PAGE]
+    older = page[-1].pk if len(events) > TIMELINE_PAGE else None
+    return TimelinePage(_entries(page, case), older)
 
 
 def _sentence(event, entry: Entry) -> str:

@@ -96,8 +96,11 @@ def satisfaction_panel(request, case, forms) -> dict | None:
     """The case's survey answers and follow-ups, and its linked cases (前序投诉 / 后续投诉)."""
     answered = [s for s in selectors.surveys_of_case(case) if s.answered_at is not None]
     follows = case.follows if case.follows_id else None
-    followers = list(
-        Case.objects.filter(follows=case).order_by("pk").only("pk", "reference", "queue_id")
+    followers = (
+        list(Case.objects.filter(follows=case).order_by("pk").only("pk", "reference", "queue_id"))
+        # the workspace's case says whether it has any (casework.selectors.case_workspace)
+        if getattr(case, "has_followers", True)
+        else []
     )
     user = request.user
     if follows is not None and not permissions.can_view_case(user, follows):

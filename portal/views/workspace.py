@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from cases import permissions
 from casework.views.actions import CaseActionView
-from portal import services
+from portal import selectors, services
 from portal.forms import RevokeLinkForm
-from portal.models import CustomerLink, Satisfaction
+from portal.models import CustomerLink
 
 SHOWN_LINKS = 5
 
@@ -20,7 +20,7 @@ def link_panel(request, case, forms) -> dict | None:
     links = list(
         CustomerLink.objects.filter(case=case).order_by("-created_at", "-pk")[:SHOWN_LINKS]
     )
-    surveys = list(Satisfaction.objects.filter(case=case).order_by("cycle", "pk"))
+    surveys = selectors.surveys_of_case(case)
     now = timezone.now()
     return {
         "template": "portal/partials/case_links.html",

@@ -160,8 +160,17 @@
     if (done) event.preventDefault();
   });
   document.addEventListener("DOMContentLoaded", function () { foldLongTexts(); });
+  // --- the timeline's older entries: once appended, the first of them takes the focus, so that a
+  // keyboard or screen-reader user reads on from where the "Older entries" link was ------------
+  function focusLoaded() {
+    var first = document.querySelector("[data-focus-on-load]");
+    if (!first) return;
+    first.removeAttribute("data-focus-on-load");
+    first.focus();
+  }
   document.addEventListener("htmx:afterSettle", function () {
     foldLongTexts();
+    focusLoaded();
     markSelected();
     wasWriting = writing();
   });

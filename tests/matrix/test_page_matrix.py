@@ -114,6 +114,8 @@ TABLE = [
     # The top bar's search: every staff role that reads cases (each finds its own scope's).
     ("GET", "/search/", None, (LOGIN, 200, 200, 200, 200, 200, 200, 403, 200)),
     ("GET", "/cases/{reference}/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
+    # Its timeline's older pages (without `before`: the newest), as the workspace decides.
+    ("GET", "/cases/{reference}/timeline/", None, (LOGIN, 200, 404, 200, 404, 200, 200, 403, 200)),
     # The case's actions: a GET (a reload) goes back to the workspace, which decides who sees it.
     *[
         ("GET", f"/cases/{{reference}}/{action}/", None,

@@ -1,17 +1,19 @@
 """Shared factories (factory_boy) and builders that go through the services."""
 
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from backoffice.calendars.models import CalendarDayKind
 from backoffice.calendars.services import chinesecalendar_days, chinesecalendar_years
 from backoffice.calendars.timecalc import CalendarSpec
-from cases.models import Queue, QueueMembership
+from cases.choices import EventType
+from cases.models import CaseEvent, Message, Queue, QueueMembership
 from casework.services import CreditAccountData, CustomerData, OrderData, case_open
 
 
@@ -95,3 +97,23 @@ def many_cases(n: int, *, prefix: str = "M") -> list:
         open_case(customer_id=f"{prefix}{i}", order=order_data(order_id=f"{prefix}-R{i}"))
         for i in range(n)
     ]
+
+
+def add_notes(case, author, n: int, *, start: int = 0) -> None:
+    """`n` internal notes, one second apart, written as the reply service writes them (a message
+    and its timeline event), in two statements."""
+    base = timezone.now()
+    messages = Message.objects.bulk_create(
+        Message(case=case, kind="note", body=f"历史备注 {start + i}", author=author)
+        for i in range(n)
+    )
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            type=EventType.NOTE,
+            actor=author,
+            payload={"message_id": m.pk},
+            created_at=base + timedelta(seconds=start + i + 1),
+        )
+        for i, m in enumerate(messages)
+    )
