@@ -10,6 +10,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 STACK, STACK_TEST = "tests/production/stack.py", "tests/production/test_stack.py"
 PARTITIONS_TEST = "tests/backoffice/test_partitions.py"
+REPLICA_FIXTURE = "tests/replica/conftest.py"
 RUN_BY = {
     "psql -v owner=backoffice_owner -v app=backoffice_app -d backoffice -f deploy/postgres/grants.sql": (
         STACK,
@@ -29,6 +30,11 @@ RUN_BY = {
     "DATABASE_URL=$MIGRATE_DATABASE_URL manage.py partition_tables convert --table auditentry": (
         PARTITIONS_TEST,
         'convert("auditentry")',
+    ),
+    # the fixture runs it against the tests' own server, as the user the tests connect as
+    "pg_basebackup -h <primary> -U backoffice_replication -D /var/lib/postgresql/15/main -R -X stream --checkpoint=fast": (
+        REPLICA_FIXTURE,
+        '"-R", "-X", "stream", "--checkpoint=fast"',
     ),
 }
 
