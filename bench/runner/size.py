@@ -10,6 +10,7 @@ import uuid
 
 from bench.runner import web
 from bench.runner.common import ROOT, load
+from bench.runner.worker import CeleryWorker
 
 
 def setup(database_url: str) -> None:
@@ -47,11 +48,21 @@ def database_facts() -> dict:
     }
 
 
-def purge_broker() -> None:
+def _broker():
     import redis
     from django.conf import settings
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL), settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def queued() -> int:
+    broker, queue = _broker()
+    return broker.llen(queue)
+
+
+def purge_broker() -> None:
+    broker, queue = _broker()
+    broker.delete(queue)
 
 
 def section(result: dict, key: str, work) -> None:
@@ -75,7 +86,9 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
     print(f"  {size:,}: {result['data']}", flush=True)
     creds = inproc.prepare()
     payloads = Payloads(customers=result["data"]["customers"], tag=uuid.uuid4().hex[:8])
-    with web.Gunicorn(web.environment(database_url), workers=2) as server:
+    purge_broker()  # an earlier run's leftovers are not this run's work
+    env = web.environment(database_url)
+    with web.Gunicorn(env, workers=2) as server, CeleryWorker(env) as worker:
         print(f"  gunicorn on 127.0.0.1:{server.port}, workers {server.pids()}", flush=True)
         api = inproc.api_client(creds["manager_token"])
         scenarios = inproc.read_urls(
@@ -97,6 +110,7 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
             row["http_median_ms"] = http_reads[row["scenario"]]
         if opts.get("only"):  # the reads named, nothing else
             result["memory"] = server.memory()
+            result["worker_memory"] = worker.memory()
             result["load_samples"] = server.loads
             result["load_end"] = load()
             return
@@ -118,8 +132,11 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
                 server.port, payloads, creds, threads=opts["threads"], seconds=opts["seconds"]
             ),
         )
+        print("  the worker delivers what intake published", flush=True)
+        section(result, "worker", lambda: worker.drain(queued))
         time.sleep(0.5)  # one more RSS sample after the last request
     result["memory"] = server.memory()
+    result["worker_memory"] = worker.memory()
     result["load_samples"] = server.loads
     result["load_end"] = load()
     purge_broker()

@@ -77,6 +77,13 @@ def per_size(runs: list[dict]) -> list[str]:
     for i, name in enumerate(names):
         row(f"{name} ms · queries", lambda r, i=i: _report(r["reports"][i]))
     row("gunicorn worker max RSS MB (2 workers)", lambda r: r["memory"]["max_worker_rss_mb"])
+    row(
+        "Celery worker max RSS MB: pool process / main",
+        lambda r: (
+            f"{r['worker_memory']['max_worker_rss_mb']} / {r['worker_memory']['max_master_rss_mb']}"
+        ),
+    )
+    row("Celery worker: SMS / e-mails delivered, queue drained in s", _worker)
     row("load average (1 min) during the run", _loads)
     return lines
 
@@ -98,6 +105,12 @@ def _sweep(run: dict) -> str:
 def _next_case(run: dict) -> str:
     n = run["next_case"]
     return f"{_lat(n)} · {_queries(n['queries'])}"
+
+
+def _worker(run: dict) -> str:
+    w = run["worker"]
+    left = f", {w['left_in_queue']:,} left" if w["left_in_queue"] else ""
+    return f"{w['sms_sent']:,} / {w['mail_sent']:,}, {w['drain_s']} s{left}"
 
 
 def _report(rep: dict) -> str:

@@ -9,35 +9,15 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
-from bench.runner.common import PYTHON, ROOT, Timer, load, ok_status, summary
+from bench.runner.common import PYTHON, ROOT, Timer, ok_status, summary
+from bench.runner.procs import TreeSampler, children
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return found
 
 
 class Gunicorn:
@@ -49,12 +29,6 @@ class Gunicorn:
         self.env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
         self.workers = workers
         self.interval = interval
-        self.rss: dict[int, int] = {}  # worker pid → max RSS kB
-        self.total_max_kb = 0
-        self.master_max_kb = 0
-        self.samples = 0
-        self.loads: list[float] = []
-        self._stop = threading.Event()
 
     def __enter__(self):
         cmd = [
@@ -77,47 +51,27 @@ class Gunicorn:
         else:
             self.proc.kill()
             raise RuntimeError("gunicorn did not answer /healthz within 60 s")
-        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        self.sampler = TreeSampler(self.proc.pid, interval=self.interval)
         self.sampler.start()
         return self
 
     def pids(self) -> list[int]:
         return children(self.proc.pid)
 
-    def _sample(self) -> None:
-        ticks = 0
-        while not self._stop.is_set():
-            total = 0
-            for pid in self.pids():
-                kb = rss_kb(pid)
-                self.rss[pid] = max(self.rss.get(pid, 0), kb)
-                total += kb
-            self.total_max_kb = max(self.total_max_kb, total)
-            self.master_max_kb = max(self.master_max_kb, rss_kb(self.proc.pid))
-            self.samples += 1
-            if ticks % 20 == 0:
-                self.loads.append(load())
-            ticks += 1
-            self._stop.wait(self.interval)
-
     def __exit__(self, *exc):
-        self._stop.set()
-        self.sampler.join()
+        self.sampler.stop()
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
 
+    @property
+    def loads(self) -> list[float]:
+        return self.sampler.loads
+
     def memory(self) -> dict:
-        return {
-            "workers": len(self.rss),
-            "max_worker_rss_mb": round(max(self.rss.values(), default=0) / 1024, 1),
-            "max_total_workers_rss_mb": round(self.total_max_kb / 1024, 1),
-            "max_master_rss_mb": round(self.master_max_kb / 1024, 1),
-            "samples": self.samples,
-            "interval_s": self.interval,
-        }
+        return self.sampler.memory()
 
 
 def request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, bytes]:
