@@ -60,6 +60,23 @@ def queued() -> int:
     return broker.llen(queue)
 
 
+def held_since(started: float) -> dict:
+    """Notifications the run's intakes queued that wait for the customer's quiet hours to end
+    (`not_before` in the future): held by design, not left undelivered by the worker."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from notifications.models import Notification, OutboxStatus
+
+    held = Notification.objects.filter(
+        created_at__gte=datetime.fromtimestamp(started, UTC),
+        status=OutboxStatus.QUEUED,
+        not_before__gt=timezone.now(),
+    ).count()
+    return {"held_for_quiet_hours": held}
+
+
 def purge_broker() -> None:
     broker, queue = _broker()
     broker.delete(queue)
@@ -82,6 +99,7 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
     from bench.runner.payloads import Payloads
 
     result.update(size=size, database_url=database_url, load_start=load())
+    started = time.time()
     result["data"] = database_facts()
     print(f"  {size:,}: {result['data']}", flush=True)
     creds = inproc.prepare()
@@ -133,7 +151,7 @@ def run(size: int, database_url: str, opts: dict, result: dict) -> None:
             ),
         )
         print("  the worker delivers what intake published", flush=True)
-        section(result, "worker", lambda: worker.drain(queued))
+        section(result, "worker", lambda: {**worker.drain(queued), **held_since(started)})
         time.sleep(0.5)  # one more RSS sample after the last request
     result["memory"] = server.memory()
     result["worker_memory"] = worker.memory()

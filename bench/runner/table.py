@@ -110,7 +110,9 @@ def _next_case(run: dict) -> str:
 def _worker(run: dict) -> str:
     w = run["worker"]
     left = f", {w['left_in_queue']:,} left" if w["left_in_queue"] else ""
-    return f"{w['sms_sent']:,} / {w['mail_sent']:,}, {w['drain_s']} s{left}"
+    held = w.get("held_for_quiet_hours")
+    held = f" ({held:,} held for quiet hours)" if held else ""
+    return f"{w['sms_sent']:,} / {w['mail_sent']:,}{held}, {w['drain_s']} s{left}"
 
 
 def _report(rep: dict) -> str:

@@ -145,6 +145,7 @@ class Stack:
             SECRET_KEY=secrets.token_urlsafe(50),
             AUDIT_HMAC_KEY=secrets.token_urlsafe(32),
             AUDIT_CHECKPOINT_DIR=str(self.tmp / "audit"),
+            PHONE_REGIONS_CACHE_DIR=str(self.tmp / "cache"),
             ALLOWED_HOSTS="127.0.0.1",
             CSRF_TRUSTED_ORIGINS=self.base_url,
             DATABASE_URL=f"postgres://{self.app_role}@{pg}",
