@@ -49,7 +49,7 @@ def test_the_workspace_costs_the_same_for_10_and_500_events(login, people):
     # links); and, read here because the tests turn the caches off, the queue's agents and
     # macros, the canned summaries, the open incidents and the approval tiers (production reads
     # these six from its caches).
-    assert lots == 21
+    assert lots == 18
     assert len(ENTRY.findall(few_html)) == 10
     assert "?before=" not in few_html
     assert len(ENTRY.findall(lots_html)) == TIMELINE_PAGE
