@@ -2,10 +2,12 @@
 
 from functools import cache
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from backoffice.db import json_rows
 from backoffice.errors import NotFound
 from backoffice.wiring import plugged
 from cases import permissions, policy
@@ -227,14 +229,45 @@ def case_workspace(user) -> QuerySet[Case]:
     return only_visible(_workspace_cases(), user)
 
 
+def workspace_case(cases: QuerySet[Case]) -> Case | None:
+    """The first of `cases` (a `case_workspace` queryset), its flags and clocks as loaded."""
+    case = cases.first()
+    if case is not None and hasattr(case, "flag_rows"):
+        case_as_loaded(
+            case,
+            flags=json_rows.instances(CaseFlag, case.flag_rows),
+            clocks=json_rows.instances(SlaClock, case.clock_rows, nested=("calendar",)),
+        )
+    return case
+
+
 @cache
 def _workspace_cases() -> QuerySet[Case]:
     """`case_workspace` before the user's scope, built once per process (its joins, columns and
-    eight subqueries took a tenth of the page's time to build again on every request): never
-    evaluated itself, each use is a clone."""
+    subqueries took a tenth of the page's time to build again on every request): never evaluated
+    itself, each use is a clone. On PostgreSQL the case's statement brings its active flags and
+    its clocks (with their calendars) along as JSON (`flag_rows`, `clock_rows`: read them through
+    `workspace_case`), two statements fewer; elsewhere they are prefetched as for a list row."""
+    if connection.vendor == "postgresql":
+        cases = Case.objects.select_related(
+            "customer", "queue", "assignee", "duplicate_of"
+        ).annotate(
+            flag_rows=json_rows.rows_subquery(
+                CaseFlag.objects.filter(cleared_at__isnull=True),
+                owner="case_id",
+                order_by=("code",),
+            ),
+            clock_rows=json_rows.rows_subquery(
+                SlaClock.objects.all(),
+                owner="case_id",
+                order_by=("metric", "pk"),
+                nested=("calendar",),
+            ),
+        )
+    else:
+        cases = with_list_related(Case.objects.all())
     return (
-        with_list_related(Case.objects.all())
-        .select_related("recharge_order", "credit_account")
+        cases.select_related("recharge_order", "credit_account")
         .prefetch_related("merged_into", "incident")
         .only(*_workspace_columns())
         .annotate(
