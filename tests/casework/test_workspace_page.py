@@ -49,15 +49,16 @@ def test_the_workspace_costs_the_same_for_10_and_500_events(login, people):
     assert CaseEvent.objects.filter(case=case).count() == 500
     lots_html, lots = page(client, url)
     assert few == lots
-    # Session, user, roles, memberships; the case, with its active flags and its clocks (on
-    # PostgreSQL; elsewhere two statements of their own), its version, and whether it has files,
-    # pending contact changes, followers, refunds, surveys or status links, and what its order's
-    # refunds count (it has only a status link, from its acknowledgement, so only that panel reads
-    # rows); the customer's other cases, the timeline page and its messages; the regulatory codes
-    # and the code set's; the status links; and, read here because the tests turn the caches off,
-    # the queue's agents and macros, the canned summaries, the open incidents and the approval
-    # tiers (production reads these five from its caches).
-    assert lots == (16 if connection.vendor == "postgresql" else 18)
+    # Session, user, roles, memberships; the case, with its active flags, its clocks and its
+    # regulatory coding with the codes (on PostgreSQL; elsewhere three statements of their own),
+    # its version, and whether it has files, pending contact changes, followers, refunds, surveys
+    # or status links, and what its order's refunds count (it has only a status link, from its
+    # acknowledgement, so only that panel reads rows); the customer's other cases, the timeline
+    # page and its messages; the code set's codes (the correction form) and the status links;
+    # and, read here because the tests turn the caches off, the queue's agents and macros, the
+    # canned summaries, the open incidents and the approval tiers (production reads these five
+    # and the codes from its caches).
+    assert lots == (15 if connection.vendor == "postgresql" else 18)
     assert len(ENTRY.findall(few_html)) == 10
     assert "?before=" not in few_html
     assert len(ENTRY.findall(lots_html)) == TIMELINE_PAGE
