@@ -627,5 +627,12 @@ REFUND_ARRIVAL_WORKING_DAYS = env.int("REFUND_ARRIVAL_WORKING_DAYS", default=3)
 # The status link of a customer message (`notifications.customer`): `provider(case) -> url`.
 CUSTOMER_STATUS_URL = ["portal.services.status_url"]
 CASE_WORKSPACE_PANELS = [*CASE_WORKSPACE_PANELS, "portal.views.workspace.link_panel"]
+# What those panels need to know before they read anything, read with the case in the workspace's
+# one statement: `facts() -> {name: expression over the case}`, annotated on the case.
+CASE_WORKSPACE_FACTS = [
+    "refunds.selectors.workspace_facts",
+    "regulatory.selectors.workspace_facts",
+    "portal.selectors.workspace_facts",
+]
 
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^healthz/(live|ready)$", r"^metrics$"]

@@ -221,7 +221,10 @@ def drop_secondary_indexes(cur, tables: list[str]) -> list[str]:
     )
     for name, definition in cur.fetchall():
         cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        rebuild.append(definition)
+        # A partitioned table's index reads back as `ON ONLY` (the parent alone, invalid until
+        # each partition has its own): recreated as such, the partitions kept no index and the
+        # timeline's page scanned every event (65 ms at 100,000 cases).
+        rebuild.append(definition.replace(" ON ONLY ", " ON ", 1))
     return rebuild
 
 

@@ -1,9 +1,9 @@
 """Reads of the satisfaction surveys for the staff screens."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from portal import policy
-from portal.models import Satisfaction
+from portal.models import CustomerLink, Satisfaction
 
 
 def follow_ups(user) -> QuerySet:
@@ -21,10 +21,22 @@ def follow_ups(user) -> QuerySet:
     return queryset
 
 
+def workspace_facts() -> dict:
+    """Whether the case has surveys and status links, read with the case by the workspace
+    (`settings.CASE_WORKSPACE_FACTS`): most have neither, and then their panels read nothing."""
+    return {
+        "portal_has_surveys": Exists(Satisfaction.objects.filter(case_id=OuterRef("pk"))),
+        "portal_has_links": Exists(CustomerLink.objects.filter(case_id=OuterRef("pk"))),
+    }
+
+
 def surveys_of_case(case) -> list[Satisfaction]:
     """The case's surveys by cycle, read once per case object: the workspace's satisfaction and
-    customer-link panels both show them."""
+    customer-link panels both show them (none read when the case says it has none,
+    `workspace_facts`)."""
     loaded = case.__dict__.get("_surveys_of_case")
+    if loaded is None and not getattr(case, "portal_has_surveys", True):
+        loaded = case.__dict__["_surveys_of_case"] = []
     if loaded is None:
         loaded = list(
             Satisfaction.objects.filter(case=case)

@@ -9,7 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db import models
-from django.db.models import Sum
+from django.db.models import DecimalField, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,8 @@ from cases import permissions as case_permissions
 from cases.choices import Status
 from refunds.choices import COUNTED_STATUSES, RefundStatus
 from refunds.models import ApprovalTier, Refund
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 CUSTOMER_WINDOW = timedelta(days=30)
 
@@ -62,10 +65,27 @@ def counted_on_order(order, *, exclude_pk=None) -> Decimal:
     return _sum(qs)
 
 
-def refundable(order, *, exclude_pk=None) -> Decimal:
+def counted_on_order_sql(order_ref) -> Coalesce:
+    """`counted_on_order` as an expression over the order `order_ref` (an `OuterRef`): read with
+    the row that names the order (the case workspace's statement) instead of a statement of its
+    own."""
+    counted = (
+        Refund.objects.filter(order=order_ref, status__in=COUNTED_STATUSES)
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted), Value(Decimal("0.00")), output_field=MONEY)
+
+
+def refundable(order, *, exclude_pk=None, counted: Decimal | None = None) -> Decimal:
     """What the order can still refund: its amount paid less the refunds that count against it
-    (`exclude_pk`: a failed refund being retried does not count against itself)."""
-    return order.amount_paid - counted_on_order(order, exclude_pk=exclude_pk)
+    (`exclude_pk`: a failed refund being retried does not count against itself; `counted`: that
+    sum when it was read with the order, `counted_on_order_sql`)."""
+    if counted is None:
+        counted = counted_on_order(order, exclude_pk=exclude_pk)
+    return order.amount_paid - counted
 
 
 def cumulative_amount(*, order, customer_id: int, amount: Decimal, exclude_pk=None) -> Decimal:

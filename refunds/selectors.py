@@ -1,6 +1,6 @@
 """Reads of the refunds app."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from backoffice.roles import Role, has_role
 from cases import permissions as case_permissions
@@ -58,6 +58,16 @@ def approvals_waiting(user, *, up_to: int) -> int:
 
 def refunds_of_case(case) -> QuerySet[Refund]:
     return with_details(Refund.objects.filter(case=case)).order_by("created_at", "id")
+
+
+def workspace_facts() -> dict:
+    """What the case workspace's refund panel needs to know before it reads anything, read with
+    the case (`settings.CASE_WORKSPACE_FACTS`): whether the case has refunds (most have none: then
+    the panel reads none) and what its order's refunds already count against it."""
+    return {
+        "refunds_exist": Exists(Refund.objects.filter(case_id=OuterRef("pk"))),
+        "refunds_counted_on_order": policy.counted_on_order_sql(OuterRef("recharge_order_id")),
+    }
 
 
 def finance_console(user) -> QuerySet[Refund]:

@@ -52,14 +52,19 @@ WAITING_COUNTED = 1_000
 
 
 def refunds_panel(request, case, forms) -> dict | None:
-    refunds = list(selectors.refunds_of_case(case))
+    # the workspace's case says whether it has refunds and what its order's count
+    # (refunds.selectors.workspace_facts); read here when it does not
+    has_refunds = getattr(case, "refunds_exist", True)
+    refunds = list(selectors.refunds_of_case(case)) if has_refunds else []
     can_request = policy.can_request_now(request.user, case)
     if not refunds and not can_request:
         return None
     order = case.recharge_order if policy.has_order(case) else None
     refundable = None
     if order is not None:
-        refundable = policy.refundable(order)
+        refundable = policy.refundable(
+            order, counted=getattr(case, "refunds_counted_on_order", None)
+        )
     if refundable is not None and refundable <= 0:
         can_request = False
     return {

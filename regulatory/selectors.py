@@ -1,6 +1,9 @@
 """Reads of the classification: a case's coding with its codes, the codes a correction offers."""
 
+from django.db import connection
+
 from backoffice.cache import cached
+from backoffice.db import json_rows
 from cases.models import Case
 from regulatory.models import CaseCoding, Code
 
@@ -11,6 +14,36 @@ def coding_of(case: Case) -> CaseCoding | None:
         .filter(case=case, code_set__isnull=False)  # a row without codes yet: none to show
         .first()
     )
+
+
+# The rows a coding shows with it: its code set, its three codes and who corrected it.
+CODING_NESTED = ("code_set", "a", "b", "c", "corrected_by")
+
+
+def workspace_facts() -> dict:
+    """The case's coding with its codes, read with the case by the workspace
+    (`settings.CASE_WORKSPACE_FACTS`; PostgreSQL): its panel reads nothing more."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {
+        "regulatory_coding": json_rows.rows_subquery(
+            CaseCoding,
+            owner=Case,
+            by="case",
+            not_null=("code_set",),
+            nested=CODING_NESTED,
+            many=False,
+        )
+    }
+
+
+def coding_shown(case: Case) -> CaseCoding | None:
+    """`coding_of` as the workspace's panel shows it: from the case's statement when it brought
+    it along (`workspace_facts`)."""
+    if hasattr(case, "regulatory_coding"):
+        values = case.regulatory_coding
+        return json_rows.loaded(CaseCoding, values, nested=CODING_NESTED) if values else None
+    return coding_of(case)
 
 
 def codes_by_axis(code_set_id: int) -> dict[str, list[Code]]:

@@ -9,7 +9,7 @@ from regulatory.forms import CorrectionForm
 
 
 def codes_panel(request, case, forms) -> dict | None:
-    coding = selectors.coding_of(case)
+    coding = selectors.coding_shown(case)
     if coding is None:
         return None
     can_correct = policy.may_correct(request.user, case)

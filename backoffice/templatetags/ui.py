@@ -113,6 +113,17 @@ def flag_list(flags):
 
 
 @register.simple_tag
+def field_div(field):
+    """`{% field_div field %}`: what `{% include "partials/field.html" with field=field %}`
+    renders, without an include (the workspace draws a dozen fields per page)."""
+    return format_html(
+        '<div class="field{}">{}</div>',
+        " has-error" if field.errors else "",
+        form_html.field_group(field),
+    )
+
+
+@register.simple_tag
 def field_group(field):
     """`{% field_group field %}`: `field.as_field_group`, a blank form's field rendered once per
     process (backoffice.form_html)."""

@@ -349,5 +349,5 @@ def _entries(events: list, case: Case) -> list[Entry]:
         for e in events
         if isinstance(e.payload, dict) and e.payload.get("message_id")
     }
-    messages = {m.pk: m for m in Message.objects.filter(pk__in=ids)} if ids else {}
+    messages = {m.pk: m for m in Message.objects.filter(pk__in=ids).only("body")} if ids else {}
     return [_entry(e, messages, case) for e in events]

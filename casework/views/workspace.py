@@ -39,7 +39,9 @@ from sla.policy import has_running_regulatory
 
 # Panels other apps add to the workspace (`cases` never imports `refunds`): a provider
 def case_or_404(user, reference: str) -> Case:
-    case = selectors.case_workspace(user).filter(reference=reference.upper()).first()
+    case = selectors.workspace_case(
+        selectors.case_workspace(user).filter(reference=reference.upper())
+    )
     if case is None:
         raise Http404(_("No such case."))
     return case
@@ -152,7 +154,7 @@ def render_workspace(
     request, case: Case, *, forms: dict | None = None, status: int = 200, stale: list | None = None
 ):
     """The workspace after an action: the fragment for htmx, the page otherwise."""
-    fresh = selectors.case_workspace(request.user).filter(pk=case.pk).first()
+    fresh = selectors.workspace_case(selectors.case_workspace(request.user).filter(pk=case.pk))
     if fresh is None:
         raise Http404(_("No such case."))
     response = render(

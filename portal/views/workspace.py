@@ -17,8 +17,11 @@ SHOWN_LINKS = 5
 
 def link_panel(request, case, forms) -> dict | None:
     user = request.user
-    links = list(
-        CustomerLink.objects.filter(case=case).order_by("-created_at", "-pk")[:SHOWN_LINKS]
+    links = (
+        list(CustomerLink.objects.filter(case=case).order_by("-created_at", "-pk")[:SHOWN_LINKS])
+        # the workspace's case says whether it has any (portal.selectors.workspace_facts)
+        if getattr(case, "portal_has_links", True)
+        else []
     )
     surveys = selectors.surveys_of_case(case)
     now = timezone.now()

@@ -3,17 +3,24 @@ page at a time, older pages on demand; what it offers per queue (agents, macros,
 comes from the shared cache, dropped when those rows change."""
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from cases.choices import IncidentStatus
-from cases.models import CaseEvent, Incident, QueueMembership
+from backoffice.templatetags.ui import format_money, format_when
+from cases.choices import FlagCode, IncidentStatus
+from cases.models import CaseEvent, CaseFlag, Incident, QueueMembership
 from casework.services import case_reply
+from casework.views.sla import remaining_text
 from casework.views.timeline import TIMELINE_PAGE
+from refunds import policy as refunds_policy
+from refunds.services import refund_request
+from sla.models import SlaClock
 from tests.support.factories import add_notes, open_case, staff
 from tests.support.macro_factories import macro
 
@@ -42,14 +49,16 @@ def test_the_workspace_costs_the_same_for_10_and_500_events(login, people):
     assert CaseEvent.objects.filter(case=case).count() == 500
     lots_html, lots = page(client, url)
     assert few == lots
-    # Session, user, roles, memberships; the case (with its version and whether it has files,
-    # pending contact changes or followers: it has none, so those are not read), flags, clocks;
-    # the customer's other cases, the timeline page and its messages; the panels (refunds, the
-    # order's refunded sum, the case's regulatory codes and the code set's, surveys, status
-    # links); and, read here because the tests turn the caches off, the queue's agents and
-    # macros, the canned summaries, the open incidents and the approval tiers (production reads
-    # these six from its caches).
-    assert lots == 21
+    # Session, user, roles, memberships; the case, with its active flags, its clocks and its
+    # regulatory coding with the codes (on PostgreSQL; elsewhere three statements of their own),
+    # its version, and whether it has files, pending contact changes, followers, refunds, surveys
+    # or status links, and what its order's refunds count (it has only a status link, from its
+    # acknowledgement, so only that panel reads rows); the customer's other cases, the timeline
+    # page and its messages; the code set's codes (the correction form) and the status links;
+    # and, read here because the tests turn the caches off, the queue's agents and macros, the
+    # canned summaries, the open incidents and the approval tiers (production reads these five
+    # and the codes from its caches).
+    assert lots == (15 if connection.vendor == "postgresql" else 18)
     assert len(ENTRY.findall(few_html)) == 10
     assert "?before=" not in few_html
     assert len(ENTRY.findall(lots_html)) == TIMELINE_PAGE
@@ -167,3 +176,57 @@ def test_the_queue_cache_costs_fewer_queries_than_none(login, people, settings):
     cache.clear()
     # The queue's agents, its macros and the open incidents: read from the cache.
     assert with_cache == without - 3
+
+
+# --- what the case's statement brings along (issue 27, second slice) ------------------------------
+
+
+def test_flags_and_clocks_come_with_the_case_as_they_are_now(login, people):
+    """The active flags and the clocks are read in the case's statement: a flag raised or cleared
+    and a clock extended show at once, and the page costs the same with them as without."""
+    case = open_case()
+    client = login(people.agent)
+    url = f"/cases/{case.reference}/"
+    _, bare = page(client, url)
+    CaseFlag.objects.create(case=case, code=FlagCode.REPEAT_COMPLAINANT, detail="")
+    cleared = CaseFlag.objects.create(case=case, code=FlagCode.DUPLICATE, detail="")
+    cleared.cleared_at = timezone.now()
+    cleared.save()
+    html, flagged = page(client, url)
+    assert flagged == bare
+    with translation.override("en"):
+        shown, hidden = str(FlagCode.REPEAT_COMPLAINANT.label), str(FlagCode.DUPLICATE.label)
+        clocks = list(SlaClock.objects.filter(case=case).select_related("calendar"))
+        assert clocks
+        for clock in clocks:
+            assert format_when(clock.due_at) in html
+            assert remaining_text(clock, timezone.now(), short=False).split()[0] in html
+    assert f"⚑</span> {shown}" in html and hidden not in html
+    later = clocks[0].due_at + timedelta(days=3)
+    SlaClock.objects.filter(pk=clocks[0].pk).update(due_at=later)
+    html, _ = page(client, url)
+    with translation.override("en"):
+        assert format_when(later) in html
+
+
+def test_the_refund_panel_counts_the_orders_refunds_read_with_the_case(login, people):
+    """The refundable amount the request form offers comes from the case's statement: the
+    order's amount paid less the refunds that count against it."""
+    case = open_case()
+    client = login(people.agent)
+    url = f"/cases/{case.reference}/"
+    order = case.recharge_order
+    with translation.override("en"):
+        assert format_money(refunds_policy.refundable(order)) in page(client, url)[0]
+    refund_request(
+        actor=people.agent,
+        case=case,
+        amount=Decimal("20.00"),
+        reason="测试",
+        liability="carrier",
+        policy_basis="",
+    )
+    html, _ = page(client, url)
+    left = order.amount_paid - Decimal("20.00")
+    assert refunds_policy.refundable(order) == left
+    assert format_money(left) in html
