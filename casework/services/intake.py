@@ -192,12 +192,50 @@ def case_intake(
     credit_account: CreditAccountData | None = None,
     follows: Case | None = None,
 ) -> Opened:
+    return intake_within(
+        actor=actor,
+        channel=channel,
+        category=category,
+        subject=subject,
+        customer=customer,
+        description=description,
+        received_at=received_at,
+        recharge_order=recharge_order,
+        credit_account=credit_account,
+        follows=follows,
+    )
+
+
+def intake_checked(*, channel: str, category: str, received_at: datetime | None) -> datetime:
+    """The checks of a complaint that need no database: its choices and an aware receipt time
+    (now when not given)."""
     _validate_choices(channel=channel, category=category)
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
         raise Invalid(
             {"received_at": [_("Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00.")]}
         )
+    return received_at
+
+
+def intake_within(
+    *,
+    actor,
+    channel: str,
+    category: str,
+    subject: str,
+    customer: CustomerData,
+    description: str = "",
+    received_at: datetime | None = None,
+    recharge_order: OrderData | None = None,
+    credit_account: CreditAccountData | None = None,
+    follows: Case | None = None,
+    incident=None,
+) -> Opened:
+    """`case_intake`'s body, inside the caller's transaction and `audit_deferred` block (the bulk
+    intake opens many cases in one of each). `incident`: an open incident the case is opened in
+    (its link event follows the opening ones; the caller audits the link)."""
+    received_at = intake_checked(channel=channel, category=category, received_at=received_at)
     cust, held = _customer_upsert(data=customer, actor=actor)
     order = None
     if recharge_order is not None:
@@ -248,6 +286,7 @@ def case_intake(
         duplicate_of=duplicate_of,
         follows=follows,
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
+        incident=incident,
     )
     clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at
     # The day's reference counter row stays locked until commit: take it as late as possible,
@@ -277,6 +316,13 @@ def case_intake(
                 payload={"change_id": held.pk, "changes": shown_changes(held.changes)},
             )
         publish(CaseOpened(case=case, clocks=tuple(clocks), actor=actor))
+        if incident is not None:
+            record_event(
+                case=case,
+                type=EventType.INCIDENT_LINKED,
+                actor=actor,
+                payload={"incident": incident.code},
+            )
     audit_case(
         actor=actor,
         action="case.open",
