@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from backoffice.audit.services import audit_deferred
 from backoffice.domain_events import publish
 from backoffice.errors import Invalid
+from backoffice.held_rows import insert_rows
 from cases.choices import (
     RECHARGE_CATEGORIES,
     AssignmentMode,
@@ -73,7 +74,22 @@ def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
     return _customer_upsert(data=data, actor=actor)[0]
 
 
-def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactChange | None]:
+LOOK_UP = object()  # `_customer_upsert`'s `found`: read the customer now
+
+
+def customers_found(external_ids) -> dict[str, Customer]:
+    """The known customers among `external_ids`, read as `_customer_upsert` reads one (with their
+    latest waiting contact change), in one statement."""
+    ids = sorted({(e or "").strip() for e in external_ids} - {""})
+    query = Customer.objects.filter(external_id__in=ids).annotate(**latest_pending())
+    return {c.external_id: c for c in query}
+
+
+def _customer_upsert(
+    *, data: CustomerData, actor, found=LOOK_UP
+) -> tuple[Customer, ContactChange | None]:
+    """`found`: the customer as read just before (`customers_found`; None: not known), when the
+    caller read it with others; by default it is read here."""
     external_id = (data.external_id or "").strip()
     if not external_id:
         raise Invalid({"customer": {"external_id": [_("This field is required.")]}})
@@ -84,7 +100,11 @@ def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactCha
         except InvalidPhone as exc:
             raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
     fields = {k: v for k, v in fields.items() if v}
-    customer = Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
+    customer = found
+    if found is LOOK_UP:
+        customer = (
+            Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
+        )
     if customer is None:
         customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
         return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
@@ -231,12 +251,14 @@ def intake_within(
     credit_account: CreditAccountData | None = None,
     follows: Case | None = None,
     incident=None,
+    customer_found=LOOK_UP,
 ) -> Opened:
     """`case_intake`'s body, inside the caller's transaction and `audit_deferred` block (the bulk
     intake opens many cases in one of each). `incident`: an open incident the case is opened in
-    (its link event follows the opening ones; the caller audits the link)."""
+    (its link event follows the opening ones; the caller audits the link). `customer_found`: the
+    customer as the caller read it (`customers_found`)."""
     received_at = intake_checked(channel=channel, category=category, received_at=received_at)
-    cust, held = _customer_upsert(data=customer, actor=actor)
+    cust, held = _customer_upsert(data=customer, actor=actor, found=customer_found)
     order = None
     if recharge_order is not None:
         try:
@@ -294,10 +316,8 @@ def intake_within(
     case_insert_numbered(case)
     with events_batched():  # one INSERT for the whole timeline of the intake
         if credit_account is not None:
-            CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)
-        case_flags = CaseFlag.objects.bulk_create(
-            [CaseFlag(case=case, code=c, detail=d) for c, d in flags]
-        )
+            insert_rows([CreditAccountSnapshot(case=case, **credit_account.__dict__)])
+        case_flags = insert_rows([CaseFlag(case=case, code=c, detail=d) for c, d in flags])
         _opening_events(
             case=case,
             actor=actor,

@@ -7,11 +7,21 @@ actions, clocks, the credit snapshot, the acknowledgement in the outbox, the sta
 regulatory coding row — and a later complaint of the batch sees the earlier ones (a repeat
 complainant, a duplicate, the next member of a round-robin queue), as it would one by one.
 
-What is shared by the batch is written once: the timeline of every case in one `INSERT`
-(`events_batched`), the audit entries appended under one lock at the end (`audit_deferred`), one
-savepoint-free transaction and one commit, after which the acknowledgements' send tasks are
-published. All or nothing: a complaint that cannot be opened rolls the whole batch back, and the
-refusal names it by its index.
+Set-based where the batch allows it:
+- the customers of the batch are read in one statement (a customer's later complaints read it
+  again: the earlier one may have created or changed it);
+- the timeline of every case goes in one `INSERT` (`events_batched`);
+- the clocks, flags, credit snapshots, acknowledgements (outbox), status links and coding rows
+  get their ids from blocks of their sequences and go in one `INSERT` per table at the end
+  (`backoffice.held_rows`; the risk feed's burst rule, which reads other cases' flags and clocks,
+  writes what is held first);
+- the audit entries are appended under the chain's lock once, at the end (`audit_deferred`);
+- one transaction, no savepoint per case, one commit, then the acknowledgements' send tasks.
+Per case, as one by one (each may depend on the one before it): the customer's and the order's
+upsert, the risk facts, the case's numbered INSERT (the day's counter row, locked to commit).
+
+All or nothing: a complaint that cannot be opened rolls the whole batch back, and the refusal
+names it by its index.
 """
 
 from dataclasses import dataclass
@@ -22,13 +32,16 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_deferred, audit_record
 from backoffice.errors import Conflict, Invalid
+from backoffice.held_rows import rows_held
 from cases import policy
 from cases.events import events_batched
 from cases.models import Incident
 from casework.services.intake import (
+    LOOK_UP,
     CreditAccountData,
     CustomerData,
     Opened,
+    customers_found,
     intake_checked,
     intake_within,
 )
@@ -88,6 +101,20 @@ def _open_incident(incident: Incident) -> Incident:
     return incident
 
 
+def _first_sightings(complaints: list[Complaint]) -> list:
+    """Per complaint, its customer as read now when this is the customer's first complaint of the
+    batch (None: not known yet), all read in one statement; a later complaint of the same
+    customer reads it again (the earlier one may have created or changed it)."""
+    known = customers_found(c.customer.external_id for c in complaints)
+    seen: set[str] = set()
+    found = []
+    for complaint in complaints:
+        external_id = (complaint.customer.external_id or "").strip()
+        found.append(LOOK_UP if external_id in seen else known.get(external_id))
+        seen.add(external_id)
+    return found
+
+
 @transaction.atomic
 @audit_deferred()  # the chain's lock once, last: after every counter and order row lock
 def cases_intake_bulk(
@@ -99,8 +126,11 @@ def cases_intake_bulk(
     received = _checked(complaints)
     if incident is not None:
         incident = _open_incident(incident)
+    found = _first_sightings(complaints)
     opened: list[Opened] = []
-    with events_batched():  # the timeline of the whole batch: one INSERT
+    # The timeline of the whole batch in one INSERT; its clocks, flags, credit snapshots,
+    # acknowledgements, status links and coding rows in one INSERT per table.
+    with events_batched(), rows_held():
         for index, (complaint, at) in enumerate(zip(complaints, received, strict=True)):
             try:
                 opened.append(
@@ -115,6 +145,7 @@ def cases_intake_bulk(
                         recharge_order=complaint.recharge_order,
                         credit_account=complaint.credit_account,
                         incident=incident,
+                        customer_found=found[index],
                     )
                 )
             except Invalid as exc:

@@ -82,6 +82,39 @@ def varied_complaints() -> list[Complaint]:
             customer=CustomerData(external_id="U6", name="王五", phone="+8613912340006"),
             received_at=at(10, 25),
         ),
+        Complaint(
+            channel="app",
+            category="recharge_wrong_amount",
+            subject="金额不对",
+            customer=CustomerData(external_id="U7", phone="+8613912340007"),
+            received_at=at(10, 30),
+            recharge_order=order_data(
+                order_id="R7", amount_paid=Decimal("1200.00"), face_value=Decimal("1200.00")
+            ),
+        ),
+        *burst_from_one_ip(),
+    ]
+
+
+def burst_from_one_ip() -> list[Complaint]:
+    """Six failed top-ups from one IP within ten minutes: the fifth makes a burst (the watch list,
+    a flag and a raised priority on the four cases before it, opened in the same batch), the
+    sixth is opened on a watched IP."""
+    return [
+        Complaint(
+            channel="app",
+            category="recharge_not_credited",
+            subject="充值失败",
+            customer=CustomerData(external_id=f"IP{i}", phone=f"+86139123411{i:02d}"),
+            received_at=at(10, 40 + i),
+            recharge_order=order_data(
+                order_id=f"RIP{i}",
+                phone=f"+86139123411{i:02d}",
+                client_ip="192.0.2.50",
+                paid_at=at(9, 50 + i),
+            ),
+        )
+        for i in range(6)
     ]
 
 
