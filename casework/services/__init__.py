@@ -9,14 +9,9 @@ from casework.services.conversation import (
     case_reply,
     customer_writes,
 )
+from casework.services.customers import CustomerData, customer_upsert
 from casework.services.incidents import incident_link, incident_open, incident_resolve
-from casework.services.intake import (
-    CreditAccountData,
-    CustomerData,
-    case_intake,
-    case_open,
-    customer_upsert,
-)
+from casework.services.intake import CreditAccountData, case_intake, case_open
 from casework.services.intake_bulk import MAX_BULK_CASES, Complaint, cases_intake_bulk
 from casework.services.macros import apply_macro, macro_preview
 from casework.services.merge import case_merge

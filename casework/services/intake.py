@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,34 +28,18 @@ from cases.events import audit_case, events_batched, record_event
 from cases.models import (
     Case,
     CaseFlag,
-    ContactChange,
     CreditAccountSnapshot,
-    Customer,
     QueueMembership,
 )
-from cases.phones import InvalidPhone, normalize_phone
 from cases.references import case_insert_numbered
 from cases.triage import suggest_sub_cause
-from casework.services.contacts import (
-    CONTACT_FIELDS,
-    hold_contact_change,
-    latest_pending,
-    shown_changes,
-)
+from casework.services.contacts import shown_changes
+from casework.services.customers import LOOK_UP, CustomerData, _customer_upsert
 from casework.services.orders import OrderData, recharge_order_upsert
 from casework.services.routing import route_case
 from risk import engine as risk
 from sla.models import SlaClock
 from sla.services import clocks_plan_for_case, clocks_start_planned
-
-
-@dataclass(frozen=True)
-class CustomerData:
-    external_id: str
-    name: str = ""
-    phone: str = ""
-    email: str = ""
-    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,91 +49,6 @@ class CreditAccountData:
     frozen: bool = False
     overdue_days: int = 0
     recent_login_failures: int = 0
-
-
-def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
-    """The customer with this external id, created with the fields given; a known one gets its
-    empty contact fields filled and its language set, while a different name, phone or e-mail
-    is held for an agent to confirm (`casework.services.contacts`), never written over silently."""
-    return _customer_upsert(data=data, actor=actor)[0]
-
-
-LOOK_UP = object()  # `_customer_upsert`'s `found`: read the customer now
-
-
-def customers_found(external_ids) -> dict[str, Customer]:
-    """The known customers among `external_ids`, read as `_customer_upsert` reads one (with their
-    latest waiting contact change), in one statement."""
-    ids = sorted({(e or "").strip() for e in external_ids} - {""})
-    query = Customer.objects.filter(external_id__in=ids).annotate(**latest_pending())
-    return {c.external_id: c for c in query}
-
-
-def _customer_upsert(
-    *, data: CustomerData, actor, found=LOOK_UP
-) -> tuple[Customer, ContactChange | None]:
-    """`found`: the customer as read just before (`customers_found`; None: not known), when the
-    caller read it with others; by default it is read here."""
-    external_id = (data.external_id or "").strip()
-    if not external_id:
-        raise Invalid({"customer": {"external_id": [_("This field is required.")]}})
-    fields = {"name": data.name, "email": data.email, "language": data.language}
-    if data.phone:
-        try:
-            fields["phone"] = normalize_phone(data.phone)
-        except InvalidPhone as exc:
-            raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
-    fields = {k: v for k, v in fields.items() if v}
-    customer = found
-    if found is LOOK_UP:
-        customer = (
-            Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
-        )
-    if customer is None:
-        customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
-        return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
-    held = hold_contact_change(actor=actor, customer=customer, given=fields)
-    changed = [
-        k
-        for k, v in fields.items()
-        if getattr(customer, k) != v and (k not in CONTACT_FIELDS or not getattr(customer, k))
-    ]
-    if changed:
-        for name in changed:
-            setattr(customer, name, fields[name])
-        customer.save(update_fields=[*changed, "updated_at"])
-    return customer, held
-
-
-def _customer_insert(external_id: str, fields: dict) -> Customer:
-    """A new customer, in one statement with no savepoint. A customer inserted by a concurrent
-    intake since our lookup is updated with the fields given instead — its contact fields only
-    where they are empty, as for any known customer (the caller holds the differences) — and its
-    row is returned as it now stands (so the other columns are the database's, not our
-    defaults)."""
-    customer = Customer(external_id=external_id, **fields)
-    for field in Customer._meta.concrete_fields:
-        if not field.primary_key:
-            setattr(customer, field.attname, field.pre_save(customer, add=True))
-    columns = [f for f in Customer._meta.concrete_fields if not f.primary_key]
-    updated = [f for f in columns if f.name in fields or f.name == "updated_at"]
-    quote = connection.ops.quote_name
-    table = quote(Customer._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('external_id')}) DO UPDATE SET "
-        + ", ".join(_on_conflict(table, quote(f.column), f.name) for f in updated)
-        + f" RETURNING {', '.join(quote(f.column) for f in Customer._meta.concrete_fields)}"
-    )
-    params = [f.get_db_prep_save(getattr(customer, f.attname), connection) for f in columns]
-    return next(iter(Customer.objects.raw(sql, params)))
-
-
-def _on_conflict(table: str, column: str, name: str) -> str:
-    if name in CONTACT_FIELDS:  # never over a contact on file
-        return f"{column} = CASE WHEN {table}.{column} = '' THEN EXCLUDED.{column} ELSE {table}.{column} END"
-    return f"{column} = EXCLUDED.{column}"
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:

@@ -8,8 +8,9 @@ regulatory coding row — and a later complaint of the batch sees the earlier on
 complainant, a duplicate, the next member of a round-robin queue), as it would one by one.
 
 Set-based where the batch allows it:
-- the customers of the batch are read in one statement (a customer's later complaints read it
-  again: the earlier one may have created or changed it);
+- the customers of the batch are read in one statement and the new ones inserted in one per
+  set of fields given (a customer's later complaints read it again: the earlier one may have
+  changed it);
 - the timeline of every case goes in one `INSERT` (`events_batched`);
 - the clocks, flags, credit snapshots, acknowledgements (outbox), status links and coding rows
   get their ids from blocks of their sequences and go in one `INSERT` per table at the end
@@ -17,8 +18,8 @@ Set-based where the batch allows it:
   writes what is held first);
 - the audit entries are appended under the chain's lock once, at the end (`audit_deferred`);
 - one transaction, no savepoint per case, one commit, then the acknowledgements' send tasks.
-Per case, as one by one (each may depend on the one before it): the customer's and the order's
-upsert, the risk facts, the case's numbered INSERT (the day's counter row, locked to commit).
+Per case, as one by one (each may depend on the one before it): a known customer's update and
+held contact change, the order's upsert, the risk facts, the case's numbered INSERT (the day's counter row, locked to commit).
 
 All or nothing: a complaint that cannot be opened rolls the whole batch back, and the refusal
 names it by its index.
@@ -36,15 +37,14 @@ from backoffice.held_rows import rows_held
 from cases import policy
 from cases.events import events_batched
 from cases.models import Incident
-from casework.services.intake import (
+from casework.services.customers import (
     LOOK_UP,
-    CreditAccountData,
     CustomerData,
-    Opened,
+    customer_fields,
     customers_found,
-    intake_checked,
-    intake_within,
+    customers_insert,
 )
+from casework.services.intake import CreditAccountData, Opened, intake_checked, intake_within
 from casework.services.orders import OrderData
 
 MAX_BULK_CASES = 10_000
@@ -102,15 +102,29 @@ def _open_incident(incident: Incident) -> Incident:
 
 
 def _first_sightings(complaints: list[Complaint]) -> list:
-    """Per complaint, its customer as read now when this is the customer's first complaint of the
-    batch (None: not known yet), all read in one statement; a later complaint of the same
-    customer reads it again (the earlier one may have created or changed it)."""
-    known = customers_found(c.customer.external_id for c in complaints)
+    """Per complaint, its customer as it stands now when this is the customer's first complaint of
+    the batch: the known ones read in one statement, the new ones inserted with the fields of
+    their first complaint as the single intake inserts one (`customers_insert`, one statement per
+    set of fields given). A later complaint of the same customer reads it again (`LOOK_UP`: the
+    earlier one may have changed it or held a contact change)."""
+    given: dict[str, dict] = {}
+    errors = {}
+    for index, complaint in enumerate(complaints):
+        try:
+            external_id, fields = customer_fields(complaint.customer)
+        except Invalid as exc:
+            errors[str(index)] = exc.errors
+            continue
+        given.setdefault(external_id, fields)  # the first complaint's
+    if errors:
+        raise _by_index(errors)
+    known = customers_found(given)
+    known.update(customers_insert({e: f for e, f in given.items() if e not in known}))
     seen: set[str] = set()
     found = []
     for complaint in complaints:
-        external_id = (complaint.customer.external_id or "").strip()
-        found.append(LOOK_UP if external_id in seen else known.get(external_id))
+        external_id = complaint.customer.external_id.strip()
+        found.append(LOOK_UP if external_id in seen else known[external_id])
         seen.add(external_id)
     return found
 
