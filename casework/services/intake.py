@@ -35,7 +35,7 @@ from cases.references import case_insert_numbered
 from cases.triage import suggest_sub_cause
 from casework.services.contacts import shown_changes
 from casework.services.customers import LOOK_UP, CustomerData, _customer_upsert
-from casework.services.orders import OrderData, recharge_order_upsert
+from casework.services.orders import READ_HERE, OrderData, recharge_order_upsert
 from casework.services.routing import route_case
 from risk import engine as risk
 from sla.models import SlaClock
@@ -151,6 +151,7 @@ def intake_within(
     follows: Case | None = None,
     incident=None,
     customer_found=LOOK_UP,
+    order_found=READ_HERE,
 ) -> Opened:
     """`case_intake`'s body, inside the caller's transaction and `audit_deferred` block (the bulk
     intake opens many cases in one of each). `incident`: an open incident the case is opened in
@@ -161,7 +162,9 @@ def intake_within(
     order = None
     if recharge_order is not None:
         try:
-            order, _created = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
+            order, _created = recharge_order_upsert(
+                data=recharge_order, customer=cust, actor=actor, found=order_found
+            )
         except Invalid as exc:
             raise Invalid({"recharge_order": exc.errors}) from exc
     # Direct calls into risk (and into sla below), not domain events: they are not reactions to

@@ -19,7 +19,8 @@ Set-based where the batch allows it:
 - the audit entries are appended under the chain's lock once, at the end (`audit_deferred`);
 - one transaction, no savepoint per case, one commit, then the acknowledgements' send tasks.
 Per case, as one by one (each may depend on the one before it): a known customer's update and
-held contact change, the order's upsert, the risk facts, the case's numbered INSERT (the day's counter row, locked to commit).
+held contact change, the order's upsert (the batch's known orders read and locked in one
+statement first), the risk facts, the case's numbered INSERT (the day's counter row, locked to commit).
 
 All or nothing: a complaint that cannot be opened rolls the whole batch back, and the refusal
 names it by its index.
@@ -45,7 +46,7 @@ from casework.services.customers import (
     customers_insert,
 )
 from casework.services.intake import CreditAccountData, Opened, intake_checked, intake_within
-from casework.services.orders import OrderData
+from casework.services.orders import READ_HERE, OrderData, orders_locked
 
 MAX_BULK_CASES = 10_000
 
@@ -129,6 +130,23 @@ def _first_sightings(complaints: list[Complaint]) -> list:
     return found
 
 
+def _orders_first_seen(complaints: list[Complaint]) -> list:
+    """Per complaint with an order, the order as it stands now, locked, when this is the order's
+    first complaint of the batch (None: not known yet); all read in one statement, in key order.
+    A later complaint of the same order reads it again (`READ_HERE`: the earlier one wrote it)."""
+    ids = [c.recharge_order.order_id for c in complaints if c.recharge_order is not None]
+    known = orders_locked(ids)
+    seen: set[str] = set()
+    found = []
+    for complaint in complaints:
+        order_id = (
+            (complaint.recharge_order.order_id or "").strip() if complaint.recharge_order else ""
+        )
+        found.append(READ_HERE if not order_id or order_id in seen else known.get(order_id))
+        seen.add(order_id)
+    return found
+
+
 @transaction.atomic
 @audit_deferred()  # the chain's lock once, last: after every counter and order row lock
 def cases_intake_bulk(
@@ -141,6 +159,7 @@ def cases_intake_bulk(
     if incident is not None:
         incident = _open_incident(incident)
     found = _first_sightings(complaints)
+    orders = _orders_first_seen(complaints)
     opened: list[Opened] = []
     # The timeline of the whole batch in one INSERT; its clocks, flags, credit snapshots,
     # acknowledgements, status links and coding rows in one INSERT per table.
@@ -160,6 +179,7 @@ def cases_intake_bulk(
                         credit_account=complaint.credit_account,
                         incident=incident,
                         customer_found=found[index],
+                        order_found=orders[index],
                     )
                 )
             except Invalid as exc:
