@@ -85,6 +85,9 @@ def _customer_insert(external_id: str, fields: dict) -> Customer:
     return customers_insert({external_id: fields})[external_id]
 
 
+CHUNK = 1000  # rows per INSERT: PostgreSQL takes at most 65,535 parameters (about 10 a row)
+
+
 def customers_insert(new: dict[str, dict]) -> dict[str, Customer]:
     """New customers (external id: fields given), one statement per set of fields given, no
     savepoint. A customer inserted by a concurrent intake since our lookup is updated with the
@@ -101,7 +104,9 @@ def customers_insert(new: dict[str, dict]) -> dict[str, Customer]:
         groups.setdefault(tuple(sorted(fields)), []).append(customer)
     rows = {}
     for given, customers in groups.items():
-        rows.update({c.external_id: c for c in _insert_group(customers, set(given))})
+        for start in range(0, len(customers), CHUNK):
+            chunk = customers[start : start + CHUNK]
+            rows.update({c.external_id: c for c in _insert_group(chunk, set(given))})
     return rows
 
 

@@ -10,6 +10,7 @@ from backoffice.errors import Conflict, Invalid
 from cases.choices import EventType, IncidentStatus
 from cases.models import Case, CaseEvent, Customer, Incident, Queue, RechargeOrder
 from casework.services import Complaint, CustomerData, case_intake, cases_intake_bulk
+from casework.services import customers as customers_module
 from notifications.models import Notification
 from tests.casework.bulk_support import (
     bodies_without_links,
@@ -159,3 +160,13 @@ def test_a_resolved_incident_takes_no_cases(world):
     with pytest.raises(Conflict):
         cases_intake_bulk(actor=world, complaints=varied_complaints()[:2], incident=incident)
     assert Case.objects.count() == 0
+
+
+def test_new_customers_are_inserted_in_chunks(world, monkeypatch):
+    """PostgreSQL takes at most 65,535 parameters a statement: 10,000 new customers of about 10
+    columns go in chunks (a 10,000-complaint burst was a 500 before)."""
+    monkeypatch.setattr(customers_module, "CHUNK", 2)
+    opened = cases_intake_bulk(actor=world, complaints=varied_complaints())
+    ids = {c.customer.external_id for c in varied_complaints()}
+    assert set(Customer.objects.values_list("external_id", flat=True)) == ids
+    assert all(o.case.customer.external_id in ids for o in opened)
