@@ -277,6 +277,9 @@ ATTACHMENT_MAX_PER_MESSAGE = env.int("ATTACHMENT_MAX_PER_MESSAGE", default=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
     "DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * -(-ATTACHMENT_MAX_BYTES // 3) + 1024 * 1024
 )
+# The bulk intake (`POST /api/v1/cases/bulk/`, up to 10,000 complaints of about 1 KB) reads its own
+# body up to this size; only that endpoint: every other one keeps DATA_UPLOAD_MAX_MEMORY_SIZE.
+BULK_INTAKE_MAX_BYTES = env.int("BULK_INTAKE_MAX_BYTES", default=16 * 1024 * 1024)
 # A customer message reopens a case resolved at most this many days ago (cases.transitions).
 CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
 # A satisfaction score at or below this opens a follow-up for the queue's supervisors.

@@ -16,6 +16,7 @@ from django.template import Context, Engine
 from django.utils import timezone
 
 from backoffice.cache import cached
+from backoffice.held_rows import insert_rows
 from backoffice.queueing import publish_on_commit, registered
 from backoffice.wiring import plugged
 from cases.choices import ContactChannel, EventType, Language, Priority
@@ -183,8 +184,8 @@ def notify(
         last_error=error,
         not_before=not_before(channel=channel, priority=case.priority),
     )
-    if new_subject:
-        notification.save(force_insert=True)
+    if new_subject:  # held to the end of a bulk intake (`backoffice.held_rows`)
+        insert_rows([notification])
     else:
         try:
             with transaction.atomic():

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.errors import Conflict, DomainError, Invalid, NotFound
+from backoffice.held_rows import insert_rows
 from cases import permissions
 from cases.choices import EventType
 from cases.events import audit_case, record_event
@@ -60,11 +61,15 @@ def issue_link(*, case: Case, actor=None) -> str:
     """A new link to `case`'s status page for its customer; returns the absolute URL. No
     savepoint: a message's link is written in its cause's transaction (the intake's budget)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = CustomerLink.objects.create(
-        token_hash=token_hash(token),
-        case=case,
-        customer_id=case.customer_id,
-        expires_at=timezone.now() + timedelta(days=settings.CUSTOMER_LINK_DAYS),
+    (link,) = insert_rows(  # held to the end of a bulk intake (`backoffice.held_rows`)
+        [
+            CustomerLink(
+                token_hash=token_hash(token),
+                case=case,
+                customer_id=case.customer_id,
+                expires_at=timezone.now() + timedelta(days=settings.CUSTOMER_LINK_DAYS),
+            )
+        ]
     )
     record_event(
         case=case,

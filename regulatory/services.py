@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from backoffice.audit.services import audit_record
 from backoffice.cache import cached
 from backoffice.errors import Conflict, Invalid
+from backoffice.held_rows import insert_rows
 from cases import permissions
 from cases.choices import Channel, EventType, Status
 from cases.events import audit_case, record_event
@@ -83,7 +84,7 @@ def coding_open(*, case: Case) -> CaseCoding:
     defaults = _active_defaults()
     province, city = region_of(case.customer.phone)
     codes = default_codes(case, defaults) if defaults else {}
-    return CaseCoding.objects.create(
+    coding = CaseCoding(
         case=case,
         code_set_id=defaults.code_set_id if defaults else None,
         province=province,
@@ -93,6 +94,8 @@ def coding_open(*, case: Case) -> CaseCoding:
         counted=case.merged_into_id is None,
         **codes,
     )
+    (coding,) = insert_rows([coding])  # held to the end of a bulk intake (`backoffice.held_rows`)
+    return coding
 
 
 def coding_refresh(*, case: Case) -> CaseCoding:

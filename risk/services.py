@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from backoffice.audit.services import audit_record
 from backoffice.domain_events import publish
 from backoffice.errors import Conflict, Invalid, NotFound
+from backoffice.held_rows import held_rows_flush
 from backoffice.roles import Role, has_role
 from cases import permissions
 from cases.choices import OPEN_STATUSES, EventType, FlagCode, OrderStatus
@@ -175,6 +176,7 @@ def risk_orders_received(*, actor, orders: list[RechargeOrder]) -> list[engine.B
         entries[burst.ip], watched = _watch(entries.get(burst.ip), burst)
         if watched:
             changed.add(burst.ip)
+    held_rows_flush()  # earlier cases of a bulk intake: their flags and clocks are read below
     hits = _cases_in_bursts(bursts)
     flagged: dict[str, list[dict]] = {b.ip: [] for b in bursts}
     cases = list(  # locked first, then checked: a concurrent feed's flags are seen

@@ -15,6 +15,7 @@ from backoffice.cache import cached
 from backoffice.calendars.models import BusinessCalendar
 from backoffice.calendars.services import calendar_spec
 from backoffice.calendars.timecalc import past_verified
+from backoffice.held_rows import insert_rows
 from cases.choices import OPEN_STATUSES, Channel, EventType, FlagCode, Status
 from cases.events import record_event
 from cases.models import Case
@@ -285,7 +286,7 @@ def clocks_plan_for_case(*, case, flag_codes, at: datetime | None = None) -> lis
 def clocks_start_planned(*, clocks: list[SlaClock], actor=None) -> None:
     """Insert the clocks of `clocks_plan_for_case` (their case saved by now) in one statement and
     write their start events."""
-    SlaClock.objects.bulk_create(clocks)
+    insert_rows(clocks)  # held to the end of a bulk intake (`backoffice.held_rows`)
     for clock in clocks:
         _start_event(clock, actor)
 

@@ -142,7 +142,12 @@ class CaseIntakeInput(serializers.Serializer):
         return value
 
     def to_kwargs(self) -> dict:
-        data = dict(self.validated_data)
+        return self.kwargs_of(self.validated_data)
+
+    @staticmethod
+    def kwargs_of(validated: dict) -> dict:
+        """`case_intake`'s arguments from one complaint's validated data."""
+        data = dict(validated)
         data["customer"] = CustomerData(**data["customer"])
         if data["recharge_order"] is not None:
             data["recharge_order"] = OrderData(**data["recharge_order"])

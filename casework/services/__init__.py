@@ -9,14 +9,10 @@ from casework.services.conversation import (
     case_reply,
     customer_writes,
 )
+from casework.services.customers import CustomerData, customer_upsert
 from casework.services.incidents import incident_link, incident_open, incident_resolve
-from casework.services.intake import (
-    CreditAccountData,
-    CustomerData,
-    case_intake,
-    case_open,
-    customer_upsert,
-)
+from casework.services.intake import CreditAccountData, case_intake, case_open
+from casework.services.intake_bulk import MAX_BULK_CASES, Complaint, cases_intake_bulk
 from casework.services.macros import apply_macro, macro_preview
 from casework.services.merge import case_merge
 from casework.services.next_case import case_claim_next
@@ -32,6 +28,8 @@ from casework.services.workflow import (
 )
 
 __all__ = [
+    "MAX_BULK_CASES",
+    "Complaint",
     "CreditAccountData",
     "CustomerData",
     "IncomingFile",
@@ -52,6 +50,7 @@ __all__ = [
     "case_set_priority",
     "case_transition",
     "case_update_text",
+    "cases_intake_bulk",
     "channel_actor",
     "contact_change_decide",
     "customer_upsert",

@@ -15,7 +15,8 @@ from cases.events import audit_case, record_event
 from cases.models import Case, Message
 from cases.transitions import customer_may_reopen, reopen_window
 from casework.services.attachments import attach_to_message, check_files, read_upload
-from casework.services.intake import CustomerData, case_intake
+from casework.services.customers import CustomerData
+from casework.services.intake import case_intake
 from casework.services.workflow import start_new_cycle
 
 MAX_BODY = policy.MAX_MESSAGE

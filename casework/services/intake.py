@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from backoffice.audit.services import audit_deferred
 from backoffice.domain_events import publish
 from backoffice.errors import Invalid
+from backoffice.held_rows import insert_rows
 from cases.choices import (
     RECHARGE_CATEGORIES,
     AssignmentMode,
@@ -27,34 +28,18 @@ from cases.events import audit_case, events_batched, record_event
 from cases.models import (
     Case,
     CaseFlag,
-    ContactChange,
     CreditAccountSnapshot,
-    Customer,
     QueueMembership,
 )
-from cases.phones import InvalidPhone, normalize_phone
 from cases.references import case_insert_numbered
 from cases.triage import suggest_sub_cause
-from casework.services.contacts import (
-    CONTACT_FIELDS,
-    hold_contact_change,
-    latest_pending,
-    shown_changes,
-)
-from casework.services.orders import OrderData, recharge_order_upsert
+from casework.services.contacts import shown_changes
+from casework.services.customers import LOOK_UP, CustomerData, _customer_upsert
+from casework.services.orders import READ_HERE, OrderData, recharge_order_upsert
 from casework.services.routing import route_case
 from risk import engine as risk
 from sla.models import SlaClock
 from sla.services import clocks_plan_for_case, clocks_start_planned
-
-
-@dataclass(frozen=True)
-class CustomerData:
-    external_id: str
-    name: str = ""
-    phone: str = ""
-    email: str = ""
-    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,72 +49,6 @@ class CreditAccountData:
     frozen: bool = False
     overdue_days: int = 0
     recent_login_failures: int = 0
-
-
-def customer_upsert(*, data: CustomerData, actor=None) -> Customer:
-    """The customer with this external id, created with the fields given; a known one gets its
-    empty contact fields filled and its language set, while a different name, phone or e-mail
-    is held for an agent to confirm (`casework.services.contacts`), never written over silently."""
-    return _customer_upsert(data=data, actor=actor)[0]
-
-
-def _customer_upsert(*, data: CustomerData, actor) -> tuple[Customer, ContactChange | None]:
-    external_id = (data.external_id or "").strip()
-    if not external_id:
-        raise Invalid({"customer": {"external_id": [_("This field is required.")]}})
-    fields = {"name": data.name, "email": data.email, "language": data.language}
-    if data.phone:
-        try:
-            fields["phone"] = normalize_phone(data.phone)
-        except InvalidPhone as exc:
-            raise Invalid({"customer": {"phone": [str(exc)]}}) from exc
-    fields = {k: v for k, v in fields.items() if v}
-    customer = Customer.objects.filter(external_id=external_id).annotate(**latest_pending()).first()
-    if customer is None:
-        customer = _customer_insert(external_id, fields)  # or the row a concurrent intake made
-        return customer, hold_contact_change(actor=actor, customer=customer, given=fields)
-    held = hold_contact_change(actor=actor, customer=customer, given=fields)
-    changed = [
-        k
-        for k, v in fields.items()
-        if getattr(customer, k) != v and (k not in CONTACT_FIELDS or not getattr(customer, k))
-    ]
-    if changed:
-        for name in changed:
-            setattr(customer, name, fields[name])
-        customer.save(update_fields=[*changed, "updated_at"])
-    return customer, held
-
-
-def _customer_insert(external_id: str, fields: dict) -> Customer:
-    """A new customer, in one statement with no savepoint. A customer inserted by a concurrent
-    intake since our lookup is updated with the fields given instead — its contact fields only
-    where they are empty, as for any known customer (the caller holds the differences) — and its
-    row is returned as it now stands (so the other columns are the database's, not our
-    defaults)."""
-    customer = Customer(external_id=external_id, **fields)
-    for field in Customer._meta.concrete_fields:
-        if not field.primary_key:
-            setattr(customer, field.attname, field.pre_save(customer, add=True))
-    columns = [f for f in Customer._meta.concrete_fields if not f.primary_key]
-    updated = [f for f in columns if f.name in fields or f.name == "updated_at"]
-    quote = connection.ops.quote_name
-    table = quote(Customer._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote('external_id')}) DO UPDATE SET "
-        + ", ".join(_on_conflict(table, quote(f.column), f.name) for f in updated)
-        + f" RETURNING {', '.join(quote(f.column) for f in Customer._meta.concrete_fields)}"
-    )
-    params = [f.get_db_prep_save(getattr(customer, f.attname), connection) for f in columns]
-    return next(iter(Customer.objects.raw(sql, params)))
-
-
-def _on_conflict(table: str, column: str, name: str) -> str:
-    if name in CONTACT_FIELDS:  # never over a contact on file
-        return f"{column} = CASE WHEN {table}.{column} = '' THEN EXCLUDED.{column} ELSE {table}.{column} END"
-    return f"{column} = EXCLUDED.{column}"
 
 
 def _flags_at_intake(*, category, order, duplicate_of, signals) -> list[tuple[str, str]]:
@@ -192,17 +111,60 @@ def case_intake(
     credit_account: CreditAccountData | None = None,
     follows: Case | None = None,
 ) -> Opened:
+    return intake_within(
+        actor=actor,
+        channel=channel,
+        category=category,
+        subject=subject,
+        customer=customer,
+        description=description,
+        received_at=received_at,
+        recharge_order=recharge_order,
+        credit_account=credit_account,
+        follows=follows,
+    )
+
+
+def intake_checked(*, channel: str, category: str, received_at: datetime | None) -> datetime:
+    """The checks of a complaint that need no database: its choices and an aware receipt time
+    (now when not given)."""
     _validate_choices(channel=channel, category=category)
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
         raise Invalid(
             {"received_at": [_("Give a time zone offset, e.g. 2026-09-30T10:00:00+08:00.")]}
         )
-    cust, held = _customer_upsert(data=customer, actor=actor)
+    return received_at
+
+
+def intake_within(
+    *,
+    actor,
+    channel: str,
+    category: str,
+    subject: str,
+    customer: CustomerData,
+    description: str = "",
+    received_at: datetime | None = None,
+    recharge_order: OrderData | None = None,
+    credit_account: CreditAccountData | None = None,
+    follows: Case | None = None,
+    incident=None,
+    customer_found=LOOK_UP,
+    order_found=READ_HERE,
+) -> Opened:
+    """`case_intake`'s body, inside the caller's transaction and `audit_deferred` block (the bulk
+    intake opens many cases in one of each). `incident`: an open incident the case is opened in
+    (its link event follows the opening ones; the caller audits the link). `customer_found`: the
+    customer as the caller read it (`customers_found`)."""
+    received_at = intake_checked(channel=channel, category=category, received_at=received_at)
+    cust, held = _customer_upsert(data=customer, actor=actor, found=customer_found)
     order = None
     if recharge_order is not None:
         try:
-            order, _created = recharge_order_upsert(data=recharge_order, customer=cust, actor=actor)
+            order, _created = recharge_order_upsert(
+                data=recharge_order, customer=cust, actor=actor, found=order_found
+            )
         except Invalid as exc:
             raise Invalid({"recharge_order": exc.errors}) from exc
     # Direct calls into risk (and into sla below), not domain events: they are not reactions to
@@ -248,6 +210,7 @@ def case_intake(
         duplicate_of=duplicate_of,
         follows=follows,
         suggested_sub_cause=suggestion.sub_cause if suggestion else "",
+        incident=incident,
     )
     clocks = clocks_plan_for_case(case=case, flag_codes=flag_codes)  # sets case.next_due_at
     # The day's reference counter row stays locked until commit: take it as late as possible,
@@ -255,10 +218,8 @@ def case_intake(
     case_insert_numbered(case)
     with events_batched():  # one INSERT for the whole timeline of the intake
         if credit_account is not None:
-            CreditAccountSnapshot.objects.create(case=case, **credit_account.__dict__)
-        case_flags = CaseFlag.objects.bulk_create(
-            [CaseFlag(case=case, code=c, detail=d) for c, d in flags]
-        )
+            insert_rows([CreditAccountSnapshot(case=case, **credit_account.__dict__)])
+        case_flags = insert_rows([CaseFlag(case=case, code=c, detail=d) for c, d in flags])
         _opening_events(
             case=case,
             actor=actor,
@@ -277,6 +238,13 @@ def case_intake(
                 payload={"change_id": held.pk, "changes": shown_changes(held.changes)},
             )
         publish(CaseOpened(case=case, clocks=tuple(clocks), actor=actor))
+        if incident is not None:
+            record_event(
+                case=case,
+                type=EventType.INCIDENT_LINKED,
+                actor=actor,
+                payload={"incident": incident.code},
+            )
     audit_case(
         actor=actor,
         action="case.open",

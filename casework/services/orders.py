@@ -290,6 +290,17 @@ def _insert_new(new: list[RechargeOrder], cleaned: dict[str, tuple[OrderData, di
         )
 
 
+READ_HERE = object()  # `recharge_order_upsert`'s `found`: read and lock the order there
+
+
+def orders_locked(order_ids) -> dict[str, RechargeOrder]:
+    """The known orders among `order_ids`, locked as `recharge_order_upsert` locks one, in key
+    order, in one statement."""
+    ids = sorted({(o or "").strip() for o in order_ids} - {""})
+    query = RechargeOrder.objects.select_for_update(no_key=True).filter(order_id__in=ids)
+    return {o.order_id: o for o in query.order_by("pk")}
+
+
 def owned_by(order: RechargeOrder | None, customer: Customer) -> bool:
     """A case's intake may upsert a new order, one of no customer yet, or one of this customer."""
     return order is None or order.customer_id in (None, customer.pk)
@@ -297,7 +308,7 @@ def owned_by(order: RechargeOrder | None, customer: Customer) -> bool:
 
 @transaction.atomic(savepoint=False)
 def recharge_order_upsert(
-    *, data: OrderData, customer: Customer | None = None, actor=None
+    *, data: OrderData, customer: Customer | None = None, actor=None, found=READ_HERE
 ) -> tuple[RechargeOrder, bool]:
     """Create or update the order with this `order_id` (and run the feed's risk rule on it);
     returns (order, created). `placed_at` is `paid_at`, or else when the order was first received.
@@ -305,10 +316,15 @@ def recharge_order_upsert(
     refunds, recorded otherwise; an order of another customer is refused.
 
     No savepoint: a lookup under a row lock, then one UPDATE, or one INSERT whose ON CONFLICT
-    updates an order inserted concurrently since the lookup."""
+    updates an order inserted concurrently since the lookup. `found`: the order as the caller
+    read and locked it with others (`orders_locked`; None: not known)."""
     fields = clean_order(data)
     order_id = data.order_id.strip()
-    order = RechargeOrder.objects.select_for_update(no_key=True).filter(order_id=order_id).first()
+    order = found
+    if found is READ_HERE:
+        order = (
+            RechargeOrder.objects.select_for_update(no_key=True).filter(order_id=order_id).first()
+        )
     created = order is None
     if customer is not None:
         if not owned_by(order, customer):

@@ -67,3 +67,35 @@ def test_ten_concurrent_audited_writes_leave_one_unbroken_chain(capsys):
     assert audit_verify() == (10, None)
     call_command("verify_audit")
     assert "intact: 10 entries" in capsys.readouterr().out
+
+
+def test_a_burst_racing_single_intakes_on_the_same_day_loses_nothing():
+    """Issue 27: one bulk intake of 30 complaints while eight single intakes run: every case has
+    its own reference of the day's run, none is lost, the audit chain is one unbroken line."""
+    from casework.services import Complaint, CustomerData, cases_intake_bulk
+
+    burst = [
+        Complaint(
+            channel="app",
+            category="recharge_not_credited",
+            subject="充值未到账",
+            customer=CustomerData(external_id=f"B{i}", phone="+8613912345678"),
+            recharge_order=order_data(order_id=f"BR{i}", client_ip=f"198.51.100.{i + 1}"),
+        )
+        for i in range(30)
+    ]
+
+    def work(i):
+        if i == 0:
+            return [o.case.reference for o in cases_intake_bulk(actor=None, complaints=burst)]
+        order = order_data(order_id=f"S{i}", client_ip=f"203.0.113.{i}")
+        return [open_case(customer_id=f"S{i}", order=order).reference]
+
+    results = run_concurrently(9, work)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    references = [ref for refs in results for ref in refs]
+    assert len(references) == len(set(references)) == 38
+    numbers = sorted(int(r[-6:]) for r in references)
+    assert numbers == list(range(numbers[0], numbers[0] + 38))
+    assert Case.objects.count() == 38
+    assert audit_verify() == (38, None)

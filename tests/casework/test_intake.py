@@ -234,7 +234,7 @@ def test_a_customer_inserted_since_the_lookup_is_updated_and_returned_as_it_stan
     our lookup and our insert. Ours updates the fields it was given — a contact on file only where
     it is empty (issue 21: never overwritten; the caller holds the difference) — and returns the
     database's row, not our defaults for the columns it was not given."""
-    from casework.services.intake import _customer_insert
+    from casework.services.customers import _customer_insert
 
     Customer.objects.create(
         external_id="U77", name="旧名", email="old@example.com", preferred_channel="email"

@@ -103,6 +103,8 @@ TABLE = [
         (401, 200, 404, 200, 404, 200, 200, 403, 200)),
     ("POST", "/api/v1/cases/", CASE_BODY,
         (401, 201, 201, 201, 201, 201, 201, 201, 201)),
+    ("POST", "/api/v1/cases/bulk/", {"cases": [CASE_BODY]},
+        (401, 201, 201, 201, 201, 201, 201, 201, 201)),
     ("POST", f"/api/v1/cases/{REF}/assign/", {"assignee": None},
         (401, 200, 404, 200, 404, 403, 403, 403, 200)),
     ("POST", f"/api/v1/cases/{REF}/reply/", {"body": "We are looking into it."},
