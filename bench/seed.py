@@ -35,6 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed_indexes  # bench/ is not a package on this path
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench"
 LOADED_TABLES = [
@@ -82,24 +85,32 @@ def log(msg: str) -> None:
 
 
 class Step:
-    """Prints `label … rows in s` around a block."""
+    """Prints `label … rows in s (rows/s), elapsed since the start` around a block."""
 
     total = 0.0
+    t0 = time.perf_counter()  # reset when the seed starts
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, *, lines: bool = False):
         self.label = label
         self.rows = None
+        self.lines = lines  # the block prints lines of its own: the result gets a line too
 
     def __enter__(self):
         self.t0 = time.perf_counter()
-        print(f"  {self.label:<48}", end="", flush=True)
+        print(f"  {self.label}" if self.lines else f"  {self.label:<48}", flush=True, end="")
+        if self.lines:
+            print(flush=True)
         return self
 
     def __exit__(self, *exc):
         dt = time.perf_counter() - self.t0
         Step.total += dt
         rows = f"{self.rows:>12,} rows" if self.rows is not None else " " * 17
-        print(f"{rows} {dt:8.1f} s", flush=True)
+        rate = f"{self.rows / dt:>11,.0f}/s" if self.rows and dt > 0.05 else " " * 13
+        elapsed = time.perf_counter() - Step.t0
+        if self.lines:
+            print(f"  {'… ' + self.label:<48}", end="")
+        print(f"{rows} {dt:8.1f} s {rate}   (elapsed {elapsed:7.1f} s)", flush=True)
 
 
 # --- database, schema --------------------------------------------------------------------------
@@ -178,51 +189,12 @@ def _thresholds(starts: list[datetime]) -> list[tuple]:
     return rows
 
 
-def compute_lookup(spec, starts: list[datetime], workers: int = 2) -> list[tuple]:
+def compute_lookup(spec, starts: list[datetime], workers: int = 2):
+    """The thresholds of every start, chunk by chunk (nothing accumulates here: the caller copies
+    each chunk into the database as it comes)."""
     chunks = [starts[i : i + 2000] for i in range(0, len(starts), 2000)]
-    out: list[tuple] = []
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
-        for rows in pool.map(_thresholds, chunks):
-            out.extend(rows)
-    return out
-
-
-# --- dropping and rebuilding secondary indexes ---------------------------------------------------
-
-
-def drop_secondary_indexes(cur, tables: list[str]) -> list[str]:
-    """Drop every non-primary index and unique constraint of `tables`; return the DDL to rebuild."""
-    rebuild = []
-    cur.execute(
-        """
-        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-        FROM pg_constraint c
-        WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[])
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint f
-                          WHERE f.contype = 'f' AND f.conindid = c.conindid)
-        """,
-        [tables],
-    )
-    for table, name, definition in cur.fetchall():
-        cur.execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(table), sql.Identifier(name)
-            )
-        )
-        rebuild.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-    cur.execute(
-        """
-        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-        FROM pg_index i
-        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-        """,
-        [tables],
-    )
-    for name, definition in cur.fetchall():
-        cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        rebuild.append(definition)
-    return rebuild
+        yield from pool.map(_thresholds, chunks)
 
 
 # --- the load ------------------------------------------------------------------------------------
@@ -693,8 +665,10 @@ INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, 
   resolved_at, closed_at, merged_into_id {next_due_col})
 SELECT c.i,
   'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
-    lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
-                            ORDER BY c.created_at, c.i)::text, 6, '0'),
+    -- six digits at least, more past 999,999 a day (cases.references' `:06d` format; lpad would
+    -- cut the number: over a million of the `new` cases fall on one day at 10,000,000)
+    CASE WHEN row_number() OVER day < 1000000 THEN lpad((row_number() OVER day)::text, 6, '0')
+         ELSE (row_number() OVER day)::text END,
   c.customer_id,
   CASE WHEN c.category LIKE 'recharge%%' AND (rf.case_id IS NOT NULL OR random() < 0.97)
        THEN c.i END,
@@ -742,6 +716,8 @@ CROSS JOIN LATERAL (SELECT
       'security_lock','network_environment','system_fault','user_error'])
     ELSE (ARRAY['unknown','product_defect','user_error','fraud'])
   END AS causes) x
+WINDOW day AS (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
+               ORDER BY c.created_at, c.i)
 """
 
 # The conversation the top bar's search reads (issue 24): one message from the customer per case
@@ -827,6 +803,50 @@ ORDER BY e.at, r.id
 """
 
 
+def budget(args) -> seed_indexes.Budget:
+    """Connections and maintenance memory of the index builds: `--index-jobs` (the cores by
+    default), a quarter of the available memory up to 8 GB over all of them (`--maintenance-mb`),
+    and PostgreSQL's parallel build workers only for the cores the jobs leave idle."""
+    cores = os.cpu_count() or 2
+    jobs = args.index_jobs or cores
+    memory = args.maintenance_mb
+    if not memory:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+        memory = max(256, min(8192, available // 4))
+    return seed_indexes.Budget(jobs, memory, max(0, cores // jobs - 1))
+
+
+def finish(url: str, rebuild: list, plan: seed_indexes.Budget) -> None:
+    """After the load's commit: VACUUM the tables while they have only their primary keys (hint
+    bits and visibility map set once, the index builds then read clean pages), rebuild the
+    indexes, ANALYZE (the expression indexes' statistics need the indexes). Each over
+    `plan.jobs` connections, largest table first."""
+    tables = [*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        sizes = dict(
+            conn.execute(
+                "SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) t",
+                [tables],
+            ).fetchall()
+        )
+    tables.sort(key=lambda t: -sizes[t])
+    log(
+        f"  after the load: {plan.jobs} connections, maintenance_work_mem {plan.per_job_mb} MB "
+        f"each, max_parallel_maintenance_workers {plan.parallel_workers}"
+    )
+    with Step("VACUUM loaded tables (primary keys only)", lines=True) as s:
+        tasks = [(t, f"VACUUM {sql.Identifier(t).as_string(None)}") for t in tables]
+        seed_indexes.run_parallel(url, tasks, plan, log, Step.t0)
+        s.rows = len(tasks)
+    with Step("rebuild indexes and unique constraints", lines=True) as s:
+        seed_indexes.rebuild(url, rebuild, plan, log, Step.t0)
+        s.rows = len(rebuild)
+    with Step("ANALYZE loaded tables", lines=True) as s:
+        tasks = [(t, f"ANALYZE {sql.Identifier(t).as_string(None)}") for t in tables]
+        seed_indexes.run_parallel(url, tasks, plan, log, Step.t0)
+        s.rows = len(tasks)
+
+
 def seed(url: str, args) -> None:
     spec = load_calendar_spec(url)
     from regulatory import facts as regulatory_facts  # after django.setup()
@@ -844,6 +864,11 @@ def seed(url: str, args) -> None:
             "SET session_replication_role = replica",
         ):
             cur.execute(setting)
+        unfinished = seed_indexes.pending(cur)
+        if unfinished:  # an earlier run stopped after its load's commit: finish its indexes
+            log(f"{url}: finishing the index rebuild of an interrupted run")
+            conn.commit()
+            seed_indexes.rebuild(url, unfinished, budget(args), log, Step.t0)
         existing = cur.execute("SELECT count(*) FROM cases_case").fetchone()[0]
         if not args.reset:
             if existing >= args.cases:
@@ -893,7 +918,7 @@ def seed(url: str, args) -> None:
         }
         cur.execute("SELECT setseed(%s)", [args.random_seed])
         log(f"seeding {args.cases:,} cases into {url} (now = {now.isoformat()})")
-        t_all = time.perf_counter()
+        t_all = Step.t0 = time.perf_counter()
 
         if args.reset:
             with Step("truncate") as s:
@@ -903,7 +928,7 @@ def seed(url: str, args) -> None:
                     )
                 )
         with Step("drop secondary indexes") as s:
-            rebuild = drop_secondary_indexes(cur, LOADED_TABLES)
+            rebuild = seed_indexes.capture(cur, LOADED_TABLES)
             s.rows = len(rebuild)
         with Step("staff (agents, leads, managers)") as s:
             cur.execute(SQL_PREFIXES)
@@ -933,17 +958,19 @@ def seed(url: str, args) -> None:
             starts = [
                 r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()
             ]
-            rows = compute_lookup(spec, starts)
             cur.execute(
                 "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
                 "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean) ON COMMIT DROP"
             )
+            s.rows = 0
             with cur.copy("COPY seed_due FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for rows in compute_lookup(spec, starts):
+                    for row in rows:
+                        copy.write_row(row)
+                    s.rows += len(rows)
+            del starts
             cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
             cur.execute("ANALYZE seed_due")
-            s.rows = len(rows)
         with Step("clock states (temp)") as s:
             cur.execute(SQL_CLOCK_TIMES, params)
             cur.execute(SQL_CLOCK_FINAL, params)
@@ -1014,19 +1041,11 @@ def seed(url: str, args) -> None:
                         "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
                     ).format(t=sql.Literal(table), i=sql.Identifier(table))
                 )
-        with Step("rebuild indexes and unique constraints") as s:
-            cur.execute("SET maintenance_work_mem = '512MB'")  # the trigram (GIN) indexes
-            for ddl in rebuild:
-                cur.execute(ddl)
-            s.rows = len(rebuild)
         with Step("commit") as s:
             conn.commit()
 
+    finish(url, rebuild, budget(args))
     with psycopg.connect(url, autocommit=True) as conn:
-        with Step("VACUUM (ANALYZE) loaded tables"):
-            conn.execute("SET maintenance_work_mem = '1GB'")
-            for table in (*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"):
-                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
         summary = conn.execute(
             """
             SELECT (SELECT count(*) FROM cases_case),
@@ -1061,9 +1080,23 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--open-share", type=float, default=0.35, help="share of open cases")
     parser.add_argument("--random-seed", type=float, default=0.42, help="setseed() value")
+    parser.add_argument(
+        "--index-jobs",
+        type=int,
+        default=0,
+        help="connections building indexes, vacuuming and analyzing at once (the cores)",
+    )
+    parser.add_argument(
+        "--maintenance-mb",
+        type=int,
+        default=0,
+        help="maintenance_work_mem over all index jobs, MB (a quarter of free memory, ≤ 8192)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or not 0 <= args.open_share <= 1 or args.due_now < 0:
         parser.error("--cases ≥ 1, 0 ≤ --open-share ≤ 1, --due-now ≥ 0")
+    if args.index_jobs < 0 or args.maintenance_mb < 0:
+        parser.error("--index-jobs ≥ 0, --maintenance-mb ≥ 0")
     t0 = time.perf_counter()
     ensure_database(args.database_url)
     migrate(args.database_url)
