@@ -85,21 +85,18 @@ def log(msg: str) -> None:
 
 
 class Step:
-    """Prints `label … rows in s (rows/s), elapsed since the start` around a block."""
+    """Prints `label, rows, s, rows/s, elapsed since the start` when a block is over (the index
+    builds running meanwhile print their own lines)."""
 
     total = 0.0
     t0 = time.perf_counter()  # reset when the seed starts
 
-    def __init__(self, label: str, *, lines: bool = False):
+    def __init__(self, label: str):
         self.label = label
         self.rows = None
-        self.lines = lines  # the block prints lines of its own: the result gets a line too
 
     def __enter__(self):
         self.t0 = time.perf_counter()
-        print(f"  {self.label}" if self.lines else f"  {self.label:<48}", flush=True, end="")
-        if self.lines:
-            print(flush=True)
         return self
 
     def __exit__(self, *exc):
@@ -108,9 +105,9 @@ class Step:
         rows = f"{self.rows:>12,} rows" if self.rows is not None else " " * 17
         rate = f"{self.rows / dt:>11,.0f}/s" if self.rows and dt > 0.05 else " " * 13
         elapsed = time.perf_counter() - Step.t0
-        if self.lines:
-            print(f"  {'… ' + self.label:<48}", end="")
-        print(f"{rows} {dt:8.1f} s {rate}   (elapsed {elapsed:7.1f} s)", flush=True)
+        print(
+            f"  {self.label:<48}{rows} {dt:8.1f} s {rate}   (elapsed {elapsed:7.1f} s)", flush=True
+        )
 
 
 # --- database, schema --------------------------------------------------------------------------
@@ -200,7 +197,7 @@ def compute_lookup(spec, starts: list[datetime], workers: int = 2):
 # --- the load ------------------------------------------------------------------------------------
 
 SQL_PREFIXES = """
-CREATE TEMP TABLE seed_prefix (idx int, prefix text, carrier text) ON COMMIT DROP;
+CREATE TEMP TABLE seed_prefix (idx int, prefix text, carrier text);
 INSERT INTO seed_prefix
 SELECT row_number() OVER () - 1, p, c FROM (VALUES
   ('134','china_mobile'),('135','china_mobile'),('136','china_mobile'),('137','china_mobile'),
@@ -242,7 +239,7 @@ JOIN seed_prefix p ON p.idx = g.pidx
 # resolved (25 of 65) and closed (40 of 65; 15% of those closed without a resolution: merged into
 # the case before them, the only way the product closes a case it has not resolved).
 SQL_SEED_CASE = """
-CREATE TEMP TABLE seed_case ON COMMIT DROP AS
+CREATE TEMP TABLE seed_case AS
 WITH base AS (
   SELECT i, random() AS r_status, random() AS r_cat, random() AS r_chan, random() AS r_age,
          random() AS r_tail, random() AS r_day, random() AS r_pause, random() AS r_prio
@@ -404,7 +401,7 @@ SELECT q.id, u.id, u.username LIKE '%%\\_01', true, NULL
 FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
 ON CONFLICT DO NOTHING;
 
-CREATE TEMP TABLE seed_agents ON COMMIT DROP AS
+CREATE TEMP TABLE seed_agents AS
 SELECT q.code, array_agg(u.id ORDER BY u.id) AS ids
 FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
 GROUP BY q.code;
@@ -422,7 +419,7 @@ WHERE NOT EXISTS (SELECT FROM refunds_approvaltier WHERE currency = 'CNY' AND en
 # days' requests at this size's intake rate). Amounts up to 500 are a team lead's to approve, above
 # that finance's (the tiers above); one approval each.
 SQL_SEED_REFUND = """
-CREATE TEMP TABLE seed_refund ON COMMIT DROP AS
+CREATE TEMP TABLE seed_refund AS
 WITH picked AS (
   SELECT c.i AS case_id, c.category, c.is_open, c.queue_code, c.first_response_at,
     coalesce(c.resolved_at, c.closed_at, %(now)s::timestamptz) AS horizon,
@@ -537,7 +534,7 @@ FROM refunds_refund r WHERE r.attempt_count = 1
 """
 
 SQL_SEED_CLOCK = """
-CREATE TEMP TABLE seed_clock ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock AS
 SELECT c.i AS case_id, m.metric, m.combo, m.policy_id, m.amount, m.unit, c.received_at AS started_at,
   CASE WHEN c.is_open AND c.received_at >= %(now)s::timestamptz - %(window)s * interval '1 day'
        THEN c.received_at ELSE date_trunc('hour', c.received_at) END AS bucket,
@@ -573,7 +570,7 @@ CROSS JOIN LATERAL (VALUES
 # Times shifted from the bucket to the clock's own start (zero shift on the exact minute grid),
 # then the clock's state at its reference time: stopped, paused, or now.
 SQL_CLOCK_TIMES = """
-CREATE TEMP TABLE seed_clock_t ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock_t AS
 SELECT k.*, t.w50, t.w75, t.ds, t.due, t.pv,
   coalesce(k.stop_at, k.pause_at, %(now)s::timestamptz) AS ref,
   CASE WHEN k.stop_at IS NULL AND k.pause_at IS NULL THEN
@@ -591,7 +588,7 @@ CROSS JOIN LATERAL (SELECT d.w50 + k.shift AS w50, d.w75 + k.shift AS w75, d.ds 
 """
 
 SQL_CLOCK_FINAL = """
-CREATE TEMP TABLE seed_clock_f ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock_f AS
 WITH due_now AS (
   SELECT case_id, metric FROM seed_clock_t WHERE last_at IS NOT NULL
   ORDER BY last_at DESC LIMIT %(due_now)s
@@ -816,11 +813,13 @@ def budget(args) -> seed_indexes.Budget:
     return seed_indexes.Budget(jobs, memory, max(0, cores // jobs - 1))
 
 
-def finish(url: str, rebuild: list, plan: seed_indexes.Budget) -> None:
-    """After the load's commit: VACUUM the tables while they have only their primary keys (hint
-    bits and visibility map set once, the index builds then read clean pages), rebuild the
-    indexes, ANALYZE (the expression indexes' statistics need the indexes). Each over
-    `plan.jobs` connections, largest table first."""
+def finish(url: str, rebuild: "seed_indexes.Rebuild", plan: seed_indexes.Budget) -> None:
+    """After the load's last commit: the index builds still running or queued, their catalog
+    statements, then VACUUM (ANALYZE) of every loaded table (visibility map for index-only scans,
+    statistics, the expression indexes' too), largest first over `plan.jobs` connections."""
+    with Step("indexes: the builds left, then attach") as s:
+        rebuild.finish()
+        s.rows = len(rebuild.builds)
     tables = [*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"]
     with psycopg.connect(url, autocommit=True) as conn:
         sizes = dict(
@@ -830,28 +829,147 @@ def finish(url: str, rebuild: list, plan: seed_indexes.Budget) -> None:
             ).fetchall()
         )
     tables.sort(key=lambda t: -sizes[t])
-    log(
-        f"  after the load: {plan.jobs} connections, maintenance_work_mem {plan.per_job_mb} MB "
-        f"each, max_parallel_maintenance_workers {plan.parallel_workers}"
-    )
-    with Step("VACUUM loaded tables (primary keys only)", lines=True) as s:
-        tasks = [(t, f"VACUUM {sql.Identifier(t).as_string(None)}") for t in tables]
+    with Step("VACUUM (ANALYZE) loaded tables") as s:
+        tasks = [(t, f"VACUUM (ANALYZE) {sql.Identifier(t).as_string(None)}") for t in tables]
         seed_indexes.run_parallel(url, tasks, plan, log, Step.t0)
         s.rows = len(tasks)
-    with Step("rebuild indexes and unique constraints", lines=True) as s:
-        seed_indexes.rebuild(url, rebuild, plan, log, Step.t0)
-        s.rows = len(rebuild)
-    with Step("ANALYZE loaded tables", lines=True) as s:
-        tasks = [(t, f"ANALYZE {sql.Identifier(t).as_string(None)}") for t in tables]
-        seed_indexes.run_parallel(url, tasks, plan, log, Step.t0)
-        s.rows = len(tasks)
+
+
+def load(conn, cur, spec, params: dict, has_next_due: bool, ready) -> None:
+    """The rows, step by step; each table is committed once written whole and handed to `ready`
+    (its index builds start then)."""
+    from regulatory import facts as regulatory_facts  # after django.setup()
+    from sla import facts
+
+    def committed(*tables: str) -> None:
+        conn.commit()
+        ready(*tables)
+
+    with Step("staff (agents, leads, managers)") as s:
+        cur.execute(SQL_PREFIXES)
+        cur.execute(SQL_STAFF, params)
+        s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
+        params["finance_id"] = cur.execute(
+            "SELECT id FROM auth_user WHERE username = 'bench_finance_1'"
+        ).fetchone()[0]
+    with Step("customers") as s:
+        cur.execute(SQL_CUSTOMERS, params)
+        s.rows = cur.rowcount
+        committed("cases_customer")
+    with Step("case plan (temp)") as s:
+        cur.execute(SQL_SEED_CASE, params)
+        s.rows = cur.rowcount
+    with Step("recharge orders") as s:
+        cur.execute(SQL_ORDERS, params)
+        s.rows = cur.rowcount
+        committed("cases_rechargeorder")
+    with Step("refund plan (temp)") as s:
+        cur.execute(SQL_SEED_REFUND, params)
+        s.rows = cur.rowcount
+    with Step("clock plan (temp)") as s:
+        cur.execute(SQL_SEED_CLOCK, params)
+        s.rows = cur.rowcount
+        cur.execute(SQL_SEED_REFUND_CLOCK, params)
+        s.rows += cur.rowcount
+    with Step("clock arithmetic (engine.compute, 2 procs)") as s:
+        starts = [r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()]
+        cur.execute(
+            "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
+            "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean)"
+        )
+        s.rows = 0
+        with cur.copy("COPY seed_due FROM STDIN") as copy:
+            for rows in compute_lookup(spec, starts):
+                for row in rows:
+                    copy.write_row(row)
+                s.rows += len(rows)
+        del starts
+        cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
+        cur.execute("ANALYZE seed_due")
+    with Step("clock states (temp)") as s:
+        cur.execute(SQL_CLOCK_TIMES, params)
+        cur.execute(SQL_CLOCK_FINAL, params)
+        s.rows = cur.rowcount
+    with Step("case next due (temp)") as s:
+        cur.execute(
+            # as sla.services.refresh_next_due: running clocks, and breached ones while the
+            # case is open (every seeded case is in its first cycle)
+            "CREATE TEMP TABLE seed_next_due AS SELECT f.case_id, "
+            "min(f.due) FILTER (WHERE f.state = 'active' "
+            "OR (f.state = 'breached' AND c.is_open)) AS due, "
+            "bool_or(f.state = 'breached') AS breached "
+            "FROM seed_clock_f f JOIN seed_case c ON c.i = f.case_id "
+            "WHERE f.metric <> 'refund_approval' GROUP BY f.case_id"
+        )
+        s.rows = cur.rowcount
+    with Step("cases") as s:
+        query = SQL_CASES.format(
+            next_due_col=", next_due_at, breached" if has_next_due else "",
+            next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00'), "
+            "coalesce(nd.breached, false)"
+            if has_next_due
+            else "",
+        )
+        cur.execute(query, params)
+        s.rows = cur.rowcount
+        committed("cases_case")
+    with Step("SLA clocks") as s:
+        cur.execute(SQL_CLOCKS, params)
+        s.rows = cur.rowcount
+        committed("cases_slaclock")
+    with Step("refunds, approvals, provider attempts") as s:
+        cur.execute(SQL_REFUNDS, params)
+        s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
+        committed("refunds_refund", "refunds_refundapproval", "refunds_refundattempt")
+    with Step("regulatory coding and facts") as s:
+        cur.execute(
+            SQL_CODINGS.replace("{facts_of}", regulatory_facts.facts_of()),
+            {
+                **regulatory_facts.params(),
+                "provinces": [p for p, _c in REGIONS],
+                "cities": [c for _p, c in REGIONS],
+                "regions": len(REGIONS),
+            },
+        )
+        s.rows = cur.rowcount
+        committed("regulatory_casecoding")
+    with Step("SLA clock stops (report facts)") as s:
+        s.rows = facts.backfill_postgresql(cur, {params["calendar"]: spec})
+        committed("cases_slaclockstop")
+    with Step("timeline events (opened)") as s:
+        cur.execute(SQL_EVENTS, params)
+        s.rows = cur.rowcount
+        cur.execute(SQL_REFUND_EVENTS, params)
+        s.rows += cur.rowcount
+        committed("cases_caseevent")
+    with Step("messages (customer's, assignee's reply)") as s:
+        cur.execute(SQL_MESSAGES, params)
+        s.rows = cur.rowcount
+        committed("cases_message")
+    with Step("reference counters") as s:
+        cur.execute(
+            "INSERT INTO cases_referencecounter (day, last) "
+            "SELECT substr(reference, 4, 8)::date, max(substr(reference, 13)::int) "
+            "FROM cases_case GROUP BY 1 "
+            "ON CONFLICT (day) DO UPDATE SET last = greatest(cases_referencecounter.last, "
+            "excluded.last)"
+        )
+        s.rows = cur.rowcount
+    with Step("identity sequences") as s:
+        for table in ("cases_customer", "cases_rechargeorder", "cases_case", "refunds_refund"):
+            cur.execute(
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
+                    "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
+                ).format(t=sql.Literal(table), i=sql.Identifier(table))
+            )
+    with Step("commit") as s:
+        seed_indexes.mark_loaded(cur)
+        conn.commit()
 
 
 def seed(url: str, args) -> None:
     spec = load_calendar_spec(url)
-    from regulatory import facts as regulatory_facts  # after django.setup()
-    from sla import facts
-
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))
         cur = conn.cursor()
@@ -864,11 +982,15 @@ def seed(url: str, args) -> None:
             "SET session_replication_role = replica",
         ):
             cur.execute(setting)
-        unfinished = seed_indexes.pending(cur)
-        if unfinished:  # an earlier run stopped after its load's commit: finish its indexes
+        unfinished, loaded = seed_indexes.pending(cur)
+        conn.commit()
+        if unfinished and loaded:  # an earlier run stopped after its load: finish its indexes
             log(f"{url}: finishing the index rebuild of an interrupted run")
-            conn.commit()
             seed_indexes.rebuild(url, unfinished, budget(args), log, Step.t0)
+            unfinished = []
+        elif unfinished and not args.reset:
+            log(f"{url}: an earlier run stopped during its load; run with --reset")
+            sys.exit(2)
         existing = cur.execute("SELECT count(*) FROM cases_case").fetchone()[0]
         if not args.reset:
             if existing >= args.cases:
@@ -927,123 +1049,21 @@ def seed(url: str, args) -> None:
                         sql.SQL(", ").join(sql.Identifier(t) for t in RESET_TABLES)
                     )
                 )
-        with Step("drop secondary indexes") as s:
-            rebuild = seed_indexes.capture(cur, LOADED_TABLES)
-            s.rows = len(rebuild)
-        with Step("staff (agents, leads, managers)") as s:
-            cur.execute(SQL_PREFIXES)
-            cur.execute(SQL_STAFF, params)
-            s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
-            params["finance_id"] = cur.execute(
-                "SELECT id FROM auth_user WHERE username = 'bench_finance_1'"
-            ).fetchone()[0]
-        with Step("customers") as s:
-            cur.execute(SQL_CUSTOMERS, params)
-            s.rows = cur.rowcount
-        with Step("case plan (temp)") as s:
-            cur.execute(SQL_SEED_CASE, params)
-            s.rows = cur.rowcount
-        with Step("recharge orders") as s:
-            cur.execute(SQL_ORDERS, params)
-            s.rows = cur.rowcount
-        with Step("refund plan (temp)") as s:
-            cur.execute(SQL_SEED_REFUND, params)
-            s.rows = cur.rowcount
-        with Step("clock plan (temp)") as s:
-            cur.execute(SQL_SEED_CLOCK, params)
-            s.rows = cur.rowcount
-            cur.execute(SQL_SEED_REFUND_CLOCK, params)
-            s.rows += cur.rowcount
-        with Step("clock arithmetic (engine.compute, 2 procs)") as s:
-            starts = [
-                r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()
-            ]
-            cur.execute(
-                "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
-                "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean) ON COMMIT DROP"
-            )
-            s.rows = 0
-            with cur.copy("COPY seed_due FROM STDIN") as copy:
-                for rows in compute_lookup(spec, starts):
-                    for row in rows:
-                        copy.write_row(row)
-                    s.rows += len(rows)
-            del starts
-            cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
-            cur.execute("ANALYZE seed_due")
-        with Step("clock states (temp)") as s:
-            cur.execute(SQL_CLOCK_TIMES, params)
-            cur.execute(SQL_CLOCK_FINAL, params)
-            s.rows = cur.rowcount
-        with Step("case next due (temp)") as s:
-            cur.execute(
-                # as sla.services.refresh_next_due: running clocks, and breached ones while the
-                # case is open (every seeded case is in its first cycle)
-                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT f.case_id, "
-                "min(f.due) FILTER (WHERE f.state = 'active' "
-                "OR (f.state = 'breached' AND c.is_open)) AS due, "
-                "bool_or(f.state = 'breached') AS breached "
-                "FROM seed_clock_f f JOIN seed_case c ON c.i = f.case_id "
-                "WHERE f.metric <> 'refund_approval' GROUP BY f.case_id"
-            )
-            s.rows = cur.rowcount
-        with Step("cases") as s:
-            query = SQL_CASES.format(
-                next_due_col=", next_due_at, breached" if has_next_due else "",
-                next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00'), "
-                "coalesce(nd.breached, false)"
-                if has_next_due
-                else "",
-            )
-            cur.execute(query, params)
-            s.rows = cur.rowcount
-        with Step("SLA clocks") as s:
-            cur.execute(SQL_CLOCKS, params)
-            s.rows = cur.rowcount
-        with Step("refunds, approvals, provider attempts") as s:
-            cur.execute(SQL_REFUNDS, params)
-            s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
-        with Step("regulatory coding and facts") as s:
-            cur.execute(
-                SQL_CODINGS.replace("{facts_of}", regulatory_facts.facts_of()),
-                {
-                    **regulatory_facts.params(),
-                    "provinces": [p for p, _c in REGIONS],
-                    "cities": [c for _p, c in REGIONS],
-                    "regions": len(REGIONS),
-                },
-            )
-            s.rows = cur.rowcount
-        with Step("SLA clock stops (report facts)") as s:
-            s.rows = facts.backfill_postgresql(cur, {calendar: spec})
-        with Step("timeline events (opened)") as s:
-            cur.execute(SQL_EVENTS, params)
-            s.rows = cur.rowcount
-            cur.execute(SQL_REFUND_EVENTS, params)
-            s.rows += cur.rowcount
-        with Step("messages (customer's, assignee's reply)") as s:
-            cur.execute(SQL_MESSAGES, params)
-            s.rows = cur.rowcount
-        with Step("reference counters") as s:
-            cur.execute(
-                "INSERT INTO cases_referencecounter (day, last) "
-                "SELECT substr(reference, 4, 8)::date, max(substr(reference, 13)::int) "
-                "FROM cases_case GROUP BY 1 "
-                "ON CONFLICT (day) DO UPDATE SET last = greatest(cases_referencecounter.last, "
-                "excluded.last)"
-            )
-            s.rows = cur.rowcount
-        with Step("identity sequences") as s:
-            for table in ("cases_customer", "cases_rechargeorder", "cases_case", "refunds_refund"):
-                cur.execute(
-                    sql.SQL(
-                        "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
-                        "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
-                    ).format(t=sql.Literal(table), i=sql.Identifier(table))
-                )
-        with Step("commit") as s:
             conn.commit()
-
+            if unfinished:  # the indexes an earlier run dropped, made again on empty tables
+                seed_indexes.rebuild(url, unfinished, budget(args), log, Step.t0)
+        with Step("drop secondary indexes") as s:
+            builds = seed_indexes.capture(cur, LOADED_TABLES)
+            s.rows = len(builds)
+            conn.commit()
+        # Each table's indexes are built by other connections as soon as its rows are committed,
+        # while the load goes on (it keeps one core busy, the builds the others).
+        rebuild = seed_indexes.Rebuild(url, builds, budget(args), log, Step.t0)
+        try:
+            load(conn, cur, spec, params, has_next_due, rebuild.ready)
+        except BaseException:
+            rebuild.abandon()
+            raise
     finish(url, rebuild, budget(args))
     with psycopg.connect(url, autocommit=True) as conn:
         summary = conn.execute(
