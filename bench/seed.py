@@ -662,10 +662,10 @@ INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, 
   resolved_at, closed_at, merged_into_id {next_due_col})
 SELECT c.i,
   'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
-    -- six digits at least, more past 999,999 a day (cases.references' `:06d` format; lpad would
+    -- six digits at least, more past 999,999 a day (as cases.references; lpad would
     -- cut the number: over a million of the `new` cases fall on one day at 10,000,000)
-    CASE WHEN row_number() OVER day < 1000000 THEN lpad((row_number() OVER day)::text, 6, '0')
-         ELSE (row_number() OVER day)::text END,
+    to_char(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                               ORDER BY c.created_at, c.i), 'FM999999000000'),
   c.customer_id,
   CASE WHEN c.category LIKE 'recharge%%' AND (rf.case_id IS NOT NULL OR random() < 0.97)
        THEN c.i END,
@@ -713,8 +713,6 @@ CROSS JOIN LATERAL (SELECT
       'security_lock','network_environment','system_fault','user_error'])
     ELSE (ARRAY['unknown','product_defect','user_error','fraud'])
   END AS causes) x
-WINDOW day AS (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
-               ORDER BY c.created_at, c.i)
 """
 
 # The conversation the top bar's search reads (issue 24): one message from the customer per case
@@ -835,6 +833,12 @@ def finish(url: str, rebuild: "seed_indexes.Rebuild", plan: seed_indexes.Budget)
         s.rows = len(tasks)
 
 
+def drop_temp(cur, *tables: str) -> None:
+    """Temporary tables read for the last time: their disk back now (gigabytes at 10,000,000)."""
+    for table in tables:
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
+
+
 def load(conn, cur, spec, params: dict, has_next_due: bool, ready) -> None:
     """The rows, step by step; each table is committed once written whole and handed to `ready`
     (its index builds start then)."""
@@ -890,6 +894,7 @@ def load(conn, cur, spec, params: dict, has_next_due: bool, ready) -> None:
         cur.execute(SQL_CLOCK_TIMES, params)
         cur.execute(SQL_CLOCK_FINAL, params)
         s.rows = cur.rowcount
+        drop_temp(cur, "seed_clock", "seed_clock_t", "seed_due")
     with Step("case next due (temp)") as s:
         cur.execute(
             # as sla.services.refresh_next_due: running clocks, and breached ones while the
@@ -912,14 +917,17 @@ def load(conn, cur, spec, params: dict, has_next_due: bool, ready) -> None:
         )
         cur.execute(query, params)
         s.rows = cur.rowcount
+        drop_temp(cur, "seed_case", "seed_next_due")
         committed("cases_case")
     with Step("SLA clocks") as s:
         cur.execute(SQL_CLOCKS, params)
         s.rows = cur.rowcount
+        drop_temp(cur, "seed_clock_f")
         committed("cases_slaclock")
     with Step("refunds, approvals, provider attempts") as s:
         cur.execute(SQL_REFUNDS, params)
         s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
+        drop_temp(cur, "seed_refund")
         committed("refunds_refund", "refunds_refundapproval", "refunds_refundattempt")
     with Step("regulatory coding and facts") as s:
         cur.execute(
