@@ -19,7 +19,12 @@ nothing re-reads them). `--due-now` clocks are left with their latest threshold 
 yet handled, as if the sweep had not run for a minute.
 
 Secondary indexes and unique constraints of the loaded tables are dropped for the load and rebuilt
-afterwards (same names and definitions, read from the catalog), inside the same transaction.
+(same names and definitions, read from the catalog; bench/seed_indexes.py): each table is committed
+once written whole and its indexes are built then by other connections (`--index-jobs`, within
+`--maintenance-mb`) while the load goes on. Every step prints its rows, seconds, rows per second
+and the time since the start; every index build a line. An interrupted run is finished (or, stopped
+during its load, refused until `--reset`) by the next one. docs/benchmarks.md, "Seeding
+10,000,000 cases", has the figures.
 """
 
 import argparse
@@ -34,6 +39,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed_indexes  # bench/ is not a package on this path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bo_bench"
@@ -82,9 +90,11 @@ def log(msg: str) -> None:
 
 
 class Step:
-    """Prints `label … rows in s` around a block."""
+    """Prints `label, rows, s, rows/s, elapsed since the start` when a block is over (the index
+    builds running meanwhile print their own lines)."""
 
     total = 0.0
+    t0 = time.perf_counter()  # reset when the seed starts
 
     def __init__(self, label: str):
         self.label = label
@@ -92,14 +102,17 @@ class Step:
 
     def __enter__(self):
         self.t0 = time.perf_counter()
-        print(f"  {self.label:<48}", end="", flush=True)
         return self
 
     def __exit__(self, *exc):
         dt = time.perf_counter() - self.t0
         Step.total += dt
         rows = f"{self.rows:>12,} rows" if self.rows is not None else " " * 17
-        print(f"{rows} {dt:8.1f} s", flush=True)
+        rate = f"{self.rows / dt:>11,.0f}/s" if self.rows and dt > 0.05 else " " * 13
+        elapsed = time.perf_counter() - Step.t0
+        print(
+            f"  {self.label:<48}{rows} {dt:8.1f} s {rate}   (elapsed {elapsed:7.1f} s)", flush=True
+        )
 
 
 # --- database, schema --------------------------------------------------------------------------
@@ -178,60 +191,18 @@ def _thresholds(starts: list[datetime]) -> list[tuple]:
     return rows
 
 
-def compute_lookup(spec, starts: list[datetime], workers: int = 2) -> list[tuple]:
+def compute_lookup(spec, starts: list[datetime], workers: int = 2):
+    """The thresholds of every start, chunk by chunk (nothing accumulates here: the caller copies
+    each chunk into the database as it comes)."""
     chunks = [starts[i : i + 2000] for i in range(0, len(starts), 2000)]
-    out: list[tuple] = []
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,)) as pool:
-        for rows in pool.map(_thresholds, chunks):
-            out.extend(rows)
-    return out
-
-
-# --- dropping and rebuilding secondary indexes ---------------------------------------------------
-
-
-def drop_secondary_indexes(cur, tables: list[str]) -> list[str]:
-    """Drop every non-primary index and unique constraint of `tables`; return the DDL to rebuild."""
-    rebuild = []
-    cur.execute(
-        """
-        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-        FROM pg_constraint c
-        WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[])
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint f
-                          WHERE f.contype = 'f' AND f.conindid = c.conindid)
-        """,
-        [tables],
-    )
-    for table, name, definition in cur.fetchall():
-        cur.execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(table), sql.Identifier(name)
-            )
-        )
-        rebuild.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-    cur.execute(
-        """
-        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-        FROM pg_index i
-        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-        """,
-        [tables],
-    )
-    for name, definition in cur.fetchall():
-        cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        # A partitioned table's index reads back as `ON ONLY` (the parent alone, invalid until
-        # each partition has its own): recreated as such, the partitions kept no index and the
-        # timeline's page scanned every event (65 ms at 100,000 cases).
-        rebuild.append(definition.replace(" ON ONLY ", " ON ", 1))
-    return rebuild
+        yield from pool.map(_thresholds, chunks)
 
 
 # --- the load ------------------------------------------------------------------------------------
 
 SQL_PREFIXES = """
-CREATE TEMP TABLE seed_prefix (idx int, prefix text, carrier text) ON COMMIT DROP;
+CREATE TEMP TABLE seed_prefix (idx int, prefix text, carrier text);
 INSERT INTO seed_prefix
 SELECT row_number() OVER () - 1, p, c FROM (VALUES
   ('134','china_mobile'),('135','china_mobile'),('136','china_mobile'),('137','china_mobile'),
@@ -273,7 +244,7 @@ JOIN seed_prefix p ON p.idx = g.pidx
 # resolved (25 of 65) and closed (40 of 65; 15% of those closed without a resolution: merged into
 # the case before them, the only way the product closes a case it has not resolved).
 SQL_SEED_CASE = """
-CREATE TEMP TABLE seed_case ON COMMIT DROP AS
+CREATE TEMP TABLE seed_case AS
 WITH base AS (
   SELECT i, random() AS r_status, random() AS r_cat, random() AS r_chan, random() AS r_age,
          random() AS r_tail, random() AS r_day, random() AS r_pause, random() AS r_prio
@@ -435,7 +406,7 @@ SELECT q.id, u.id, u.username LIKE '%%\\_01', true, NULL
 FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
 ON CONFLICT DO NOTHING;
 
-CREATE TEMP TABLE seed_agents ON COMMIT DROP AS
+CREATE TEMP TABLE seed_agents AS
 SELECT q.code, array_agg(u.id ORDER BY u.id) AS ids
 FROM cases_queue q JOIN auth_user u ON u.username LIKE 'bench\\_' || q.code || '\\_%%'
 GROUP BY q.code;
@@ -453,7 +424,7 @@ WHERE NOT EXISTS (SELECT FROM refunds_approvaltier WHERE currency = 'CNY' AND en
 # days' requests at this size's intake rate). Amounts up to 500 are a team lead's to approve, above
 # that finance's (the tiers above); one approval each.
 SQL_SEED_REFUND = """
-CREATE TEMP TABLE seed_refund ON COMMIT DROP AS
+CREATE TEMP TABLE seed_refund AS
 WITH picked AS (
   SELECT c.i AS case_id, c.category, c.is_open, c.queue_code, c.first_response_at,
     coalesce(c.resolved_at, c.closed_at, %(now)s::timestamptz) AS horizon,
@@ -568,7 +539,7 @@ FROM refunds_refund r WHERE r.attempt_count = 1
 """
 
 SQL_SEED_CLOCK = """
-CREATE TEMP TABLE seed_clock ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock AS
 SELECT c.i AS case_id, m.metric, m.combo, m.policy_id, m.amount, m.unit, c.received_at AS started_at,
   CASE WHEN c.is_open AND c.received_at >= %(now)s::timestamptz - %(window)s * interval '1 day'
        THEN c.received_at ELSE date_trunc('hour', c.received_at) END AS bucket,
@@ -604,7 +575,7 @@ CROSS JOIN LATERAL (VALUES
 # Times shifted from the bucket to the clock's own start (zero shift on the exact minute grid),
 # then the clock's state at its reference time: stopped, paused, or now.
 SQL_CLOCK_TIMES = """
-CREATE TEMP TABLE seed_clock_t ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock_t AS
 SELECT k.*, t.w50, t.w75, t.ds, t.due, t.pv,
   coalesce(k.stop_at, k.pause_at, %(now)s::timestamptz) AS ref,
   CASE WHEN k.stop_at IS NULL AND k.pause_at IS NULL THEN
@@ -622,7 +593,7 @@ CROSS JOIN LATERAL (SELECT d.w50 + k.shift AS w50, d.w75 + k.shift AS w75, d.ds 
 """
 
 SQL_CLOCK_FINAL = """
-CREATE TEMP TABLE seed_clock_f ON COMMIT DROP AS
+CREATE TEMP TABLE seed_clock_f AS
 WITH due_now AS (
   SELECT case_id, metric FROM seed_clock_t WHERE last_at IS NOT NULL
   ORDER BY last_at DESC LIMIT %(due_now)s
@@ -696,8 +667,10 @@ INSERT INTO cases_case (id, reference, customer_id, recharge_order_id, channel, 
   resolved_at, closed_at, merged_into_id {next_due_col})
 SELECT c.i,
   'CS-' || to_char(c.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
-    lpad(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
-                            ORDER BY c.created_at, c.i)::text, 6, '0'),
+    -- six digits at least, more past 999,999 a day (as cases.references; lpad would
+    -- cut the number: over a million of the `new` cases fall on one day at 10,000,000)
+    to_char(row_number() OVER (PARTITION BY (c.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                               ORDER BY c.created_at, c.i), 'FM999999000000'),
   c.customer_id,
   CASE WHEN c.category LIKE 'recharge%%' AND (rf.case_id IS NOT NULL OR random() < 0.97)
        THEN c.i END,
@@ -830,11 +803,188 @@ ORDER BY e.at, r.id
 """
 
 
-def seed(url: str, args) -> None:
-    spec = load_calendar_spec(url)
+def budget(args) -> seed_indexes.Budget:
+    """Connections and maintenance memory of the index builds: `--index-jobs` (the cores by
+    default), a quarter of the available memory up to 8 GB over all of them (`--maintenance-mb`),
+    and PostgreSQL's parallel build workers only for the cores the jobs leave idle."""
+    cores = os.cpu_count() or 2
+    jobs = args.index_jobs or cores
+    memory = args.maintenance_mb
+    if not memory:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+        memory = max(256, min(8192, available // 4))
+    return seed_indexes.Budget(jobs, memory, max(0, cores // jobs - 1))
+
+
+def finish(url: str, rebuild: "seed_indexes.Rebuild", plan: seed_indexes.Budget) -> None:
+    """After the load's last commit: the index builds still running or queued, their catalog
+    statements, then VACUUM (ANALYZE) of every loaded table (visibility map for index-only scans,
+    statistics, the expression indexes' too), largest first over `plan.jobs` connections."""
+    with Step("indexes: the builds left, then attach") as s:
+        rebuild.finish()
+        s.rows = len(rebuild.builds)
+    tables = [*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        sizes = dict(
+            conn.execute(
+                "SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) t",
+                [tables],
+            ).fetchall()
+        )
+    tables.sort(key=lambda t: -sizes[t])
+    with Step("VACUUM (ANALYZE) loaded tables") as s:
+        tasks = [(t, f"VACUUM (ANALYZE) {sql.Identifier(t).as_string(None)}") for t in tables]
+        seed_indexes.run_parallel(url, tasks, plan, log, Step.t0)
+        s.rows = len(tasks)
+
+
+def drop_temp(cur, *tables: str) -> None:
+    """Temporary tables read for the last time: their disk back now (gigabytes at 10,000,000)."""
+    for table in tables:
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
+
+
+def load(conn, cur, spec, params: dict, has_next_due: bool, ready) -> None:
+    """The rows, step by step; each table is committed once written whole and handed to `ready`
+    (its index builds start then)."""
     from regulatory import facts as regulatory_facts  # after django.setup()
     from sla import facts
 
+    def committed(*tables: str) -> None:
+        conn.commit()
+        ready(*tables)
+
+    with Step("staff (agents, leads, managers)") as s:
+        cur.execute(SQL_PREFIXES)
+        cur.execute(SQL_STAFF, params)
+        s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
+        params["finance_id"] = cur.execute(
+            "SELECT id FROM auth_user WHERE username = 'bench_finance_1'"
+        ).fetchone()[0]
+    with Step("customers") as s:
+        cur.execute(SQL_CUSTOMERS, params)
+        s.rows = cur.rowcount
+        committed("cases_customer")
+    with Step("case plan (temp)") as s:
+        cur.execute(SQL_SEED_CASE, params)
+        s.rows = cur.rowcount
+    with Step("recharge orders") as s:
+        cur.execute(SQL_ORDERS, params)
+        s.rows = cur.rowcount
+        committed("cases_rechargeorder")
+    with Step("refund plan (temp)") as s:
+        cur.execute(SQL_SEED_REFUND, params)
+        s.rows = cur.rowcount
+    with Step("clock plan (temp)") as s:
+        cur.execute(SQL_SEED_CLOCK, params)
+        s.rows = cur.rowcount
+        cur.execute(SQL_SEED_REFUND_CLOCK, params)
+        s.rows += cur.rowcount
+    with Step("clock arithmetic (engine.compute, 2 procs)") as s:
+        starts = [r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()]
+        cur.execute(
+            "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
+            "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean)"
+        )
+        s.rows = 0
+        with cur.copy("COPY seed_due FROM STDIN") as copy:
+            for rows in compute_lookup(spec, starts):
+                for row in rows:
+                    copy.write_row(row)
+                s.rows += len(rows)
+        del starts
+        cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
+        cur.execute("ANALYZE seed_due")
+    with Step("clock states (temp)") as s:
+        cur.execute(SQL_CLOCK_TIMES, params)
+        cur.execute(SQL_CLOCK_FINAL, params)
+        s.rows = cur.rowcount
+        drop_temp(cur, "seed_clock", "seed_clock_t", "seed_due")
+    with Step("case next due (temp)") as s:
+        cur.execute(
+            # as sla.services.refresh_next_due: running clocks, and breached ones while the
+            # case is open (every seeded case is in its first cycle)
+            "CREATE TEMP TABLE seed_next_due AS SELECT f.case_id, "
+            "min(f.due) FILTER (WHERE f.state = 'active' "
+            "OR (f.state = 'breached' AND c.is_open)) AS due, "
+            "bool_or(f.state = 'breached') AS breached "
+            "FROM seed_clock_f f JOIN seed_case c ON c.i = f.case_id "
+            "WHERE f.metric <> 'refund_approval' GROUP BY f.case_id"
+        )
+        s.rows = cur.rowcount
+    with Step("cases") as s:
+        query = SQL_CASES.format(
+            next_due_col=", next_due_at, breached" if has_next_due else "",
+            next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00'), "
+            "coalesce(nd.breached, false)"
+            if has_next_due
+            else "",
+        )
+        cur.execute(query, params)
+        s.rows = cur.rowcount
+        drop_temp(cur, "seed_case", "seed_next_due")
+        committed("cases_case")
+    # The messages right after the cases (they read nothing else and draw no random numbers):
+    # their two trigram indexes, the longest builds, then run while the rest loads.
+    with Step("messages (customer's, assignee's reply)") as s:
+        cur.execute(SQL_MESSAGES, params)
+        s.rows = cur.rowcount
+        committed("cases_message")
+    with Step("SLA clocks") as s:
+        cur.execute(SQL_CLOCKS, params)
+        s.rows = cur.rowcount
+        drop_temp(cur, "seed_clock_f")
+        committed("cases_slaclock")
+    with Step("refunds, approvals, provider attempts") as s:
+        cur.execute(SQL_REFUNDS, params)
+        s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
+        drop_temp(cur, "seed_refund")
+        committed("refunds_refund", "refunds_refundapproval", "refunds_refundattempt")
+    with Step("regulatory coding and facts") as s:
+        cur.execute(
+            SQL_CODINGS.replace("{facts_of}", regulatory_facts.facts_of()),
+            {
+                **regulatory_facts.params(),
+                "provinces": [p for p, _c in REGIONS],
+                "cities": [c for _p, c in REGIONS],
+                "regions": len(REGIONS),
+            },
+        )
+        s.rows = cur.rowcount
+        committed("regulatory_casecoding")
+    with Step("SLA clock stops (report facts)") as s:
+        s.rows = facts.backfill_postgresql(cur, {params["calendar"]: spec})
+        committed("cases_slaclockstop")
+    with Step("timeline events (opened)") as s:
+        cur.execute(SQL_EVENTS, params)
+        s.rows = cur.rowcount
+        cur.execute(SQL_REFUND_EVENTS, params)
+        s.rows += cur.rowcount
+        committed("cases_caseevent")
+    with Step("reference counters") as s:
+        cur.execute(
+            "INSERT INTO cases_referencecounter (day, last) "
+            "SELECT substr(reference, 4, 8)::date, max(substr(reference, 13)::int) "
+            "FROM cases_case GROUP BY 1 "
+            "ON CONFLICT (day) DO UPDATE SET last = greatest(cases_referencecounter.last, "
+            "excluded.last)"
+        )
+        s.rows = cur.rowcount
+    with Step("identity sequences") as s:
+        for table in ("cases_customer", "cases_rechargeorder", "cases_case", "refunds_refund"):
+            cur.execute(
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
+                    "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
+                ).format(t=sql.Literal(table), i=sql.Identifier(table))
+            )
+    with Step("commit") as s:
+        seed_indexes.mark_loaded(cur)
+        conn.commit()
+
+
+def seed(url: str, args) -> None:
+    spec = load_calendar_spec(url)
     with psycopg.connect(url, cursor_factory=psycopg.ClientCursor) as conn:
         conn.add_notice_handler(lambda diag: log(f"  notice: {diag.message_primary}"))
         cur = conn.cursor()
@@ -847,6 +997,15 @@ def seed(url: str, args) -> None:
             "SET session_replication_role = replica",
         ):
             cur.execute(setting)
+        unfinished, loaded = seed_indexes.pending(cur)
+        conn.commit()
+        if unfinished and loaded:  # an earlier run stopped after its load: finish its indexes
+            log(f"{url}: finishing the index rebuild of an interrupted run")
+            seed_indexes.rebuild(url, unfinished, budget(args), log, Step.t0)
+            unfinished = []
+        elif unfinished and not args.reset:
+            log(f"{url}: an earlier run stopped during its load; run with --reset")
+            sys.exit(2)
         existing = cur.execute("SELECT count(*) FROM cases_case").fetchone()[0]
         if not args.reset:
             if existing >= args.cases:
@@ -896,7 +1055,7 @@ def seed(url: str, args) -> None:
         }
         cur.execute("SELECT setseed(%s)", [args.random_seed])
         log(f"seeding {args.cases:,} cases into {url} (now = {now.isoformat()})")
-        t_all = time.perf_counter()
+        t_all = Step.t0 = time.perf_counter()
 
         if args.reset:
             with Step("truncate") as s:
@@ -905,131 +1064,23 @@ def seed(url: str, args) -> None:
                         sql.SQL(", ").join(sql.Identifier(t) for t in RESET_TABLES)
                     )
                 )
-        with Step("drop secondary indexes") as s:
-            rebuild = drop_secondary_indexes(cur, LOADED_TABLES)
-            s.rows = len(rebuild)
-        with Step("staff (agents, leads, managers)") as s:
-            cur.execute(SQL_PREFIXES)
-            cur.execute(SQL_STAFF, params)
-            s.rows = cur.execute("SELECT count(*) FROM cases_queuemembership").fetchone()[0]
-            params["finance_id"] = cur.execute(
-                "SELECT id FROM auth_user WHERE username = 'bench_finance_1'"
-            ).fetchone()[0]
-        with Step("customers") as s:
-            cur.execute(SQL_CUSTOMERS, params)
-            s.rows = cur.rowcount
-        with Step("case plan (temp)") as s:
-            cur.execute(SQL_SEED_CASE, params)
-            s.rows = cur.rowcount
-        with Step("recharge orders") as s:
-            cur.execute(SQL_ORDERS, params)
-            s.rows = cur.rowcount
-        with Step("refund plan (temp)") as s:
-            cur.execute(SQL_SEED_REFUND, params)
-            s.rows = cur.rowcount
-        with Step("clock plan (temp)") as s:
-            cur.execute(SQL_SEED_CLOCK, params)
-            s.rows = cur.rowcount
-            cur.execute(SQL_SEED_REFUND_CLOCK, params)
-            s.rows += cur.rowcount
-        with Step("clock arithmetic (engine.compute, 2 procs)") as s:
-            starts = [
-                r[0] for r in cur.execute("SELECT DISTINCT bucket FROM seed_clock").fetchall()
-            ]
-            rows = compute_lookup(spec, starts)
-            cur.execute(
-                "CREATE TEMP TABLE seed_due (bucket timestamptz, combo int, w50 timestamptz, "
-                "w75 timestamptz, ds timestamptz, due timestamptz, pv boolean) ON COMMIT DROP"
-            )
-            with cur.copy("COPY seed_due FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute("CREATE INDEX ON seed_due (bucket, combo)")
-            cur.execute("ANALYZE seed_due")
-            s.rows = len(rows)
-        with Step("clock states (temp)") as s:
-            cur.execute(SQL_CLOCK_TIMES, params)
-            cur.execute(SQL_CLOCK_FINAL, params)
-            s.rows = cur.rowcount
-        with Step("case next due (temp)") as s:
-            cur.execute(
-                # as sla.services.refresh_next_due: running clocks, and breached ones while the
-                # case is open (every seeded case is in its first cycle)
-                "CREATE TEMP TABLE seed_next_due ON COMMIT DROP AS SELECT f.case_id, "
-                "min(f.due) FILTER (WHERE f.state = 'active' "
-                "OR (f.state = 'breached' AND c.is_open)) AS due, "
-                "bool_or(f.state = 'breached') AS breached "
-                "FROM seed_clock_f f JOIN seed_case c ON c.i = f.case_id "
-                "WHERE f.metric <> 'refund_approval' GROUP BY f.case_id"
-            )
-            s.rows = cur.rowcount
-        with Step("cases") as s:
-            query = SQL_CASES.format(
-                next_due_col=", next_due_at, breached" if has_next_due else "",
-                next_due_val=", coalesce(nd.due, '9000-01-01T00:00:00+00:00'), "
-                "coalesce(nd.breached, false)"
-                if has_next_due
-                else "",
-            )
-            cur.execute(query, params)
-            s.rows = cur.rowcount
-        with Step("SLA clocks") as s:
-            cur.execute(SQL_CLOCKS, params)
-            s.rows = cur.rowcount
-        with Step("refunds, approvals, provider attempts") as s:
-            cur.execute(SQL_REFUNDS, params)
-            s.rows = cur.execute("SELECT count(*) FROM refunds_refund").fetchone()[0]
-        with Step("regulatory coding and facts") as s:
-            cur.execute(
-                SQL_CODINGS.replace("{facts_of}", regulatory_facts.facts_of()),
-                {
-                    **regulatory_facts.params(),
-                    "provinces": [p for p, _c in REGIONS],
-                    "cities": [c for _p, c in REGIONS],
-                    "regions": len(REGIONS),
-                },
-            )
-            s.rows = cur.rowcount
-        with Step("SLA clock stops (report facts)") as s:
-            s.rows = facts.backfill_postgresql(cur, {calendar: spec})
-        with Step("timeline events (opened)") as s:
-            cur.execute(SQL_EVENTS, params)
-            s.rows = cur.rowcount
-            cur.execute(SQL_REFUND_EVENTS, params)
-            s.rows += cur.rowcount
-        with Step("messages (customer's, assignee's reply)") as s:
-            cur.execute(SQL_MESSAGES, params)
-            s.rows = cur.rowcount
-        with Step("reference counters") as s:
-            cur.execute(
-                "INSERT INTO cases_referencecounter (day, last) "
-                "SELECT substr(reference, 4, 8)::date, max(substr(reference, 13)::int) "
-                "FROM cases_case GROUP BY 1 "
-                "ON CONFLICT (day) DO UPDATE SET last = greatest(cases_referencecounter.last, "
-                "excluded.last)"
-            )
-            s.rows = cur.rowcount
-        with Step("identity sequences") as s:
-            for table in ("cases_customer", "cases_rechargeorder", "cases_case", "refunds_refund"):
-                cur.execute(
-                    sql.SQL(
-                        "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
-                        "coalesce((SELECT max(id) FROM {i}), 0) + 1, false)"
-                    ).format(t=sql.Literal(table), i=sql.Identifier(table))
-                )
-        with Step("rebuild indexes and unique constraints") as s:
-            cur.execute("SET maintenance_work_mem = '512MB'")  # the trigram (GIN) indexes
-            for ddl in rebuild:
-                cur.execute(ddl)
-            s.rows = len(rebuild)
-        with Step("commit") as s:
             conn.commit()
-
+            if unfinished:  # the indexes an earlier run dropped, made again on empty tables
+                seed_indexes.rebuild(url, unfinished, budget(args), log, Step.t0)
+        with Step("drop secondary indexes") as s:
+            builds = seed_indexes.capture(cur, LOADED_TABLES)
+            s.rows = len(builds)
+            conn.commit()
+        # Each table's indexes are built by other connections as soon as its rows are committed,
+        # while the load goes on (it keeps one core busy, the builds the others).
+        rebuild = seed_indexes.Rebuild(url, builds, budget(args), log, Step.t0)
+        try:
+            load(conn, cur, spec, params, has_next_due, rebuild.ready)
+        except BaseException:
+            rebuild.abandon()
+            raise
+    finish(url, rebuild, budget(args))
     with psycopg.connect(url, autocommit=True) as conn:
-        with Step("VACUUM (ANALYZE) loaded tables"):
-            conn.execute("SET maintenance_work_mem = '1GB'")
-            for table in (*LOADED_TABLES, "cases_referencecounter", "cases_queuemembership"):
-                conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
         summary = conn.execute(
             """
             SELECT (SELECT count(*) FROM cases_case),
@@ -1064,9 +1115,23 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--open-share", type=float, default=0.35, help="share of open cases")
     parser.add_argument("--random-seed", type=float, default=0.42, help="setseed() value")
+    parser.add_argument(
+        "--index-jobs",
+        type=int,
+        default=0,
+        help="connections building indexes, vacuuming and analyzing at once (the cores)",
+    )
+    parser.add_argument(
+        "--maintenance-mb",
+        type=int,
+        default=0,
+        help="maintenance_work_mem over all index jobs, MB (a quarter of free memory, ≤ 8192)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or not 0 <= args.open_share <= 1 or args.due_now < 0:
         parser.error("--cases ≥ 1, 0 ≤ --open-share ≤ 1, --due-now ≥ 0")
+    if args.index_jobs < 0 or args.maintenance_mb < 0:
+        parser.error("--index-jobs ≥ 0, --maintenance-mb ≥ 0")
     t0 = time.perf_counter()
     ensure_database(args.database_url)
     migrate(args.database_url)

@@ -14,6 +14,7 @@ from cases.models import (
     Customer,
     Queue,
     RechargeOrder,
+    ReferenceCounter,
     RoutingRule,
 )
 from casework.services import CustomerData, case_open
@@ -56,6 +57,19 @@ def test_references_are_numbered_per_day():
     first, second = open_case(), open_case(customer_id="U2", order=order_data(order_id="R2"))
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
     assert first.reference[:11] == second.reference[:11]
+
+
+def test_a_days_millionth_reference_takes_a_seventh_digit():
+    """Six digits at least, never cut: the day past 999,999 cases (a bench database of
+    10,000,000 holds such a day) goes on with 1000000, as the counter says."""
+    first = open_case()
+    day = first.reference[3:11]
+    assert ReferenceCounter.objects.update(last=999_998) == 1
+
+    second = open_case(customer_id="U2", order=order_data(order_id="R2"))
+    third = open_case(customer_id="U3", order=order_data(order_id="R3"))
+
+    assert (second.reference, third.reference) == (f"CS-{day}-999999", f"CS-{day}-1000000")
 
 
 @pytest.mark.parametrize(
