@@ -14,8 +14,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-TOKEN = re.compile(r"\bCS-\d{8}-\d{6}\b", re.I)
-SUBJECT_TOKEN = re.compile(r"\[\s*(CS-\d{8}-\d{6})\s*\]", re.I)
+# the day's number has six digits, more past the day's 999,999th case (cases.references)
+TOKEN = re.compile(r"\bCS-\d{8}-\d{6,12}\b", re.I)
+SUBJECT_TOKEN = re.compile(r"\[\s*(CS-\d{8}-\d{6,12})\s*\]", re.I)
 BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 # Our own outgoing mail (`notifications.channels.send_email`): `<…notification-N@DOMAIN>`.
 OUR_MESSAGE_ID = re.compile(r"\.notification-\d+@(?P<domain>[^>\s]+)>?$", re.I)
