@@ -49,6 +49,18 @@ def incident_open(
     return incident
 
 
+def incident_locked_open(incident: Incident) -> Incident:
+    """The incident read again under a row lock (to the transaction's end), refused when it is
+    resolved: before cases are linked to it."""
+    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
+    if not policy.incident_is_open(incident):
+        raise Conflict(
+            _("Incident %(code)s is resolved.") % {"code": incident.code},
+            code="incident_resolved",
+        )
+    return incident
+
+
 @transaction.atomic
 def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     """Link open cases to the incident; returns how many were newly linked.
@@ -57,12 +69,7 @@ def incident_link(*, actor, incident: Incident, cases: list[Case]) -> int:
     (`permissions.can_act_through_incident`), open, and in no other incident; otherwise nothing is
     linked and the refusal names the cases (the actor named them)."""
     _require_supervisor(actor)
-    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if not policy.incident_is_open(incident):
-        raise Conflict(
-            _("Incident %(code)s is resolved.") % {"code": incident.code},
-            code="incident_resolved",
-        )
+    incident = incident_locked_open(incident)
     locked = list(
         Case.objects.select_for_update(no_key=True)
         .select_related("queue")

@@ -33,9 +33,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_deferred, audit_record
-from backoffice.errors import Conflict, Invalid
+from backoffice.errors import Invalid
 from backoffice.held_rows import rows_held
-from cases import policy
 from cases.events import events_batched
 from cases.models import Incident
 from casework.services.customers import (
@@ -45,6 +44,7 @@ from casework.services.customers import (
     customers_found,
     customers_insert,
 )
+from casework.services.incidents import incident_locked_open
 from casework.services.intake import CreditAccountData, Opened, intake_checked, intake_within
 from casework.services.orders import READ_HERE, OrderData, orders_locked
 
@@ -90,16 +90,6 @@ def _checked(complaints: list[Complaint]) -> list[datetime]:
     if errors:
         raise _by_index(errors)
     return received
-
-
-def _open_incident(incident: Incident) -> Incident:
-    incident = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
-    if not policy.incident_is_open(incident):
-        raise Conflict(
-            _("Incident %(code)s is resolved.") % {"code": incident.code},
-            code="incident_resolved",
-        )
-    return incident
 
 
 def _first_sightings(complaints: list[Complaint]) -> list:
@@ -157,7 +147,7 @@ def cases_intake_bulk(
     `incident_link` does. Returns what each intake opened, in input order."""
     received = _checked(complaints)
     if incident is not None:
-        incident = _open_incident(incident)
+        incident = incident_locked_open(incident)
     found = _first_sightings(complaints)
     orders = _orders_first_seen(complaints)
     opened: list[Opened] = []
